@@ -1,0 +1,3 @@
+module kdebug.lab/smallbins
+
+go 1.25.0

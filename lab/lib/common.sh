@@ -1,0 +1,119 @@
+# Shared settings and helpers for lab/up, lab/down and lab/status.
+# Sourced, not run. Everything the lab builds is cached under $LAB_CACHE
+# (kept across `lab/down`); everything it runs lives under $LAB_STATE and
+# $LAB_RUN (removed by `lab/down`).
+
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$LAB_DIR/.." && pwd)
+
+KUBE_VERSION=v1.34.12
+ETCD_VERSION=v3.6.16
+COREDNS_VERSION=v1.14.7
+IMAGES_VERSION=3  # bump when an image recipe in lab/images changes
+
+LAB_CACHE=${KDEBUG_LAB_CACHE:-/var/cache/kdebug-lab}
+LAB_STATE=${KDEBUG_LAB_STATE:-/var/lib/kdebug-lab}
+LAB_RUN=${KDEBUG_LAB_RUN:-/run/kdebug-lab}
+LAB_LOGS=$LAB_STATE/logs
+LAB_PIDS=$LAB_RUN/pids
+LAB_BIN=$LAB_CACHE/bin
+
+NODE_NAME=kdebug-lab
+NODE_IP=10.250.0.1          # on a dummy interface of our own, so the lab does not depend on eth0
+NODE_IFACE=kdebug0
+POD_CIDR=10.244.0.0/24
+POD_RANGE_END=10.244.0.249   # .250-.254 stay free: nothing answers there
+UNREACHABLE_NAMESERVER=10.244.0.253
+SERVICE_CIDR=10.96.0.0/16
+KUBERNETES_SERVICE_IP=10.96.0.1
+DNS_SERVICE_IP=10.96.0.10
+CLUSTER_DOMAIN=cluster.local
+CNI_BRIDGE=kdebug-cni0
+
+CONTAINERD_SOCK=$LAB_RUN/containerd/containerd.sock
+DOCKER_SOCK=$LAB_RUN/docker.sock
+KUBECONFIG_ADMIN=$LAB_STATE/pki/admin.kubeconfig
+
+# Locally built images: nothing can be pulled here, so every pod says
+# imagePullPolicy IfNotPresent/Never and uses these names.
+IMAGE_PAUSE=kdebug.local/pause:3.10
+IMAGE_BUSYBOX=kdebug.local/busybox:1.35
+IMAGE_NOSHELL=kdebug.local/noshell:1
+IMAGE_TOOLS=kdebug.local/tools:1
+IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
+
+LAB_T0=${LAB_T0:-$(date +%s)}
+export LAB_T0
+
+log() { printf '[lab %4ss] %s\n' "$(( $(date +%s) - LAB_T0 ))" "$*" >&2; }
+step() { log "==> $*"; }
+
+# die MESSAGE [LOGFILE]: say what failed and where to look, then exit non-zero.
+die() {
+  log "ERROR: $1"
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    log "last lines of $2:"
+    tail -n 25 "$2" | sed 's/^/    /' >&2
+  fi
+  exit 1
+}
+
+# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND...: poll a condition, never a blind sleep.
+wait_for() {
+  local what=$1 timeout=$2 deadline
+  shift 2
+  deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      return 1
+    fi
+    sleep 1
+  done
+  log "    $what (ok)"
+}
+
+kubectl_lab() { "$LAB_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
+docker_lab() { docker -H "unix://$DOCKER_SOCK" "$@"; }
+ctr_lab() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+pid_alive() { [ -f "$LAB_PIDS/$1.pid" ] && kill -0 "$(cat "$LAB_PIDS/$1.pid")" 2>/dev/null; }
+
+# start_daemon NAME COMMAND...: run in its own session, log to $LAB_LOGS/NAME.log,
+# remember the pid so lab/down can stop exactly what we started.
+start_daemon() {
+  local name=$1
+  shift
+  if pid_alive "$name"; then
+    log "    $name already running (pid $(cat "$LAB_PIDS/$name.pid"))"
+    return 0
+  fi
+  mkdir -p "$LAB_LOGS" "$LAB_PIDS"
+  log "    starting $name (log: $LAB_LOGS/$name.log)"
+  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 < /dev/null &
+  echo $! >"$LAB_PIDS/$name.pid"
+}
+
+# stop_pid PID: TERM, wait up to 15 s, then KILL.
+stop_pid() {
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 30); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+stop_daemon() {
+  local name=$1
+  [ -f "$LAB_PIDS/$name.pid" ] || return 0
+  local pid
+  pid=$(cat "$LAB_PIDS/$name.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "    stopping $name (pid $pid)"
+    stop_pid "$pid"
+  fi
+  rm -f "$LAB_PIDS/$name.pid"
+}
