@@ -36,9 +36,13 @@ ensure_debian_packages() {
 }
 
 # recipe_hash DIR...: a short hash of the files that define a build.
+# Relative paths only, so a checkout elsewhere (CI's fresh clone) hits the same cache.
 recipe_hash() {
-  find "$@" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.py' -o -name '*.sh' -o -name '*.txt' \) -print0 |
-    sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12
+  local dir
+  for dir in "$@"; do
+    (cd "$dir" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.py' -o -name '*.sh' -o -name '*.txt' \) -print0 |
+      sort -z | xargs -0 sha256sum)
+  done | sha256sum | cut -c1-12
 }
 
 # go_build NAME SRC_DIR VERSION LDFLAGS PACKAGE: build once per version+recipe into the cache.
@@ -75,16 +79,16 @@ kube_version_ldflags() {
 build_binaries() {
   step "Go binaries (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, CoreDNS $COREDNS_VERSION)"
   command -v go >/dev/null || die "go is not installed: the lab builds Kubernetes from the Go module proxy"
-  go_build kube "$LAB_DIR/build/k8s" "$KUBE_VERSION" "$(kube_version_ldflags)" .
+  go_build kube "$LAB_DIR/src/k8s" "$KUBE_VERSION" "$(kube_version_ldflags)" .
   local component
   for component in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl; do
     ln -sfn kube "$LAB_BIN/$component"
   done
-  go_build etcd "$LAB_DIR/build/etcd" "$ETCD_VERSION" "-s -w" .
-  go_build coredns "$LAB_DIR/build/coredns" "$COREDNS_VERSION" \
+  go_build etcd "$LAB_DIR/src/etcd" "$ETCD_VERSION" "-s -w" .
+  go_build coredns "$LAB_DIR/src/coredns" "$COREDNS_VERSION" \
     "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" .
-  go_build pause "$LAB_DIR/build/smallbins" v1 "-s -w" ./pause
-  go_build demoapp "$LAB_DIR/build/smallbins" v1 "-s -w" ./demoapp
+  go_build pause "$LAB_DIR/src/smallbins" v1 "-s -w" ./pause
+  go_build demoapp "$LAB_DIR/src/smallbins" v1 "-s -w" ./demoapp
 }
 
 # --- images -----------------------------------------------------------------
@@ -98,7 +102,7 @@ debian_mirror() {
   echo "$uri"
 }
 
-image_tar() { echo "$LAB_CACHE/images/$1-$IMAGES_VERSION-$(recipe_hash "$LAB_DIR/images" "$LAB_DIR/build/smallbins").tar"; }
+image_tar() { echo "$LAB_CACHE/images/$1-$IMAGES_VERSION-$(recipe_hash "$LAB_DIR/images" "$LAB_DIR/src/smallbins").tar"; }
 
 # rootfs_skeleton DIR: the few files every small image needs.
 rootfs_skeleton() {

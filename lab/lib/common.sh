@@ -21,8 +21,7 @@ LAB_PIDS=$LAB_RUN/pids
 LAB_BIN=$LAB_CACHE/bin
 
 NODE_NAME=kdebug-lab
-NODE_IP=10.250.0.1          # on a dummy interface of our own, so the lab does not depend on eth0
-NODE_IFACE=kdebug0
+NODE_IP=10.250.0.1          # on lo (this kernel has no dummy links), so the lab does not depend on eth0
 POD_CIDR=10.244.0.0/24
 POD_RANGE_END=10.244.0.249   # .250-.254 stay free: nothing answers there
 UNREACHABLE_NAMESERVER=10.244.0.253
@@ -116,4 +115,10 @@ stop_daemon() {
     stop_pid "$pid"
   fi
   rm -f "$LAB_PIDS/$name.pid"
+}
+
+# One lab/up or lab/down at a time: two would start or stop the same daemons.
+take_lab_lock() {
+  exec 9>"${LAB_LOCK:-/run/kdebug-lab.lock}"
+  flock -n 9 || die "another lab/up or lab/down is running (lock ${LAB_LOCK:-/run/kdebug-lab.lock})"
 }

@@ -5,8 +5,9 @@ PKI=$LAB_STATE/pki
 
 # issue_cert NAME CN ORG SANS EXTKEYUSAGE: a key and a certificate signed by the lab CA.
 issue_cert() {
-  local name=$1 cn=$2 org=$3 sans=$4 usage=$5 subject="/CN=$cn"
+  local name=$1 cn=$2 org=$3 sans=$4 usage=$5
   [ -f "$PKI/$name.crt" ] && return 0
+  local subject="/CN=$cn"
   [ -n "$org" ] && subject="/O=$org/CN=$cn"
   openssl genrsa -out "$PKI/$name.key" 2048 2>/dev/null
   openssl req -new -key "$PKI/$name.key" -subj "$subject" -out "$PKI/$name.csr" 2>/dev/null

@@ -3,12 +3,8 @@
 # start_daemon so lab/down can stop it by pid.
 
 host_network() {
-  step "host network ($NODE_IFACE $NODE_IP, forwarding, bridge netfilter)"
-  if ! ip link show "$NODE_IFACE" >/dev/null 2>&1; then
-    ip link add "$NODE_IFACE" type dummy
-  fi
-  ip addr replace "$NODE_IP/32" dev "$NODE_IFACE"
-  ip link set "$NODE_IFACE" up
+  step "host network (node IP $NODE_IP on lo, forwarding, bridge netfilter)"
+  ip addr replace "$NODE_IP/32" dev lo || die "could not add the node IP $NODE_IP to lo"
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null ||
     die "bridge netfilter (br_netfilter) is not available: kube-proxy needs it for Service IPs"
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
@@ -25,6 +21,9 @@ state = "$LAB_RUN/containerd/state"
   address = "$CONTAINERD_SOCK"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$IMAGE_PAUSE"
+  # This machine withholds CAP_SYS_RESOURCE, so no process may lower its
+  # oom_score_adj (kubelet asks -998 for pod sandboxes): clamp to containerd's own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -69,6 +68,7 @@ resolvConf: $conf/resolv.conf
 tlsCertFile: $PKI/kubelet-serving.crt
 tlsPrivateKeyFile: $PKI/kubelet-serving.key
 failSwapOn: false
+oomScoreAdj: 0   # no CAP_SYS_RESOURCE here: a negative value cannot be set
 # Images cannot be pulled again here: never garbage-collect them.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
