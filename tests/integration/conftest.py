@@ -1,0 +1,63 @@
+"""Integration tests run against the real lab (lab/up), never a fake API.
+
+The lab's locations come from `eval "$(lab/env)"` (scripts/test-integration does
+that); a lab that is not up is an error, not a skip.
+"""
+import json
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+
+class Lab:
+    def __init__(self):
+        self.kubeconfig = os.environ.get("KUBECONFIG", "/var/lib/kdebug-lab/pki/admin.kubeconfig")
+        self.bin = os.environ.get("KDEBUG_LAB_BIN", "/var/cache/kdebug-lab/bin")
+        self.docker_host = os.environ.get("DOCKER_HOST", "unix:///run/kdebug-lab/docker.sock")
+        self.containerd_sock = os.environ.get("KDEBUG_LAB_CONTAINERD_SOCK", "/run/kdebug-lab/containerd/containerd.sock")
+        self.tools_image = os.environ.get("KDEBUG_TOOLS_IMAGE", "kdebug.local/tools:1")
+        self.busybox_image = os.environ.get("KDEBUG_BUSYBOX_IMAGE", "kdebug.local/busybox:1.35")
+        self.noshell_image = os.environ.get("KDEBUG_NOSHELL_IMAGE", "kdebug.local/noshell:1")
+        self.kubectl_path = os.path.join(self.bin, "kubectl")
+
+    def run(self, argv, check=True, timeout=120, input=None):
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input, check=False)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{argv} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def kubectl(self, *args, **kwargs):
+        return self.run([self.kubectl_path, "--kubeconfig", self.kubeconfig, *args], **kwargs)
+
+    def kubectl_json(self, *args):
+        return json.loads(self.kubectl(*args, "-o", "json").stdout)
+
+    def docker(self, *args, **kwargs):
+        return self.run([shutil.which("docker") or "docker", "-H", self.docker_host, *args], **kwargs)
+
+    def pod_by_label(self, namespace, selector):
+        pods = self.kubectl_json("get", "pods", "-n", namespace, "-l", selector)["items"]
+        running = [p for p in pods if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+        assert running, f"no running pod with {selector} in {namespace}"
+        return running[0]
+
+
+@pytest.fixture(scope="session")
+def lab():
+    lab = Lab()
+    if not os.path.exists(lab.kubeconfig):
+        pytest.fail(f"the lab is not up ({lab.kubeconfig} missing): run lab/up first")
+    lab.kubectl("get", "--raw", "/readyz")
+    return lab
+
+
+@pytest.fixture()
+def scratch_namespace(lab):
+    """A namespace of its own per test, deleted afterwards (nothing left behind)."""
+    name = "kdebug-test-" + uuid.uuid4().hex[:8]
+    lab.kubectl("create", "namespace", name)
+    yield name
+    lab.kubectl("delete", "namespace", name, "--wait=false", check=False)
