@@ -90,7 +90,8 @@ start_daemon() {
   fi
   mkdir -p "$LAB_LOGS" "$LAB_PIDS"
   log "    starting $name (log: $LAB_LOGS/$name.log)"
-  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 < /dev/null &
+  # 9>&-: the daemon must not inherit the lab lock (it would hold it for its lifetime).
+  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$LAB_PIDS/$name.pid"
 }
 
