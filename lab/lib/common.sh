@@ -121,5 +121,8 @@ stop_daemon() {
 # One lab/up or lab/down at a time: two would start or stop the same daemons.
 take_lab_lock() {
   exec 9>"${LAB_LOCK:-/run/kdebug-lab.lock}"
-  flock -n 9 || die "another lab/up or lab/down is running (lock ${LAB_LOCK:-/run/kdebug-lab.lock})"
+  if ! flock -n 9; then
+    log "waiting for another lab/up or lab/down to finish (lock ${LAB_LOCK:-/run/kdebug-lab.lock})"
+    flock -w 900 9 || die "another lab/up or lab/down still holds ${LAB_LOCK:-/run/kdebug-lab.lock} after 15 minutes"
+  fi
 }
