@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Names, labels and audit annotations of every object kdebug creates.
+
+Every object carries ``app.kubernetes.io/managed-by: kdebug`` (the cleanup
+playbook sweeps by it) and annotations saying who asked, when, why, for which
+target and for how long. Names are deterministic, so repeated and concurrent
+runs converge on one object instead of making new ones.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import getpass
+import hashlib
+import re
+import socket
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "kdebug"
+COMPONENT_LABEL = "kdebug.io/component"
+NODE_LABEL = "kdebug.io/node"
+
+ANNOTATION_REQUESTED_BY = "kdebug.io/requested-by"
+ANNOTATION_CREATED_AT = "kdebug.io/created-at"
+ANNOTATION_REASON = "kdebug.io/reason"
+ANNOTATION_TARGET = "kdebug.io/target"
+ANNOTATION_TTL = "kdebug.io/ttl-seconds"
+
+DNS_LABEL_MAX = 63
+
+
+def stable_suffix(*parts):
+    """A short hash of the parts: the same inputs always give the same suffix."""
+    return hashlib.sha256("\x00".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:8]
+
+
+def stable_name(prefix, readable, *parts):
+    """``<prefix>-<readable>-<hash>``, a valid DNS label (<= 63 chars) for any input.
+
+    ``readable`` is shortened (never the hash) so long sources still give
+    unique names; the hash covers ``readable`` and ``parts``.
+    """
+    suffix = stable_suffix(readable, *parts)
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", str(readable).lower()).strip("-")
+    room = DNS_LABEL_MAX - len(prefix) - len(suffix) - 2
+    cleaned = cleaned[:max(room, 0)].rstrip("-")
+    return "-".join(p for p in (prefix, cleaned, suffix) if p)
+
+
+def requested_by(explicit=None):
+    """Who asked: the option when given, else the user and host running the module."""
+    if explicit:
+        return explicit
+    try:
+        user = getpass.getuser()
+    except Exception:  # pylint: disable=broad-except  # no passwd entry in some containers
+        user = "unknown"
+    return "%s@%s" % (user, socket.gethostname())
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def managed_labels(component, extra=None):
+    labels = {MANAGED_BY_LABEL: MANAGED_BY, COMPONENT_LABEL: component}
+    labels.update(extra or {})
+    return labels
+
+
+def audit_annotations(reason, target, ttl_seconds, requester, now=None):
+    """The audit annotations; ``target`` is "namespace/pod/container" or a node name."""
+    created = (now or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        ANNOTATION_REQUESTED_BY: requester,
+        ANNOTATION_CREATED_AT: created,
+        ANNOTATION_REASON: reason,
+        ANNOTATION_TARGET: target,
+        ANNOTATION_TTL: str(int(ttl_seconds)),
+    }

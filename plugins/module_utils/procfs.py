@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Find a container's main process on its node from /proc, runtime-agnostically.
+
+Every runtime puts a container's processes in cgroups whose paths name the
+container id (containerd: ``.../kubepods/.../<id>``, Docker: ``/docker/<id>``,
+CRI-O: ``crio-<id>.scope``), so the host process whose cgroup names the id is
+the container's; of those, the one whose parent is outside the set is its init.
+Pure functions over text, so they are unit-tested without a node.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+# Shell run in the agent (hostPID): for each process whose cgroup file names the
+# id, print a marker line, the stat line, the NSpid line and the cgroup lines. Reading /proc in
+# one exec keeps the lookup to a single round trip.
+PID_SCAN_SCRIPT = r"""
+id="$1"
+for f in /proc/[0-9]*/cgroup; do
+  grep -q -- "$id" "$f" 2>/dev/null || continue
+  d=${f%/cgroup}
+  echo "@@ ${d#/proc/}"
+  cat "$d/stat" 2>/dev/null
+  grep '^NSpid:' "$d/status" 2>/dev/null
+  cat "$f" 2>/dev/null
+done
+"""
+
+_CONTAINER_ID = re.compile(r"^(?P<runtime>[a-z0-9.-]+)://(?P<id>[0-9a-f]{12,128})$")
+
+
+def split_container_id(container_id):
+    """``containerd://abc...`` -> ``("containerd", "abc...")``; ValueError when malformed."""
+    match = _CONTAINER_ID.match(container_id or "")
+    if not match:
+        raise ValueError("not a container id of the form <runtime>://<hex id>: %r" % (container_id,))
+    return match.group("runtime"), match.group("id")
+
+
+def parse_stat(stat_line):
+    """Return (pid, comm, ppid) from a /proc/<pid>/stat line (comm may hold spaces and parens)."""
+    open_paren = stat_line.index("(")
+    close_paren = stat_line.rindex(")")
+    pid = int(stat_line[:open_paren].strip())
+    comm = stat_line[open_paren + 1:close_paren]
+    fields = stat_line[close_paren + 2:].split()
+    return pid, comm, int(fields[1])
+
+
+def parse_scan(output):
+    """Parse PID_SCAN_SCRIPT output into a list of dicts {pid, comm, ppid, nspid, cgroup}.
+
+    ``nspid`` is the pid inside the process's own (innermost) pid namespace.
+    """
+    processes = []
+    current = None
+    for line in output.splitlines():
+        if line.startswith("@@ "):
+            current = {"pid": int(line[3:].strip()), "comm": None, "ppid": None, "nspid": None, "cgroup": []}
+            processes.append(current)
+        elif current is not None and line.startswith("NSpid:"):
+            fields = line.split()[1:]
+            current["nspid"] = int(fields[-1]) if fields else None
+        elif current is not None and current["comm"] is None and line.strip():
+            try:
+                _pid, current["comm"], current["ppid"] = parse_stat(line)
+            except ValueError:
+                current["comm"] = ""
+        elif current is not None and line.strip():
+            current["cgroup"].append(line.strip())
+    return processes
+
+
+def find_container_process(processes, container_id):
+    """The container's init among processes ({pid, ppid, cgroup, ...}), or None.
+
+    A process belongs to the container when one of its cgroup lines names the
+    id as a whole path component (so a prefix of another id does not match).
+    """
+    component = re.compile(r"(^|[/:-])%s($|[/.])" % re.escape(container_id))
+    members = [p for p in processes if any(component.search(line) for line in p.get("cgroup", []))]
+    if not members:
+        return None
+    member_pids = set(p["pid"] for p in members)
+    roots = [p for p in members if p.get("ppid") not in member_pids]
+    return min(roots or members, key=lambda p: p["pid"])
+
+
+def find_container_pid(processes, container_id):
+    """The host pid of the container's init, or None."""
+    process = find_container_process(processes, container_id)
+    return process["pid"] if process else None

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Exec results: bounded output capture, the exec status channel, result shape.
+
+Every exec-style result has the same keys whichever strategy ran, so a runbook
+checks ``rc``/``stdout`` without caring how the command got there.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Exit codes of coreutils/busybox `timeout` when it had to stop the command.
+TIMEOUT_EXIT_CODES = (124, 137)
+
+
+class BoundedOutput(object):
+    """Collects a stream's bytes up to ``limit`` (None: no limit); remembers whether it cut."""
+
+    def __init__(self, limit=None):
+        self.limit = limit
+        self.truncated = False
+        self._chunks = []
+        self._size = 0
+
+    def write(self, data):
+        if not data:
+            return
+        if isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        if self.limit is not None and self._size + len(data) > self.limit:
+            data = data[:max(self.limit - self._size, 0)]
+            self.truncated = True
+        self._chunks.append(data)
+        self._size += len(data)
+
+    def text(self):
+        return b"".join(self._chunks).decode("utf-8", "replace")
+
+
+class ExecOutcome(object):
+    """What one run returned, before it is shaped into a result.
+
+    rc: exit code or None (could not run); stdout/stderr: BoundedOutput;
+    error: why there is no rc; elapsed: seconds; timed_out: the command was
+    stopped at its timeout (remotely or by our own deadline).
+    """
+
+    def __init__(self, rc, stdout, stderr, error=None, elapsed=0.0, timed_out=False):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.error = error
+        self.elapsed = elapsed
+        self.timed_out = timed_out
+
+
+def exit_code_from_status(status):
+    """(rc, error) from a pods/exec status-channel object (a v1 Status as a dict).
+
+    Success is rc 0; a non-zero exit is reported as a cause with reason
+    ``ExitCode``. Anything else (the command could not start, the container
+    went away) is an error message with rc None. Missing keys never raise.
+    """
+    if not isinstance(status, dict) or not status:
+        return None, "the exec stream closed without a status"
+    if status.get("status") == "Success":
+        return 0, None
+    details = status.get("details") or {}
+    for cause in details.get("causes") or []:
+        if isinstance(cause, dict) and cause.get("reason") == "ExitCode":
+            try:
+                return int(cause.get("message")), None
+            except (TypeError, ValueError):
+                break
+    return None, status.get("message") or status.get("reason") or "exec failed without a message"
+
+
+def exec_result(rc, stdout, stderr, duration_ms, strategy, strategy_reason, target,
+                timed_out=False, debug_container=None, agent_pod=None, changed=False):
+    """The documented result of kdebug_exec. ``stdout``/``stderr`` are BoundedOutput."""
+    out, err = stdout.text(), stderr.text()
+    return {
+        "changed": changed,
+        "rc": rc,
+        "stdout": out,
+        "stderr": err,
+        "stdout_lines": out.splitlines(),
+        "stderr_lines": err.splitlines(),
+        "timed_out": bool(timed_out),
+        "truncated": stdout.truncated or stderr.truncated,
+        "duration_ms": int(duration_ms),
+        "strategy": strategy,
+        "strategy_reason": strategy_reason,
+        "debug_container": debug_container,
+        "agent_pod": agent_pod,
+        "target": target,
+    }
+
+
+def was_timed_out(rc, elapsed_seconds, timeout_seconds):
+    """The remote `timeout` wrapper killed the command (its exit code, at the deadline)."""
+    if timeout_seconds is None or rc is None:
+        return False
+    return rc in TIMEOUT_EXIT_CODES and elapsed_seconds >= timeout_seconds * 0.95
