@@ -7,9 +7,17 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import uuid
 
 import pytest
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 
 class Lab:
@@ -37,6 +45,33 @@ class Lab:
 
     def docker(self, *args, **kwargs):
         return self.run([shutil.which("docker") or "docker", "-H", self.docker_host, *args], **kwargs)
+
+    def module(self, name, args, check=False, diff=False, env=None, timeout=300):
+        """Run kdebug.toolkit.<name> through ansible (ad hoc, localhost) and return (status, result).
+
+        status is SUCCESS, CHANGED or FAILED!; result is the module's whole result
+        (diff included), written by the test callback callback_plugins/kdebug_result.py.
+        This is the real module path (AnsiballZ, argument spec, fail_json), not an import.
+        """
+        argv = [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local",
+                "-e", "ansible_python_interpreter=" + sys.executable,
+                "-m", "kdebug.toolkit." + name, "-a", json.dumps(args)]
+        if check:
+            argv.append("--check")
+        if diff:
+            argv.append("--diff")
+        with tempfile.TemporaryDirectory() as work:
+            result_file = os.path.join(work, "result.json")
+            run_env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="kdebug_result",
+                           ANSIBLE_LOAD_CALLBACK_PLUGINS="1", KDEBUG_RESULT_FILE=result_file, ANSIBLE_NOCOLOR="1",
+                           ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", **(env or {}))
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=run_env, check=False,
+                                  cwd=REPO_ROOT)
+            if not os.path.exists(result_file):
+                raise AssertionError("no result from ansible %s:\n%s\n%s" % (name, proc.stdout, proc.stderr))
+            with open(result_file) as handle:
+                written = json.load(handle)
+        return written["status"], written["result"]
 
     def pod_by_label(self, namespace, selector):
         pods = self.kubectl_json("get", "pods", "-n", namespace, "-l", selector)["items"]

@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""``strategy: auto``: pick ephemeral or agent from what the API serves and the caller may do.
+
+The decision is a pure function of facts gathered up front (is
+pods/ephemeralcontainers served; SelfSubjectAccessReview answers), so the
+result can say exactly why a strategy was taken, or which rights are missing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+
+STRATEGIES = ("auto", "ephemeral", "agent", "docker")
+
+
+def ephemeral_rights(namespace):
+    return [("patch", "pods/ephemeralcontainers", namespace), ("get", "pods", namespace),
+            ("create", "pods/exec", namespace)]
+
+
+def agent_rights(namespace, agent_namespace):
+    return [("get", "pods", namespace), ("create", "pods", agent_namespace), ("get", "pods", agent_namespace),
+            ("create", "pods/exec", agent_namespace), ("get", "nodes", None)]
+
+
+def describe(right):
+    verb, resource, namespace = right
+    return "%s %s %s" % (verb, resource, "in namespace %s" % namespace if namespace else "cluster-wide")
+
+
+def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_namespace):
+    """(strategy, reason). ``allowed(right)`` answers whether the caller holds (verb, resource, namespace)."""
+    if requested not in STRATEGIES:
+        raise KdebugError("unknown strategy %s: choose one of %s." % (requested, ", ".join(STRATEGIES)))
+    if requested != "auto":
+        return requested, "requested"
+    missing_ephemeral = [r for r in ephemeral_rights(namespace) if not allowed(r)]
+    if ephemeral_served and not missing_ephemeral:
+        return "ephemeral", ("the API serves pods/ephemeralcontainers and the caller may patch it and exec in "
+                             "namespace %s" % namespace)
+    missing_agent = [r for r in agent_rights(namespace, agent_namespace) if not allowed(r)]
+    if not missing_agent:
+        why = "the API does not serve pods/ephemeralcontainers" if not ephemeral_served else \
+            "the caller may not %s" % "; ".join(describe(r) for r in missing_ephemeral)
+        return "agent", "%s, and may run the node agent in namespace %s" % (why, agent_namespace)
+    ephemeral_gap = "the API does not serve pods/ephemeralcontainers" if not ephemeral_served else \
+        "missing: " + "; ".join(describe(r) for r in missing_ephemeral)
+    raise KdebugError(
+        "no strategy can run here. ephemeral: %s. agent: missing: %s. Grant one of these sets of rights "
+        "(see docs/rbac.md) or use strategy docker on a Docker host."
+        % (ephemeral_gap, "; ".join(describe(r) for r in missing_agent)),
+        missing_permissions={"ephemeral": [describe(r) for r in missing_ephemeral],
+                             "agent": [describe(r) for r in missing_agent]})
+
+
+class AccessProbe(object):
+    """Answers ``allowed(right)`` with SelfSubjectAccessReviews, each asked once."""
+
+    def __init__(self, api_client):
+        import kubernetes.client  # pylint: disable=import-outside-toplevel
+        self.client = kubernetes.client
+        self.authz = kubernetes.client.AuthorizationV1Api(api_client)
+        self.core = kubernetes.client.CoreV1Api(api_client)
+        self.cache = {}
+
+    def ephemeral_served(self):
+        resources = self.core.get_api_resources().resources or []
+        return any(r.name == "pods/ephemeralcontainers" for r in resources)
+
+    def allowed(self, right):
+        if right not in self.cache:
+            verb, resource, namespace = right
+            name, _sep, subresource = resource.partition("/")
+            attributes = self.client.V1ResourceAttributes(verb=verb, resource=name, subresource=subresource or None,
+                                                          namespace=namespace)
+            review = self.client.V1SelfSubjectAccessReview(
+                spec=self.client.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes))
+            self.cache[right] = bool(self.authz.create_self_subject_access_review(review).status.allowed)
+        return self.cache[right]

@@ -1,0 +1,168 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kdebug_agent
+short_description: The privileged per-node debug agent, with a TTL
+version_added: 0.1.0
+description:
+  - Ensures (or removes) the kdebug agent of one node, a privileged C(hostPID) pod pinned to the node with the
+    tools image idling. M(kdebug.toolkit.kdebug_exec) with C(strategy=agent) runs commands from it with
+    C(nsenter) into a target container's namespaces.
+  - One agent per node, with a deterministic name, so repeated and concurrent runs converge on one pod; a
+    concurrent create (HTTP 409) is taken as "already there".
+  - C(activeDeadlineSeconds) is the agent's TTL; a forgotten agent dies by itself. An agent that has ended or
+    whose options changed is replaced.
+  - The agent namespace is created with the PodSecurity C(privileged) label when absent. Every object carries
+    C(app.kubernetes.io/managed-by=kdebug) and audit annotations (requested-by, created-at, reason, target, TTL).
+author:
+  - kdebug.toolkit contributors (@kdebug)
+extends_documentation_fragment:
+  - kdebug.toolkit.auth
+attributes:
+  check_mode:
+    description: Server-side dry run (C(dryRun=All)); nothing is created or deleted.
+    support: full
+  diff_mode:
+    description: Shows the agent before and after (name, node, image, TTL).
+    support: full
+  idempotent:
+    description: A second run with the same options changes nothing.
+    support: full
+options:
+  state:
+    description: Whether the node's agent should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  node:
+    description: The node. Either this or O(pod) is required.
+    type: str
+  pod:
+    description: A pod whose node gets the agent (with O(pod_namespace)).
+    type: str
+  pod_namespace:
+    description: Namespace of O(pod).
+    type: str
+    default: default
+    aliases: [target_namespace]
+  namespace:
+    description: Namespace of the agents.
+    type: str
+    default: kdebug-system
+  image:
+    description: The tools image (needs C(nsenter), C(sh) and the tools you want to run).
+    type: str
+    default: docker.io/nicolaka/netshoot:latest
+  image_pull_policy:
+    description: Pull policy of the image.
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  image_pull_secrets:
+    description: Names of image pull secrets in O(namespace).
+    type: list
+    elements: str
+    default: []
+  ttl_seconds:
+    description: Seconds the agent lives (C(activeDeadlineSeconds)).
+    type: int
+    default: 3600
+  tolerations:
+    description: Tolerations of the agent pod. Default tolerates every taint, like node debugging.
+    type: list
+    elements: dict
+  resources:
+    description: Resource requests and limits of the agent container.
+    type: dict
+  wait:
+    description: Wait until the agent runs (or, with O(state=absent), is gone).
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait. Image pull and scheduling failures are reported at once.
+    type: int
+    default: 120
+  requested_by:
+    description: Who asked, for the audit annotations. Default is the user and host running the module.
+    type: str
+  reason:
+    description: Why, for the audit annotations.
+    type: str
+    default: kdebug_agent
+seealso:
+  - module: kdebug.toolkit.kdebug_exec
+"""
+
+EXAMPLES = r"""
+- name: Agent on the node of a pod, for 30 minutes
+  kdebug.toolkit.kdebug_agent:
+    pod: api-7d9f
+    pod_namespace: shop
+    ttl_seconds: 1800
+
+- name: Remove the agent of a node
+  kdebug.toolkit.kdebug_agent:
+    node: worker-3
+    state: absent
+"""
+
+RETURN = r"""
+agent:
+  description: The agent pod (the removed one with O(state=absent)); null when there was none.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Pod name.
+      type: str
+      returned: always
+    namespace:
+      description: Pod namespace.
+      type: str
+      returned: always
+    node:
+      description: Node.
+      type: str
+      returned: always
+    phase:
+      description: Pod phase.
+      type: str
+      returned: always
+    image:
+      description: Tools image.
+      type: str
+      returned: always
+    created:
+      description: Whether this run created it.
+      type: bool
+      returned: always
+    expires_in_seconds:
+      description: The TTL (activeDeadlineSeconds).
+      type: int
+      returned: always
+state:
+  description: The state asked for.
+  returned: always
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.agent import agent_argument_spec, run_agent_module
+
+
+def main():
+    module = AnsibleModule(argument_spec=agent_argument_spec(), required_one_of=[("node", "pod")],
+                           mutually_exclusive=[("node", "pod")], supports_check_mode=True)
+    run_agent_module(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kdebug_exec
+short_description: Run tool commands inside a target container's namespaces
+version_added: 0.1.0
+description:
+  - Brings a tools container into a running container's namespaces, the way kubectl-debug does, and runs a
+    command there; the target's network, processes and files are visible, while the tools come from O(image).
+  - C(ephemeral) adds an ephemeral container to the pod with C(targetContainerName) (shares the target's pid
+    namespace; the pod's net, ipc and uts) and runs commands in it through C(pods/exec). It idles for
+    O(ttl_seconds) and then ends by itself; a second call with the same image and target re-uses it.
+  - C(agent) runs the command from the node's privileged agent pod (see M(kdebug.toolkit.kdebug_agent)) with
+    C(nsenter) into the target's host pid, found by the cgroup that names its container id. Works for targets
+    without a shell and where ephemeral containers are not allowed.
+  - C(docker) creates a tools container on a Docker engine with C(network_mode) and C(pid_mode) set to the
+    target container (C(ipc_mode) too when the target's IPC is shareable), runs the command and removes it.
+    For plain Docker hosts; O(docker_container) instead of O(pod).
+  - A non-zero exit code is data, not a task failure; check RV(rc). The task fails when the command could not
+    run at all (no exit code), with a message that says why.
+  - C(changed) is true only when a tools container or an agent was created. Running a diagnostic command is not
+    counted as a change; use C(changed_when) for commands that change something.
+author:
+  - kdebug.toolkit contributors (@kdebug)
+extends_documentation_fragment:
+  - kdebug.toolkit.auth
+attributes:
+  check_mode:
+    description: Reports the strategy, the target and what would be created; creates and runs nothing.
+    support: full
+  diff_mode:
+    description: Nothing to diff; a command's effect is its output.
+    support: none
+  idempotent:
+    description: Re-uses the debug container or agent, so repeated runs create nothing new.
+    support: partial
+options:
+  pod:
+    description: Name of the target pod. Required unless O(docker_container) is given.
+    type: str
+  namespace:
+    description: Namespace of the target pod.
+    type: str
+    default: default
+  container:
+    description:
+      - Target container in the pod. Default is the pod's C(kubectl.kubernetes.io/default-container)
+        annotation, else its first container.
+    type: str
+  docker_container:
+    description: Name or id of a container on a Docker engine (no Kubernetes). Implies O(strategy=docker).
+    type: str
+  docker_host:
+    description:
+      - The Docker engine's address, as the docker SDK's C(base_url), e.g. C(unix:///var/run/docker.sock).
+      - Default is taken from E(DOCKER_HOST), else the local socket.
+    type: str
+  command:
+    description:
+      - The command as an argv list, run as is (never through a shell, so shell metacharacters stay literal).
+      - Exactly one of O(command) and O(shell) is required.
+    type: list
+    elements: str
+  shell:
+    description: A shell command line, run by C(sh -c) in the tools container (in the target with O(chroot)).
+    type: str
+  stdin:
+    description: Text sent to the command's standard input (then closed).
+    type: str
+  env:
+    description: Environment variables for the command.
+    type: dict
+    default: {}
+  timeout:
+    description: Seconds the command may run; it is killed then and RV(timed_out) is true.
+    type: int
+    default: 60
+  max_output_bytes:
+    description: At most this many bytes of stdout and of stderr are kept; RV(truncated) says when output was cut.
+    type: int
+    default: 1048576
+  chroot:
+    description:
+      - Run the command chrooted into the target's root filesystem (C(/proc/<pid>/root)), so it sees the target
+        image's files. The binary must then exist in the target image (or be given by path under it).
+    type: bool
+    default: false
+  image:
+    description: The tools image.
+    type: str
+    default: docker.io/nicolaka/netshoot:latest
+  image_pull_secrets:
+    description:
+      - Names of image pull secrets for the agent pod. An ephemeral container uses its pod's pull secrets.
+    type: list
+    elements: str
+    default: []
+  image_pull_policy:
+    description: Pull policy of the tools image.
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  strategy:
+    description:
+      - How the tools get into the target's namespaces.
+      - C(auto) takes C(ephemeral) when the API serves C(pods/ephemeralcontainers) and the caller may patch it
+        (and exec) in the namespace, else C(agent) when the caller may run the agent, else fails naming the
+        missing rights. RV(strategy_reason) says why.
+    type: str
+    default: auto
+    choices: [auto, ephemeral, agent, docker]
+  profile:
+    description: Security profile of the ephemeral container, as C(kubectl debug --profile) defines them.
+    type: str
+    default: general
+    choices: [legacy, general, baseline, restricted, netadmin, sysadmin]
+  namespaces:
+    description: Namespaces the agent strategy enters (C(nsenter) flags).
+    type: list
+    elements: str
+    default: [net, uts, ipc, pid]
+    choices: [net, uts, ipc, pid, mnt, cgroup]
+  ttl_seconds:
+    description: How long the debug container idles (ephemeral) or the agent lives (agent) before it ends itself.
+    type: int
+    default: 3600
+  agent_namespace:
+    description: Namespace of the node agents (created with the PodSecurity C(privileged) label when absent).
+    type: str
+    default: kdebug-system
+  wait_timeout:
+    description: Seconds to wait for the debug container or agent to run. Image and scheduling errors fail at once.
+    type: int
+    default: 120
+  requested_by:
+    description: Who asked, for the audit annotations. Default is the user and host running the module.
+    type: str
+  reason:
+    description: Why, for the audit annotations.
+    type: str
+    default: kdebug_exec
+notes:
+  - Ephemeral containers cannot be removed from a pod; they end after O(ttl_seconds). After that, the next call
+    adds a new one (a numbered generation of the same name).
+seealso:
+  - module: kdebug.toolkit.kdebug_agent
+  - module: kdebug.toolkit.kdebug_fork
+"""
+
+EXAMPLES = r"""
+- name: Sockets of a pod that has no shell
+  kdebug.toolkit.kdebug_exec:
+    pod: api-7d9f
+    namespace: shop
+    command: [ss, -ltnp]
+  register: sockets
+
+- name: DNS as the pod sees it, through the node agent
+  kdebug.toolkit.kdebug_exec:
+    pod: api-7d9f
+    namespace: shop
+    strategy: agent
+    shell: cat /etc/resolv.conf; dig +short kubernetes.default.svc.cluster.local
+    timeout: 20
+
+- name: Read a file of the target image
+  kdebug.toolkit.kdebug_exec:
+    pod: api-7d9f
+    namespace: shop
+    chroot: true
+    command: [cat, /etc/os-release]
+
+- name: A plain Docker container
+  kdebug.toolkit.kdebug_exec:
+    docker_container: legacy-app
+    docker_host: unix:///var/run/docker.sock
+    command: [curl, -s, http://127.0.0.1:8080/health]
+"""
+
+RETURN = r"""
+rc:
+  description: Exit code of the command (124 or 137 when it was stopped at its timeout).
+  returned: when the command ran
+  type: int
+stdout:
+  description: Standard output (at most O(max_output_bytes)).
+  returned: always
+  type: str
+stderr:
+  description: Standard error (at most O(max_output_bytes)).
+  returned: always
+  type: str
+stdout_lines:
+  description: RV(stdout) split into lines.
+  returned: always
+  type: list
+  elements: str
+stderr_lines:
+  description: RV(stderr) split into lines.
+  returned: always
+  type: list
+  elements: str
+timed_out:
+  description: The command was stopped because O(timeout) ran out.
+  returned: always
+  type: bool
+truncated:
+  description: Output beyond O(max_output_bytes) was dropped.
+  returned: always
+  type: bool
+duration_ms:
+  description: Milliseconds the module took, tools container start included.
+  returned: always
+  type: int
+strategy:
+  description: The strategy that ran (ephemeral, agent or docker).
+  returned: always
+  type: str
+strategy_reason:
+  description: Why that strategy was chosen.
+  returned: always
+  type: str
+debug_container:
+  description: The ephemeral or docker tools container (name, image, reused...), when one was used.
+  returned: when strategy is ephemeral or docker
+  type: dict
+agent_pod:
+  description: The agent pod (name, namespace, node, phase, image, created), when the agent strategy ran.
+  returned: when strategy is agent
+  type: dict
+target:
+  description: The target.
+  returned: always
+  type: dict
+  contains:
+    namespace:
+      description: Pod namespace.
+      type: str
+      returned: for pods
+    pod:
+      description: Pod name.
+      type: str
+      returned: for pods
+    container:
+      description: Container name.
+      type: str
+      returned: always
+    container_id:
+      description: Runtime container id, such as C(containerd://...).
+      type: str
+      returned: always
+    node:
+      description: Node (or Docker host) it runs on.
+      type: str
+      returned: always
+    pid:
+      description: Host pid of the target's main process, when the strategy needed it.
+      type: int
+      returned: always
+plan:
+  description: In check mode, what would be created and run.
+  returned: in check mode
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.exec_runner import (
+    EXEC_MUTUALLY_EXCLUSIVE, EXEC_REQUIRED_ONE_OF, exec_argument_spec, run_exec)
+
+
+def main():
+    module = AnsibleModule(argument_spec=exec_argument_spec(), mutually_exclusive=EXEC_MUTUALLY_EXCLUSIVE,
+                           required_one_of=EXEC_REQUIRED_ONE_OF, supports_check_mode=True)
+    run_exec(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
+
+
+def allow_all(_right):
+    return True
+
+
+def allow_only(*rights):
+    return lambda right: right[:2] in rights
+
+
+def test_requested_strategy_wins():
+    assert choose_strategy("agent", True, allow_all, "ns", "kdebug-system") == ("agent", "requested")
+    assert choose_strategy("docker", False, allow_only(), "ns", "kdebug-system") == ("docker", "requested")
+
+
+def test_auto_prefers_ephemeral_when_served_and_allowed():
+    name, reason = choose_strategy("auto", True, allow_all, "ns", "kdebug-system")
+    assert name == "ephemeral" and "pods/ephemeralcontainers" in reason
+
+
+def test_auto_falls_back_to_agent_when_not_served():
+    name, reason = choose_strategy("auto", False, allow_all, "ns", "kdebug-system")
+    assert name == "agent" and "does not serve" in reason
+
+
+def test_auto_falls_back_to_agent_when_patch_is_forbidden():
+    def allowed(right):
+        return right != ("patch", "pods/ephemeralcontainers", "ns")
+
+    name, reason = choose_strategy("auto", True, allowed, "ns", "kdebug-system")
+    assert name == "agent" and "patch pods/ephemeralcontainers in namespace ns" in reason
+
+
+def test_auto_fails_naming_the_missing_rights():
+    with pytest.raises(KdebugError) as err:
+        choose_strategy("auto", True, allow_only(("get", "pods")), "ns", "kdebug-system")
+    assert "patch pods/ephemeralcontainers in namespace ns" in err.value.message
+    assert "create pods in namespace kdebug-system" in err.value.message
+    assert "get nodes cluster-wide" in err.value.message
+    assert err.value.details["missing_permissions"]["ephemeral"]
+
+
+def test_unknown_strategy():
+    with pytest.raises(KdebugError):
+        choose_strategy("magic", True, allow_all, "ns", "kdebug-system")
