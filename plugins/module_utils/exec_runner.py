@@ -77,7 +77,8 @@ def _docker_strategy(params, requester):
                           exception=docker_strategy.DOCKER_IMPORT_ERROR)
     return docker_strategy.DockerStrategy(
         docker_host=params["docker_host"], container=params["docker_container"], image=params["image"],
-        pull_policy=params["image_pull_policy"], requester=requester, ttl_seconds=params["ttl_seconds"]), "requested"
+        pull_policy=params["image_pull_policy"], requester=requester, reason=params["reason"],
+        ttl_seconds=params["ttl_seconds"]), "requested"
 
 
 def _kube_strategy(module, params, requester):
@@ -122,9 +123,9 @@ def run_exec(module):
             kube_auth.require_kubernetes(module)
             strategy, reason = _kube_strategy(module, params, requester)
         if module.check_mode:
-            plan = strategy.plan()
+            plan = strategy.plan(spec)
             module.exit_json(changed=bool(plan.get("would_create")), plan=plan, strategy=strategy.name,
-                             strategy_reason=reason, target=strategy.target(), rc=None, stdout="", stderr="",
+                             strategy_reason=reason, target=strategy.target(), stdout="", stderr="",
                              stdout_lines=[], stderr_lines=[], timed_out=False, truncated=False, duration_ms=0,
                              msg="check mode: nothing was created or run")
         changed = strategy.prepare()

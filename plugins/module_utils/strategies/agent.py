@@ -64,11 +64,13 @@ class AgentStrategy(Strategy):
         self.pid = None
         self.process = None
 
-    def plan(self):
+    def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
         reuse = bool(existing and agent_utils.is_usable(existing, self.desired))
+        inner = spec.inner_argv("/proc/<pid>/root" if spec.chroot else None)
         return {"agent_pod": self.desired["metadata"]["name"], "agent_namespace": self.desired["metadata"]["namespace"],
-                "would_create": not reuse}
+                "would_create": not reuse, "argv": with_timeout(nsenter_argv("<pid>", self.namespaces, inner),
+                                                                spec.timeout)}
 
     def prepare(self):
         self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout)

@@ -6,7 +6,7 @@
 A strategy knows how to get a tools process into the target's namespaces; an
 ExecSpec knows what to run there. kdebug_exec only talks to this interface:
 
-    strategy.plan()        what would be created and run (check mode; no side effects)
+    strategy.plan(spec)    what would be created and run (check mode; no side effects)
     strategy.prepare()     make sure the tools context exists; True when it created something
     strategy.run(spec)     run the command, return a results.ExecOutcome
     strategy.target()      the result's ``target`` block (namespace, pod, container, ids, node, pid)
@@ -55,7 +55,7 @@ class Strategy(object):
 
     name = None
 
-    def plan(self):
+    def plan(self, spec):
         raise NotImplementedError
 
     def prepare(self):

@@ -127,9 +127,10 @@ class EphemeralStrategy(Strategy):
         return ephemeral_container(self.debug_name, self.image, self.container, self.profile, self.pull_policy,
                                    self.ttl_seconds)
 
-    def plan(self):
+    def plan(self, spec):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
-                "container": None if self.exists else self._spec()}
+                "container": None if self.exists else self._spec(),
+                "argv": with_timeout(spec.inner_argv("/proc/1/root" if spec.chroot else None), spec.timeout)}
 
     def _read(self):
         from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel

@@ -1,0 +1,706 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The docker strategy: the kubectl-debug seed's own mechanism, through the docker SDK.
+
+For each command a one-shot tools container is created from ``image`` with
+``network_mode`` and ``pid_mode`` set to ``container:<target id>`` (and
+``ipc_mode`` when the target's IPC can be joined, see :func:`ipc_mode_for`),
+attached, started, fed stdin, read until it exits or its timeout (then
+killed), and removed, always. Nothing outlives :meth:`DockerStrategy.run`; the
+tools container still carries ``app.kubernetes.io/managed-by: kdebug`` and
+the audit annotations (as labels: Docker has no annotations), so a sweep by
+label finds one a killed controller left behind.
+
+The target is a container name or id on the engine at ``docker_host`` (a plain
+Docker host), or a Kubernetes pod's container on a node whose runtime is
+Docker (:meth:`DockerStrategy.for_pod_container`, from ``docker://<id>``).
+
+Usage (what kdebug_exec does)::
+
+    if not HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib("docker"), exception=DOCKER_IMPORT_ERROR)
+    strategy = DockerStrategy("web", image="kdebug.local/tools:1", docker_host="unix:///run/docker.sock")
+    changed = strategy.prepare()          # resolves the target, pulls the image if the policy says so
+    outcome = strategy.run(ExecSpec(command=["ss", "-ltn"], timeout=30))
+
+Everything that decides (modes, labels, argv, error wording, the stream
+framing) is a pure function below; only :class:`DockerStrategy` talks to the
+engine.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import select
+import socket
+import struct
+import time
+import traceback
+import uuid
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
+    audit_annotations, managed_labels, requested_by, stable_name)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
+
+DOCKER_IMPORT_ERROR = None
+try:
+    import docker
+    import docker.errors
+    import requests.exceptions
+except ImportError:
+    HAS_DOCKER = False
+    DOCKER_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_DOCKER = True
+
+PULL_POLICIES = ("Never", "IfNotPresent", "Always")
+NAMESPACES = ("net", "pid", "ipc")
+# strace/ltrace/gdb and reading /proc/<pid>/root of a target with more capabilities than ours need it
+# (kubectl debug's "general" profile adds it too).
+DEFAULT_CAPABILITIES = ("SYS_PTRACE",)
+DEFAULT_REASON = "kdebug_exec"
+# The tools container lives for one command; the TTL label tells a sweep when a leftover is surely stale.
+DEFAULT_TTL_SECONDS = 3600
+TTL_MARGIN_SECONDS = 300
+# After a kill: how long we keep reading what the stream still holds, and wait for the exit status.
+KILL_GRACE_SECONDS = 10
+DEFAULT_ENGINE_ADDRESS = "unix:///var/run/docker.sock"
+STREAM_STDOUT, STREAM_STDERR = 1, 2
+READ_CHUNK = 65536
+TOOLS_COMPONENT = "exec"
+STRATEGY_LABEL = "kdebug.io/strategy"
+TARGET_ID_LABEL = "kdebug.io/target-container-id"
+
+
+# --- pure decisions -------------------------------------------------------------------------------------------
+
+def engine_address(docker_host, environ=None):
+    """The engine as users name it, for messages and the result: the option, else DOCKER_HOST, else the default."""
+    environ = os.environ if environ is None else environ
+    return docker_host or environ.get("DOCKER_HOST") or DEFAULT_ENGINE_ADDRESS
+
+
+def client_environment(docker_host, environ=None):
+    """The environment ``docker.from_env`` reads: ours, with DOCKER_HOST set to ``docker_host`` when given.
+
+    Going through from_env for an explicit host too keeps DOCKER_TLS_VERIFY and
+    DOCKER_CERT_PATH working for ``tcp://`` engines.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if docker_host:
+        env["DOCKER_HOST"] = docker_host
+    return env
+
+
+def check_pull_policy(pull_policy):
+    if pull_policy not in PULL_POLICIES:
+        raise KdebugError("unknown pull_policy %s: choose one of %s." % (pull_policy, ", ".join(PULL_POLICIES)))
+    return pull_policy
+
+
+def check_namespaces(namespaces):
+    names = tuple(namespaces or ())
+    unknown = [n for n in names if n not in NAMESPACES]
+    if unknown or "net" not in names:
+        raise KdebugError("the docker strategy joins namespaces %s (net is required); got %s."
+                          % (", ".join(NAMESPACES), ", ".join(names) or "none"))
+    return names
+
+
+def needs_pull(pull_policy, present):
+    """Kubernetes' imagePullPolicy: Always pulls, IfNotPresent pulls when missing, Never never does."""
+    return pull_policy == "Always" or (pull_policy == "IfNotPresent" and not present)
+
+
+def ipc_mode_for(target_ipc_mode, target_id):
+    """(ipc_mode for the tools container or None, why) from the target's ``HostConfig.IpcMode``.
+
+    Docker lets a container join another's IPC namespace only when that donor
+    was started with ``--ipc shareable`` (the default, ``private``, refuses).
+    A target that itself joined a donor (``container:<donor>``, e.g. a
+    Kubernetes app container joining its pause container) is joined through
+    that same donor, and a target on the host's IPC namespace through
+    ``host``. Otherwise the tools container keeps its own private IPC.
+    """
+    mode = target_ipc_mode or ""
+    if mode == "shareable":
+        return "container:%s" % target_id, "the target's IPC namespace is shareable: joined"
+    if mode.startswith("container:"):
+        return mode, "the target shares the IPC namespace of %s: joined through it" % mode.split(":", 1)[1]
+    if mode == "host":
+        return "host", "the target uses the host's IPC namespace: joined"
+    return None, ("the target's IPC mode is %s, which Docker does not let others join (start it with --ipc "
+                  "shareable to join it): the tools container has its own IPC namespace" % (mode or "private"))
+
+
+def target_root_for(target_pid_mode, target_pid):
+    """Where the target's root filesystem is seen from a tools container in its pid namespace, or None.
+
+    A target with its own pid namespace is pid 1 there (so /proc/1/root); on
+    the host's pid namespace it keeps its host pid. A target sharing another
+    container's pid namespace (``container:<id>``) is not pid 1 and has no pid
+    we can know from outside: None.
+    """
+    mode = target_pid_mode or ""
+    if mode == "host":
+        return "/proc/%d/root" % int(target_pid) if target_pid else None
+    if mode.startswith("container:"):
+        return None
+    return "/proc/1/root"
+
+
+def host_config_args(target_id, target_ipc_mode, namespaces=NAMESPACES, capabilities=DEFAULT_CAPABILITIES):
+    """Keyword arguments for ``create_host_config`` of the tools container."""
+    args = {"network_mode": "container:%s" % target_id}
+    if "pid" in namespaces:
+        args["pid_mode"] = "container:%s" % target_id
+    if "ipc" in namespaces:
+        ipc_mode, _why = ipc_mode_for(target_ipc_mode, target_id)
+        if ipc_mode:
+            args["ipc_mode"] = ipc_mode
+    if capabilities:
+        args["cap_add"] = list(capabilities)
+    return args
+
+
+def target_label(container_name, pod_target=None):
+    """The ``kdebug.io/target`` value: namespace/pod/container for a pod, else docker/<container name>."""
+    if pod_target and pod_target.get("pod"):
+        return "%s/%s/%s" % (pod_target.get("namespace"), pod_target.get("pod"), pod_target.get("container"))
+    return "docker/%s" % container_name
+
+
+def ttl_for(timeout):
+    return int(timeout) + TTL_MARGIN_SECONDS if timeout else DEFAULT_TTL_SECONDS
+
+
+def tools_labels(target, target_id, requester, reason=None, ttl_seconds=DEFAULT_TTL_SECONDS, now=None):
+    """Labels of the tools container: the managed labels plus the audit annotations (Docker has no annotations)."""
+    labels = managed_labels(TOOLS_COMPONENT, {STRATEGY_LABEL: "docker", TARGET_ID_LABEL: target_id})
+    labels.update(audit_annotations(reason or DEFAULT_REASON, target, ttl_seconds, requester, now=now))
+    return labels
+
+
+def tools_container_name(container_name, target_id, unique=None):
+    """``kdebug-exec-<target>-<hash>``: unique per run (one-shot containers must not collide with a concurrent run)."""
+    return stable_name("kdebug-exec", container_name, target_id, unique or uuid.uuid4().hex)
+
+
+def split_argv(argv):
+    """(entrypoint, cmd): argv[0] replaces the image's ENTRYPOINT, so argv runs exactly as given, no shell."""
+    argv = list(argv)
+    if not argv:
+        raise KdebugError("the command is empty: give at least the program to run.")
+    return argv[:1], argv[1:]
+
+
+def docker_container_id(container_id):
+    """The bare id from a pod status ``containerID`` (``docker://<id>``); other runtimes are a clear error."""
+    runtime, sep, bare = (container_id or "").partition("://")
+    if not sep:
+        runtime, bare = "docker", container_id or ""
+    if runtime != "docker" or not bare:
+        raise KdebugError("container id %s is not a Docker container (runtime %s): the docker strategy needs a node "
+                          "whose container runtime is Docker; use strategy ephemeral or agent."
+                          % (container_id, runtime or "unknown"))
+    return bare
+
+
+def tools_argv(spec, target_attrs, namespaces=NAMESPACES, container=None):
+    """The tools container's argv for an ExecSpec, given the target's inspect data.
+
+    With ``chroot`` the command runs in the target's root as seen from its pid
+    namespace (see target_root_for); argv is never passed through a shell.
+    """
+    root = None
+    if spec.chroot:
+        host_config = target_attrs.get("HostConfig") or {}
+        name = container or (target_attrs.get("Name") or "").lstrip("/")
+        if "pid" not in namespaces:
+            raise KdebugError("chroot into Docker container %s needs its pid namespace: add pid to namespaces." % name)
+        root = target_root_for(host_config.get("PidMode"), (target_attrs.get("State") or {}).get("Pid"))
+        if root is None:
+            raise KdebugError(
+                "chroot is not available for Docker container %s: it shares the pid namespace of %s, so its root is "
+                "not /proc/1/root. Run without chroot (the target's files are under /proc/<pid>/root) or use "
+                "strategy agent." % (name, host_config.get("PidMode", "").split(":", 1)[-1]))
+    return spec.inner_argv(root)
+
+
+def command_start_failed(message):
+    """Whether an engine error at start is about the command itself (missing or not executable)."""
+    text = (message or "").lower()
+    return any(m in text for m in ("executable file not found", "no such file or directory", "permission denied",
+                                   "exec format error", "not a directory"))
+
+
+# --- error wording --------------------------------------------------------------------------------------------
+
+def engine_unreachable_error(address, reason):
+    return KdebugError(
+        "cannot reach the Docker engine at %s: %s. Check docker_host (or DOCKER_HOST), that dockerd runs there and "
+        "that this user may use it (try: docker -H %s info)." % (address, reason, address),
+        docker_host=address)
+
+
+def container_not_found_error(name, address):
+    return KdebugError(
+        "Docker container %s not found on the engine at %s: check the container name or id "
+        "(docker -H %s ps)." % (name, address, address), docker_host=address)
+
+
+def not_running_error(name, address, state):
+    """The target exists but has no live namespaces; ``state`` is its ``State`` block."""
+    state = state or {}
+    status = state.get("Status") or "unknown"
+    if status == "paused" or state.get("Paused"):
+        fix = "unpause it (docker -H %s unpause %s)" % (address, name)
+    elif status == "restarting" or state.get("Restarting"):
+        fix = "it is restarting (crash-looping?): check docker -H %s logs %s, and try again when it runs" % (
+            address, name)
+    else:
+        fix = "start it (docker -H %s start %s) or debug a copy of it" % (address, name)
+    detail = status
+    if status in ("exited", "dead"):
+        detail = "%s, exit code %s" % (status, state.get("ExitCode"))
+    return KdebugError(
+        "Docker container %s on the engine at %s is not running (%s): only a running container's namespaces can be "
+        "joined; %s." % (name, address, detail, fix), docker_host=address, state=status)
+
+
+def image_missing_error(image, address):
+    return KdebugError(
+        "image %s is not present on the Docker engine at %s and pull_policy is Never: load it with docker load "
+        "(docker -H %s load -i FILE), or set image to one the engine has." % (image, address, address),
+        image=image, docker_host=address)
+
+
+def pull_failed_error(image, address, reason):
+    return KdebugError(
+        "could not pull image %s on the Docker engine at %s: %s. Load it with docker load (docker -H %s load -i "
+        "FILE) and use pull_policy IfNotPresent or Never, or set image to one the engine has."
+        % (image, address, reason, address), image=image, docker_host=address)
+
+
+def engine_error_message(exc):
+    """The engine's own words from a docker APIError, else the exception's text."""
+    explanation = getattr(exc, "explanation", None)
+    if explanation:
+        return explanation.decode("utf-8", "replace") if isinstance(explanation, bytes) else str(explanation)
+    return str(exc) or exc.__class__.__name__
+
+
+# --- the attach stream ----------------------------------------------------------------------------------------
+
+class FrameDemuxer(object):
+    """Splits Docker's multiplexed attach stream (tty off) into stdout and stderr.
+
+    Each frame is an 8-byte header (stream type, three zero bytes, big-endian
+    uint32 length) and the payload; frames may arrive cut anywhere, so bytes
+    are buffered until a frame is whole. Stdout and stderr are BoundedOutput.
+    """
+
+    HEADER = struct.Struct(">BxxxL")
+
+    def __init__(self, stdout, stderr):
+        self.stdout = stdout
+        self.stderr = stderr
+        self._buffer = b""
+
+    def feed(self, data):
+        self._buffer += data
+        while len(self._buffer) >= self.HEADER.size:
+            stream, length = self.HEADER.unpack_from(self._buffer)
+            end = self.HEADER.size + length
+            if len(self._buffer) < end:
+                break
+            payload = self._buffer[self.HEADER.size:end]
+            self._buffer = self._buffer[end:]
+            (self.stderr if stream == STREAM_STDERR else self.stdout).write(payload)
+
+    @property
+    def pending(self):
+        """Bytes of an incomplete frame (non-zero only if the stream was cut mid-frame)."""
+        return len(self._buffer)
+
+
+def _raw_socket(sock):
+    """The socket under the SDK's attach object (socket.SocketIO for unix/tcp, SSLSocket, paramiko channel)."""
+    return getattr(sock, "_sock", sock)
+
+
+def _close_write(raw):
+    try:
+        if hasattr(raw, "shutdown_write"):  # paramiko channel (ssh://)
+            raw.shutdown_write()
+        else:
+            raw.shutdown(socket.SHUT_WR)
+    except (OSError, EOFError):
+        pass
+
+
+# --- the strategy ---------------------------------------------------------------------------------------------
+
+class DockerStrategy(Strategy):
+    """Run commands in a one-shot tools container that joins a Docker container's namespaces.
+
+    container:    name or id of the target on the engine (a running container).
+    image:        the tools image (must have the programs you run, and ``env``/``chroot`` for env/chroot).
+    docker_host:  the engine (docker SDK ``base_url``, e.g. ``unix:///run/docker.sock``, ``tcp://h:2376``);
+                  None: DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH, else the SDK's default.
+    pull_policy:  Never | IfNotPresent | Always, as Kubernetes' imagePullPolicy.
+    requester, reason: for the audit labels (requester defaults to user@host).
+    ttl_seconds:  the TTL label (when a leftover tools container is surely stale); default: the command's
+                  timeout plus 5 minutes, or an hour without a timeout. Each run removes its container anyway.
+    namespaces:   which of net, pid, ipc to join (net required; ipc only where Docker allows, see ipc_mode_for).
+    capabilities: added to the tools container (default SYS_PTRACE).
+    """
+
+    name = "docker"
+
+    def __init__(self, container, image, docker_host=None, pull_policy="IfNotPresent", requester=None,
+                 reason=None, ttl_seconds=None, namespaces=NAMESPACES, capabilities=DEFAULT_CAPABILITIES):
+        self.container = container
+        self.image = image
+        self.docker_host = docker_host
+        self.address = engine_address(docker_host)
+        self.pull_policy = check_pull_policy(pull_policy)
+        self.requester = requested_by(requester)
+        self.reason = reason
+        self.ttl_seconds = ttl_seconds
+        self.namespaces = check_namespaces(namespaces)
+        self.capabilities = tuple(capabilities or ())
+        self.pod_target = None
+        self._client = None
+        self._attrs = None
+        self._engine_name = None
+        self._image_checked = False
+        self._unique = uuid.uuid4().hex
+
+    @classmethod
+    def for_pod_container(cls, container_id, pod_target, image, **kwargs):
+        """The strategy for a Kubernetes pod's container on a Docker node.
+
+        ``container_id`` is the pod status ``containerID`` (``docker://<id>``);
+        ``pod_target`` is the pod's target block (namespace, pod, container,
+        node), merged into :meth:`target`. ``docker_host`` (in kwargs) must
+        reach that node's engine.
+        """
+        strategy = cls(docker_container_id(container_id), image, **kwargs)
+        strategy.pod_target = dict(pod_target or {})
+        return strategy
+
+    # engine access
+
+    def _docker(self):
+        if self._client is None:
+            if not HAS_DOCKER:
+                raise KdebugError("the docker strategy needs the docker Python library (pip install docker).")
+            try:
+                self._client = docker.from_env(environment=client_environment(self.docker_host))
+            except docker.errors.DockerException as exc:
+                raise engine_unreachable_error(self.address, exc)
+        return self._client.api
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _inspect(self):
+        """The target's inspect data, read once; raises when it is missing or not running."""
+        if self._attrs is None:
+            api = self._docker()
+            try:
+                attrs = api.inspect_container(self.container)
+            except docker.errors.NotFound:
+                raise container_not_found_error(self.container, self.address)
+            except docker.errors.APIError as exc:
+                raise KdebugError("could not inspect Docker container %s on the engine at %s: %s."
+                                  % (self.container, self.address, engine_error_message(exc)))
+            except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+                raise engine_unreachable_error(self.address, exc)
+            state = attrs.get("State") or {}
+            if not state.get("Running") or state.get("Paused") or state.get("Restarting"):
+                raise not_running_error(self.container, self.address, state)
+            self._attrs = attrs
+        return self._attrs
+
+    def _target_id(self):
+        return self._inspect()["Id"]
+
+    def _target_name(self):
+        return (self._inspect().get("Name") or self.container).lstrip("/")
+
+    def _engine(self):
+        if self._engine_name is None:
+            try:
+                self._engine_name = self._docker().info().get("Name") or self.address
+            except (docker.errors.DockerException, requests.exceptions.RequestException):
+                self._engine_name = self.address
+        return self._engine_name
+
+    def _image_present(self):
+        try:
+            self._docker().inspect_image(self.image)
+            return True
+        except docker.errors.NotFound:  # ImageNotFound
+            return False
+        except docker.errors.APIError as exc:
+            raise KdebugError("could not inspect image %s on the Docker engine at %s: %s."
+                              % (self.image, self.address, engine_error_message(exc)))
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise engine_unreachable_error(self.address, exc)
+
+    def _ensure_image(self):
+        """Make the tools image available as pull_policy says; True when it pulled."""
+        if self._image_checked:
+            return False
+        present = self._image_present()
+        pulled = False
+        if needs_pull(self.pull_policy, present):
+            try:
+                self._client.images.pull(self.image)
+                pulled = True
+            except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+                raise pull_failed_error(self.image, self.address, engine_error_message(exc))
+        elif not present:
+            raise image_missing_error(self.image, self.address)
+        self._image_checked = True
+        return pulled
+
+    # the pieces of the tools container
+
+    @property
+    def tools_name(self):
+        return tools_container_name(self._target_name(), self._target_id(), self._unique)
+
+    def argv(self, spec):
+        """The argv the tools container runs for ``spec`` (chroot into the target's root when asked)."""
+        return tools_argv(spec, self._inspect(), self.namespaces, self.container)
+
+    def _host_config_args(self):
+        attrs = self._inspect()
+        return host_config_args(attrs["Id"], (attrs.get("HostConfig") or {}).get("IpcMode"), self.namespaces,
+                                self.capabilities)
+
+    def _labels(self, timeout):
+        return tools_labels(target_label(self._target_name(), self.pod_target), self._target_id(), self.requester,
+                            self.reason, self.ttl_seconds or ttl_for(timeout))
+
+    # the Strategy interface
+
+    def plan(self, spec=None):
+        """What run() would create and run; reads only (inspect target and image)."""
+        attrs = self._inspect()
+        present = self._image_present()
+        if self.pull_policy == "Never" and not present:
+            raise image_missing_error(self.image, self.address)
+        host_config = self._host_config_args()
+        _mode, ipc_reason = ipc_mode_for((attrs.get("HostConfig") or {}).get("IpcMode"), attrs["Id"])
+        if "ipc" not in self.namespaces:
+            ipc_reason = "ipc is not in namespaces: the tools container has its own IPC namespace"
+        return {
+            "strategy": self.name,
+            "docker_host": self.address,
+            "image_present": present,
+            "would_pull": needs_pull(self.pull_policy, present),
+            "tools_container": {
+                "name": self.tools_name,
+                "image": self.image,
+                "network_mode": host_config.get("network_mode"),
+                "pid_mode": host_config.get("pid_mode"),
+                "ipc_mode": host_config.get("ipc_mode"),
+                "ipc_reason": ipc_reason,
+                "cap_add": host_config.get("cap_add", []),
+                "labels": self._labels(spec.timeout if spec else None),
+                "removed_after_run": True,
+            },
+            "argv": self.argv(spec) if spec is not None else None,
+        }
+
+    def prepare(self):
+        """Check the target runs and make the image available; True when an image was pulled.
+
+        The tools container itself is created and removed by each run(), so
+        nothing else persists.
+        """
+        self._inspect()
+        return self._ensure_image()
+
+    def run(self, spec):
+        self.prepare()
+        api = self._docker()
+        argv = self.argv(spec)
+        entrypoint, cmd = split_argv(argv)
+        stdout, stderr = BoundedOutput(spec.max_output_bytes), BoundedOutput(spec.max_output_bytes)
+        stdin = spec.stdin
+        if isinstance(stdin, str):
+            stdin = stdin.encode("utf-8", "surrogateescape")
+        started = time.monotonic()
+        container_id = None
+        sock = None
+        failed = True
+        try:
+            try:
+                created = api.create_container(
+                    self.image, command=cmd, entrypoint=entrypoint, name=self.tools_name,
+                    stdin_open=stdin is not None, tty=False, labels=self._labels(spec.timeout),
+                    host_config=api.create_host_config(**self._host_config_args()), use_config_proxy=False)
+            except docker.errors.APIError as exc:
+                raise KdebugError("could not create the tools container from image %s on the Docker engine at %s: %s."
+                                  % (self.image, self.address, engine_error_message(exc)))
+            container_id = created["Id"]
+            sock = api.attach_socket(container_id, params={"stdin": int(stdin is not None), "stdout": 1,
+                                                           "stderr": 1, "stream": 1})
+            try:
+                api.start(container_id)
+            except docker.errors.APIError as exc:
+                message = engine_error_message(exc)
+                if command_start_failed(message):
+                    failed = False
+                    return ExecOutcome(None, stdout, stderr, error="could not start %s in the tools container: %s"
+                                       % (argv[0], message), elapsed=time.monotonic() - started)
+                raise KdebugError("could not start the tools container for Docker container %s on the engine at %s: "
+                                  "%s." % (self.container, self.address, message))
+            deadline = time.monotonic() + spec.timeout if spec.timeout else None
+            timed_out = self._pump(sock, stdin, FrameDemuxer(stdout, stderr), deadline, container_id)
+            rc, waited_out = self._wait_exit(container_id, None if timed_out else deadline)
+            failed = False
+            return ExecOutcome(rc, stdout, stderr, elapsed=time.monotonic() - started,
+                               timed_out=timed_out or waited_out)
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            raise KdebugError("running the tools container for Docker container %s on the engine at %s failed: %s."
+                              % (self.container, self.address, engine_error_message(exc)))
+        finally:
+            self._close_socket(sock)
+            if container_id is not None:
+                self._remove(container_id, raise_errors=not failed)
+
+    def target(self):
+        attrs = self._inspect()
+        block = {
+            "namespace": None,
+            "pod": None,
+            "container": self._target_name(),
+            "container_id": attrs["Id"],
+            "node": self._engine(),
+            "pid": (attrs.get("State") or {}).get("Pid"),
+            "docker_host": self.address,
+        }
+        if self.pod_target:
+            block.update({k: v for k, v in self.pod_target.items() if k in ("namespace", "pod", "container", "node")})
+            block["container_id"] = "docker://%s" % attrs["Id"]
+        return block
+
+    def handle(self):
+        return {"debug_container": self.tools_name, "agent_pod": None}
+
+    # the run's moving parts
+
+    def _pump(self, sock, stdin, demux, deadline, container_id):
+        """Write stdin and read the stream until it ends or the deadline passes; True when we had to kill."""
+        raw = _raw_socket(sock)
+        pending = stdin or b""
+        if stdin is not None and not pending:
+            _close_write(raw)
+        while True:
+            wait = 1.0
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+                if wait <= 0:
+                    self._kill(container_id)
+                    self._drain(raw, demux, time.monotonic() + KILL_GRACE_SECONDS)
+                    return True
+            readable = bool(getattr(raw, "pending", lambda: 0)())  # TLS may hold decrypted bytes select cannot see
+            writable = False
+            if not readable:
+                ready_r, ready_w, _x = select.select([raw], [raw] if pending else [], [], wait)
+                readable, writable = bool(ready_r), bool(ready_w)
+            if writable:
+                try:
+                    sent = raw.send(pending[:READ_CHUNK])
+                    pending = pending[sent:]
+                except (BrokenPipeError, ConnectionResetError):
+                    pending = b""  # the command exited without reading all of its stdin
+                if not pending:
+                    _close_write(raw)
+            if readable:
+                data = raw.recv(READ_CHUNK)
+                if not data:
+                    return False
+                demux.feed(data)
+
+    @staticmethod
+    def _drain(raw, demux, until):
+        while time.monotonic() < until:
+            ready, _w, _x = select.select([raw], [], [], max(until - time.monotonic(), 0))
+            if not ready:
+                return
+            try:
+                data = raw.recv(READ_CHUNK)
+            except OSError:
+                return
+            if not data:
+                return
+            demux.feed(data)
+
+    def _wait_exit(self, container_id, deadline):
+        """(exit code, killed at the deadline) once the container has exited."""
+        api = self._docker()
+        killed = False
+        while True:
+            if deadline is not None and not killed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._kill(container_id)
+                    killed = True
+                    continue
+                wait = max(int(remaining) + 1, 1)
+            else:
+                wait = KILL_GRACE_SECONDS if killed else 60
+            try:
+                return api.wait(container_id, timeout=wait).get("StatusCode"), killed
+            except docker.errors.APIError as exc:
+                raise KdebugError("could not read the exit code of the tools container %s: %s."
+                                  % (self.tools_name, engine_error_message(exc)))
+            except requests.exceptions.RequestException:  # our wait timed out, the command still runs
+                if killed:
+                    raise KdebugError("the tools container %s did not exit after it was killed." % self.tools_name)
+
+    def _kill(self, container_id):
+        try:
+            self._docker().kill(container_id)
+        except docker.errors.APIError:
+            pass  # already exited
+
+    @staticmethod
+    def _close_socket(sock):
+        if sock is None:
+            return
+        # The SDK's object, the socket under it and the HTTP response all hold the connection: close each.
+        response = getattr(sock, "_response", None)
+        raw = _raw_socket(sock)
+        for closer in (getattr(response, "close", None), getattr(sock, "close", None), getattr(raw, "close", None)):
+            try:
+                if closer:
+                    closer()
+            except (OSError, ValueError):
+                pass
+
+    def _remove(self, container_id, raise_errors):
+        try:
+            self._docker().remove_container(container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            if raise_errors:
+                raise KdebugError("could not remove the tools container %s from the Docker engine at %s: %s. Remove "
+                                  "it with docker -H %s rm -f %s." % (self.tools_name, self.address,
+                                                                      engine_error_message(exc), self.address,
+                                                                      self.tools_name))
