@@ -1,0 +1,959 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Forks of a crash-looping pod: a copy that stays up so the crash can be examined.
+
+A container that keeps crashing has no live namespaces to join, so we copy its
+pod and change what kills it or would mix the copy up with the original:
+
+* labels (except a keep-list) and most annotations go, so no Service routes to
+  the fork and no controller adopts it; ownerReferences, finalizers,
+  generateName, nodeName (unless ``same_node``), ephemeralContainers, status
+  and the server's bookkeeping go too;
+* readiness, liveness and startup probes go on every container, hostPorts are
+  cleared (the fork would clash with the original on the node), the target's
+  lifecycle hooks go (they would talk to an application that is not running);
+* ``restartPolicy: Never`` and ``activeDeadlineSeconds`` = the TTL, so a
+  forgotten fork ends by itself;
+* the target container's command is *held*: an init container copies a static
+  busybox from the tools image into an emptyDir mounted in the target at
+  ``/.kdebug``, and the target runs ``/.kdebug/busybox sh -c 'sleep'`` instead
+  of its entrypoint, so images without a shell or ``sleep`` work too. The
+  original command and args are kept in an annotation for the replay.
+
+:func:`build_fork` is that transform as a pure function over the pod dict. The
+rest of the file talks to the API: create (server-side dry run in check mode),
+find, replace, delete, wait until the fork runs (image pull and start failures
+reported as soon as they show), replay the original command in the fork, and
+read the source's last termination and previous logs.
+
+The entrypoint question: when the pod spec sets no ``command``, the image's
+ENTRYPOINT runs (with ``args``, or the image's CMD), and the Kubernetes API does
+not expose the image configuration. The hold has to replace the entrypoint
+anyway; the replay then needs to be told what it was (``replay_command``), and
+the result says so instead of guessing.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import hashlib
+import json
+import time
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    KdebugError, api_error_message, translate_api_error)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.target import choose_container, container_status
+from ansible_collections.kdebug.toolkit.plugins.module_utils.waiting import (
+    container_state_problem, unschedulable_problem)
+
+COMPONENT = "fork"
+NAME_PREFIX = "kdebug-fork"
+
+ANNOTATION_FORK_OF = "kdebug.io/fork-of"
+ANNOTATION_SOURCE_UID = "kdebug.io/fork-source-uid"
+ANNOTATION_HELD_CONTAINER = "kdebug.io/held-container"
+ANNOTATION_ORIGINAL = "kdebug.io/original-command"
+ANNOTATION_SPEC_HASH = "kdebug.io/spec-hash"
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+
+# The injected busybox: volume, init container and where the target sees it.
+TOOLS_VOLUME = "kdebug-fork-tools"
+TOOLS_INIT_CONTAINER = "kdebug-fork-tools"
+TOOLS_MOUNT = "/.kdebug"
+BUSYBOX = TOOLS_MOUNT + "/busybox"
+# Exits at once on TERM (busybox sleep as pid 1 would ignore it and make every
+# deletion wait for the grace period), idles for the TTL otherwise.
+HOLD_SCRIPT = "trap 'exit 0' TERM INT; %s sleep %d & wait"
+# nobody: the copy needs no privileges; passes PodSecurity "restricted".
+COPY_USER = 65534
+
+# The official busybox image ships a static busybox, which runs in any target image.
+DEFAULT_TOOLS_IMAGE = "docker.io/library/busybox:stable"
+DEFAULT_BUSYBOX_PATH = "/bin/busybox"
+PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
+ENDED_PHASES = ("Succeeded", "Failed")
+POLL_SECONDS = 1.0
+LOG_LIMIT_BYTES = 64 * 1024
+
+# Metadata the server owns (or that ties the copy to the original's lifecycle).
+DROPPED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "selfLink", "generation",
+                    "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+# --- pure part ----------------------------------------------------------------
+
+
+def fork_name(namespace, pod):
+    """The fork's name: a function of the source alone, so every run finds the same fork."""
+    return metadata.stable_name(NAME_PREFIX, pod, namespace)
+
+
+def is_fork(pod):
+    """True for a pod kdebug_fork made."""
+    meta = pod.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    return bool(annotations.get(ANNOTATION_FORK_OF)) or (
+        labels.get(metadata.MANAGED_BY_LABEL) == metadata.MANAGED_BY
+        and labels.get(metadata.COMPONENT_LABEL) == COMPONENT)
+
+
+def default_options(**overrides):
+    """The transform's options with their defaults (the module's defaults)."""
+    opts = dict(
+        container=None,
+        tools_image=DEFAULT_TOOLS_IMAGE,
+        tools_image_pull_policy="IfNotPresent",
+        busybox_path=DEFAULT_BUSYBOX_PATH,
+        image=None,
+        keep_labels=[],
+        keep_annotations=[],
+        keep_init_containers=True,
+        env={},
+        share_processes=None,
+        same_node=False,
+        ttl_seconds=3600,
+        requester="kdebug",
+        reason="kdebug_fork",
+        now=None,
+    )
+    unknown = set(overrides) - set(opts)
+    if unknown:
+        raise ValueError("unknown fork options: %s" % ", ".join(sorted(unknown)))
+    opts.update(overrides)
+    return opts
+
+
+def hold_command(ttl_seconds):
+    """The held container's command: idle for the TTL through the injected busybox."""
+    return [BUSYBOX, "sh", "-c", HOLD_SCRIPT % (BUSYBOX, int(ttl_seconds))]
+
+
+def _owner_text(refs):
+    return ", ".join("%s/%s" % (r.get("kind"), r.get("name")) for r in refs)
+
+
+def _strip_container(container, kind, changes):
+    """Remove probes and hostPorts from one container (in place), noting each change."""
+    where = "spec.%s[%s]" % (kind, container.get("name"))
+    removed = [p for p in PROBES if p in container]
+    for probe in removed:
+        del container[probe]
+    if removed:
+        changes.append("%s: removed %s" % (where, ", ".join(removed)))
+    cleared = []
+    for port in container.get("ports") or []:
+        if port.get("hostPort"):
+            cleared.append(str(port.pop("hostPort")))
+            port.pop("hostIP", None)
+    if cleared:
+        changes.append("%s.ports: cleared hostPort %s (it would clash with the original on the node)"
+                       % (where, ", ".join(cleared)))
+
+
+def _copy_resources(target):
+    """The target's resources for the copy init container.
+
+    An init container's request counts as max(init, sum of containers), so a
+    copy of the target's never raises the pod's footprint, and whatever
+    LimitRange or quota admits the target admits the copy.
+    """
+    resources = copy.deepcopy(target.get("resources") or {})
+    resources.pop("claims", None)
+    return resources
+
+
+def spec_hash(fork):
+    """Hash of what makes a fork what it is (not who asked or when)."""
+    meta = fork["metadata"]
+    skip = {metadata.ANNOTATION_REQUESTED_BY, metadata.ANNOTATION_CREATED_AT, metadata.ANNOTATION_REASON,
+            ANNOTATION_SOURCE_UID, ANNOTATION_SPEC_HASH}
+    annotations = dict((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in skip)
+    material = {"labels": meta.get("labels"), "annotations": annotations, "spec": fork["spec"]}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def build_fork(pod, opts):
+    """The fork of ``pod`` (a dict as the API returns it) and the list of changes applied.
+
+    Pure: no API calls, no clock unless ``opts["now"]`` is None. ``opts`` as
+    :func:`default_options`. Raises KdebugError for a source that cannot be
+    forked (a fork itself, a clash with the names the fork adds).
+    """
+    src_meta = pod.get("metadata") or {}
+    namespace, name = src_meta.get("namespace"), src_meta.get("name")
+    if is_fork(pod):
+        origin = (src_meta.get("annotations") or {}).get(ANNOTATION_FORK_OF) or "another pod"
+        raise KdebugError(
+            "pod %s/%s is itself a kdebug fork (of %s): it is already held, with probes, labels and owners "
+            "removed. Debug it directly (kdebug.toolkit.kdebug_exec), or fork the original pod instead; "
+            "remove it with state=absent." % (namespace, name, origin),
+            fork_of=origin)
+    if opts["ttl_seconds"] is None or int(opts["ttl_seconds"]) <= 0:
+        raise KdebugError("ttl_seconds must be a positive number of seconds, got %s." % opts["ttl_seconds"])
+    ttl = int(opts["ttl_seconds"])
+    container_name = choose_container(pod, opts.get("container"))
+    spec = copy.deepcopy(pod.get("spec") or {})
+    changes = []
+
+    # --- metadata
+    src_labels = src_meta.get("labels") or {}
+    kept = dict((k, src_labels[k]) for k in (opts.get("keep_labels") or []) if k in src_labels)
+    removed = sorted(set(src_labels) - set(kept))
+    if removed:
+        changes.append("metadata.labels: removed %s (no Service or controller selects the fork)"
+                       % ", ".join(removed))
+    labels = dict(kept)
+    labels.update(metadata.managed_labels(COMPONENT))
+    replaced = sorted(k for k in kept if kept[k] != labels[k])
+    if replaced:
+        changes.append("metadata.labels: %s set to kdebug's own value" % ", ".join(replaced))
+
+    src_annotations = src_meta.get("annotations") or {}
+    keep_annotations = set(opts.get("keep_annotations") or []) | {DEFAULT_CONTAINER_ANNOTATION}
+    annotations = dict((k, v) for k, v in src_annotations.items() if k in keep_annotations)
+    dropped_annotations = sorted(set(src_annotations) - set(annotations))
+    if dropped_annotations:
+        changes.append("metadata.annotations: removed %s" % ", ".join(dropped_annotations))
+    if src_meta.get("ownerReferences"):
+        changes.append("metadata.ownerReferences: cleared (%s): the fork is a standalone pod"
+                       % _owner_text(src_meta["ownerReferences"]))
+    if src_meta.get("finalizers"):
+        changes.append("metadata.finalizers: cleared (%s)" % ", ".join(src_meta["finalizers"]))
+    if src_meta.get("generateName"):
+        changes.append("metadata.generateName: cleared (%s)" % src_meta["generateName"])
+    changes.append("metadata.name: %s (deterministic, from the source)" % fork_name(namespace, name))
+    changes.append("status, uid, resourceVersion, creationTimestamp, managedFields: cleared")
+
+    # --- pod-level spec
+    node = spec.get("nodeName")
+    if opts.get("same_node"):
+        if not node:
+            raise KdebugError("same_node is set but pod %s/%s is not scheduled to a node yet: unset same_node, "
+                              "or wait until the pod is scheduled." % (namespace, name))
+        changes.append("spec.nodeName: kept (%s, same_node)" % node)
+    elif node:
+        del spec["nodeName"]
+        changes.append("spec.nodeName: cleared (was %s): the scheduler places the fork" % node)
+    if spec.pop("ephemeralContainers", None):
+        changes.append("spec.ephemeralContainers: removed (debug containers of the source)")
+    recomputed = [field for field in ("priority", "preemptionPolicy") if spec.pop(field, None) is not None]
+    if recomputed:
+        # Admission sets them from priorityClassName and refuses a pod whose values disagree with it.
+        changes.append("spec.%s: cleared (admission sets them again)" % ", spec.".join(recomputed))
+    if spec.get("restartPolicy") != "Never":
+        changes.append("spec.restartPolicy: Never (was %s)" % spec.get("restartPolicy", "Always"))
+        spec["restartPolicy"] = "Never"
+    changes.append("spec.activeDeadlineSeconds: %d (ttl_seconds; was %s)"
+                   % (ttl, spec.get("activeDeadlineSeconds", "unset")))
+    spec["activeDeadlineSeconds"] = ttl
+    if opts.get("share_processes") is not None and bool(spec.get("shareProcessNamespace")) != opts["share_processes"]:
+        spec["shareProcessNamespace"] = bool(opts["share_processes"])
+        changes.append("spec.shareProcessNamespace: %s (share_processes)" % str(spec["shareProcessNamespace"]).lower())
+
+    # --- containers
+    init_containers = spec.get("initContainers") or []
+    if init_containers and not opts.get("keep_init_containers", True):
+        changes.append("spec.initContainers: removed %s (keep_init_containers=false)"
+                       % ", ".join(c.get("name") for c in init_containers))
+        init_containers = []
+    for container in init_containers:
+        _strip_container(container, "initContainers", changes)
+    for container in spec.get("containers") or []:
+        _strip_container(container, "containers", changes)
+
+    target = next(c for c in spec["containers"] if c.get("name") == container_name)
+    where = "spec.containers[%s]" % container_name
+    original = {
+        "container": container_name,
+        "command": target.get("command"),
+        "args": target.get("args"),
+        "image": target.get("image"),
+    }
+    if opts.get("image") and opts["image"] != target.get("image"):
+        changes.append("%s.image: %s (was %s)" % (where, opts["image"], target.get("image")))
+        target["image"] = opts["image"]
+    if opts.get("env"):
+        env = target.get("env") or []
+        for key in sorted(opts["env"]):
+            value = opts["env"][key]
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            value = "" if value is None else str(value)
+            env = [e for e in env if e.get("name") != key]
+            env.append({"name": key, "value": value})
+        target["env"] = env
+        changes.append("%s.env: set %s" % (where, ", ".join(sorted(opts["env"]))))
+    if target.pop("lifecycle", None):
+        changes.append("%s.lifecycle: removed (postStart/preStop hooks expect the application running)" % where)
+    if any(v.get("name") == TOOLS_VOLUME for v in spec.get("volumes") or []) or \
+            any(c.get("name") == TOOLS_INIT_CONTAINER for c in init_containers + spec["containers"]):
+        raise KdebugError("pod %s/%s already has a volume or container named %s: kdebug_fork needs that name."
+                          % (namespace, name, TOOLS_VOLUME))
+    if any((m.get("mountPath") or "").rstrip("/") == TOOLS_MOUNT for m in target.get("volumeMounts") or []):
+        raise KdebugError("container %s of pod %s/%s already mounts something at %s, where kdebug_fork puts "
+                          "its busybox." % (container_name, namespace, name, TOOLS_MOUNT))
+    target["command"] = hold_command(ttl)
+    target.pop("args", None)
+    target["volumeMounts"] = (target.get("volumeMounts") or []) + [
+        {"name": TOOLS_VOLUME, "mountPath": TOOLS_MOUNT, "readOnly": True}]
+    changes.append("%s.command: held (%s ...) instead of %s"
+                   % (where, " ".join(target["command"][:3]), describe_original(original)))
+    spec["volumes"] = (spec.get("volumes") or []) + [{"name": TOOLS_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}}]
+    copy_init = {
+        "name": TOOLS_INIT_CONTAINER,
+        "image": opts["tools_image"],
+        "imagePullPolicy": opts.get("tools_image_pull_policy") or "IfNotPresent",
+        # busybox copies itself: the tools image needs no shell or cp of its own.
+        "command": [opts["busybox_path"], "cp", opts["busybox_path"], BUSYBOX],
+        "volumeMounts": [{"name": TOOLS_VOLUME, "mountPath": TOOLS_MOUNT}],
+        "resources": _copy_resources(target),
+        "securityContext": {
+            "runAsUser": COPY_USER,
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    spec["initContainers"] = [copy_init] + init_containers
+    changes.append("spec.initContainers[%s]: added (copies a static busybox from %s into the emptyDir %s, "
+                   "mounted at %s in %s)"
+                   % (TOOLS_INIT_CONTAINER, opts["tools_image"], TOOLS_VOLUME, TOOLS_MOUNT, container_name))
+
+    # kubectl exec/logs/attach without -c land in the held container.
+    if annotations.get(DEFAULT_CONTAINER_ANNOTATION, container_name) != container_name:
+        changes.append("metadata.annotations: %s set to %s (was %s)"
+                       % (DEFAULT_CONTAINER_ANNOTATION, container_name, annotations[DEFAULT_CONTAINER_ANNOTATION]))
+    annotations[DEFAULT_CONTAINER_ANNOTATION] = container_name
+    annotations.update(metadata.audit_annotations(
+        opts.get("reason") or "kdebug_fork", "%s/%s/%s" % (namespace, name, container_name), ttl,
+        opts.get("requester") or "kdebug", now=opts.get("now")))
+    annotations[ANNOTATION_FORK_OF] = "%s/%s" % (namespace, name)
+    if src_meta.get("uid"):
+        annotations[ANNOTATION_SOURCE_UID] = src_meta["uid"]
+    annotations[ANNOTATION_HELD_CONTAINER] = container_name
+    annotations[ANNOTATION_ORIGINAL] = json.dumps(original, sort_keys=True)
+    fork = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": fork_name(namespace, name),
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+    fork["metadata"]["annotations"][ANNOTATION_SPEC_HASH] = spec_hash(fork)
+    return fork, changes
+
+
+def describe_original(original):
+    if original.get("command"):
+        return "its command %s" % json.dumps(original["command"] + (original.get("args") or []))
+    if original.get("args"):
+        return "the image's ENTRYPOINT with args %s" % json.dumps(original["args"])
+    return "the image's ENTRYPOINT and CMD"
+
+
+def original_of(fork):
+    """The original command block stored in a fork's annotation."""
+    raw = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_ORIGINAL)
+    try:
+        original = json.loads(raw) if raw else {}
+    except ValueError:
+        original = {}
+    return original if isinstance(original, dict) else {}
+
+
+def replay_argv(original, replay_command=None, replay_args=None):
+    """(argv, None) to replay the original entrypoint, or (None, why) when it is unknown.
+
+    Kubernetes semantics: ``command`` replaces the image's ENTRYPOINT, ``args``
+    its CMD; a command without args runs alone. ``replay_command`` and
+    ``replay_args`` stand in for the spec's ``command`` and ``args``.
+    """
+    command = replay_command if replay_command else original.get("command")
+    args = replay_args if replay_args is not None else original.get("args")
+    if not command:
+        what = "with args %s" % json.dumps(args) if args else "and CMD"
+        return None, ("container %s sets no command in the pod spec: it runs the image's ENTRYPOINT %s, which the "
+                      "Kubernetes API does not expose. Set replay_command to the entrypoint (docker image inspect, "
+                      "crane config or the Dockerfile show it)%s to replay it."
+                      % (original.get("container"), what,
+                         "" if args else ", with the image's CMD in replay_command or replay_args"))
+    return list(command) + list(args or []), None
+
+
+def held_info(fork, replay_command=None, replay_args=None):
+    """The ``held`` result block for a fork (new or found)."""
+    original = original_of(fork)
+    container = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_HELD_CONTAINER) or original.get("container")
+    spec_container = next((c for c in fork["spec"].get("containers") or [] if c.get("name") == container), {})
+    argv, why = replay_argv(original, replay_command, replay_args)
+    return {
+        "container": container,
+        "command": spec_container.get("command"),
+        "original_command": original.get("command"),
+        "original_args": original.get("args"),
+        "original_image": original.get("image"),
+        "image": spec_container.get("image"),
+        "entrypoint_known": bool(original.get("command")) or bool(replay_command),
+        "replay_argv": argv,
+        "replay_note": why,
+    }
+
+
+def selector_matches(selector, labels):
+    """Does a selector pick a pod with ``labels``?
+
+    ``selector`` is either a map (Service, ReplicationController) or a
+    LabelSelector (matchLabels/matchExpressions). An empty selector selects
+    nothing here: a Service without one has manual endpoints.
+    """
+    if not selector:
+        return False
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        match_labels = selector.get("matchLabels") or {}
+        expressions = selector.get("matchExpressions") or []
+        if not match_labels and not expressions:
+            return False
+        if any(labels.get(k) != v for k, v in match_labels.items()):
+            return False
+        for expr in expressions:
+            key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+            if op == "In" and labels.get(key) not in values:
+                return False
+            if op == "NotIn" and key in labels and labels[key] in values:
+                return False
+            if op == "Exists" and key not in labels:
+                return False
+            if op == "DoesNotExist" and key in labels:
+                return False
+        return True
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _succeeded(cstatus):
+    terminated = (cstatus.get("state") or {}).get("terminated") or {}
+    return bool(terminated) and terminated.get("exitCode") == 0
+
+
+def fork_progress(pod, container):
+    """("running" | "pending" | "failed", sentence) for a fork that is starting.
+
+    Image pull and container creation failures are "failed" as soon as they
+    show, as are a failed init container and a held container that exited; an
+    unschedulable pod stays "pending" (capacity may come), with the scheduler's
+    message for the timeout.
+    """
+    status = pod.get("status") or {}
+    phase = status.get("phase")
+    inits = status.get("initContainerStatuses") or []
+    mains = status.get("containerStatuses") or []
+    target = next((c for c in mains if c.get("name") == container), None)
+    if pod["metadata"].get("deletionTimestamp"):
+        return "failed", "it is being deleted"
+    if phase not in ENDED_PHASES and target and "running" in (target.get("state") or {}):
+        return "running", "container %s runs (held)" % container
+    problems = []
+    for kind, cstatus in [("init container", c) for c in inits] + [("container", c) for c in mains]:
+        if _succeeded(cstatus):
+            continue
+        problem = container_state_problem(cstatus)
+        exited = "terminated" in (cstatus.get("state") or {})
+        # A sidecar that exited does not stop the held container; an init container or the target does.
+        if problem and (not exited or kind == "init container" or cstatus.get("name") == container):
+            problems.append("%s %s: %s" % (kind, cstatus.get("name"), problem))
+    if phase in ENDED_PHASES:
+        detail = "; ".join(([status["message"]] if status.get("message") else []) + problems)
+        return "failed", "it ended (phase %s%s%s)" % (
+            phase, ", " + status["reason"] if status.get("reason") else "", ": " + detail if detail else "")
+    if problems:
+        return "failed", "; ".join(problems)
+    unschedulable = unschedulable_problem(pod)
+    if unschedulable:
+        return "pending", unschedulable
+    waiting = []
+    for cstatus in inits + mains:
+        reason = ((cstatus.get("state") or {}).get("waiting") or {}).get("reason")
+        if reason:
+            waiting.append("%s %s" % (cstatus.get("name"), reason))
+    return "pending", "phase %s%s" % (phase or "unknown", " (%s)" % ", ".join(waiting) if waiting else "")
+
+
+def last_termination(pod, container):
+    """The source container's last termination and where its logs are (pure)."""
+    status = container_status(pod, container) or {}
+    state = status.get("state") or {}
+    terminated = state.get("terminated")
+    current = bool(terminated)
+    if not terminated:
+        terminated = (status.get("lastState") or {}).get("terminated")
+    result = {
+        "state": next(iter(state), None),
+        "waiting_reason": (state.get("waiting") or {}).get("reason"),
+        "restart_count": status.get("restartCount", 0),
+        "exit_code": None,
+        "signal": None,
+        "reason": None,
+        "message": None,
+        "started_at": None,
+        "finished_at": None,
+        "logs_of": None,
+    }
+    if terminated:
+        result.update({
+            "exit_code": terminated.get("exitCode"),
+            "signal": terminated.get("signal"),
+            "reason": terminated.get("reason"),
+            "message": terminated.get("message"),
+            "started_at": terminated.get("startedAt"),
+            "finished_at": terminated.get("finishedAt"),
+            "logs_of": "current" if current else "previous",
+        })
+    return result
+
+
+def fork_summary(pod, created):
+    if not pod:
+        return None
+    return {
+        "name": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "node": pod["spec"].get("nodeName"),
+        "phase": (pod.get("status") or {}).get("phase"),
+        "uid": pod["metadata"].get("uid"),
+        "created": created,
+        "ttl_seconds": pod["spec"].get("activeDeadlineSeconds"),
+        "fork_of": (pod["metadata"].get("annotations") or {}).get(ANNOTATION_FORK_OF),
+    }
+
+
+def diff_view(pod):
+    """What --diff shows of a pod: its identity, labels, annotations and spec."""
+    if not pod:
+        return {}
+    meta = pod.get("metadata") or {}
+    view = {"metadata": dict((k, meta[k]) for k in ("name", "namespace", "labels", "annotations",
+                                                    "ownerReferences", "finalizers", "generateName") if k in meta),
+            "spec": pod.get("spec") or {}}
+    return view
+
+
+# --- the API part ----------------------------------------------------------------
+
+
+def _is_rbac_denial(message):
+    # RBAC: 'pods is forbidden: User "x" cannot create resource "pods" ...'.
+    # Admission (ResourceQuota, PodSecurity, webhooks) also answers 403, with its own reason.
+    return "cannot " in message and ("User " in message or "system:" in message)
+
+
+def create_error(exc, namespace, name):
+    """KdebugError for a failed create: quota and admission refusals keep the server's words."""
+    status = getattr(exc, "status", None)
+    message = api_error_message(exc)
+    if status == 403 and not _is_rbac_denial(message):
+        hint = "Ask for the namespace's quota to be raised, or free room (kubectl describe resourcequota -n %s)." \
+            % namespace if "exceeded quota" in message else \
+            "The namespace's admission rules refused the fork; adjust the options or the namespace policy."
+        return KdebugError("could not create fork pod %s in namespace %s: %s. %s" % (name, namespace, message, hint),
+                           api_status=status)
+    if status == 422:
+        return KdebugError("the API server rejected fork pod %s in namespace %s as invalid: %s. Check the image, env "
+                           "and keep_* options." % (name, namespace, message), api_status=status)
+    return translate_api_error(exc, "create", "pods", namespace, name)
+
+
+class ForkManager(object):
+    """Find, create, replace, delete and wait for forks; replay in them (CoreV1Api)."""
+
+    def __init__(self, core_v1, check_mode=False, apis=None):
+        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+        self.api = core_v1
+        self.apis = apis or {}
+        self.check_mode = check_mode
+        self.ApiException = ApiException
+        self.warnings = []
+
+    def _dict(self, obj):
+        return self.api.api_client.sanitize_for_serialization(obj)
+
+    def _dry_run(self):
+        return "All" if self.check_mode else None
+
+    def read(self, namespace, name):
+        try:
+            return self._dict(self.api.read_namespaced_pod(name, namespace))
+        except self.ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise translate_api_error(exc, "get", "pods", namespace, name)
+
+    # --- selection safety (only needed when labels are kept)
+
+    def check_not_selected(self, fork):
+        """Refuse kept labels that would put the fork behind a Service or under a controller."""
+        labels = fork["metadata"]["labels"]
+        namespace = fork["metadata"]["namespace"]
+        listings = [("services", "Service", lambda: self.api.list_namespaced_service(namespace),
+                     lambda o: (o.get("spec") or {}).get("selector")),
+                    ("replicationcontrollers", "ReplicationController",
+                     lambda: self.api.list_namespaced_replication_controller(namespace),
+                     lambda o: (o.get("spec") or {}).get("selector"))]
+        apps, batch = self.apis.get("apps"), self.apis.get("batch")
+        if apps is not None:
+            listings += [
+                ("replicasets", "ReplicaSet", lambda: apps.list_namespaced_replica_set(namespace),
+                 lambda o: (o.get("spec") or {}).get("selector")),
+                ("statefulsets", "StatefulSet", lambda: apps.list_namespaced_stateful_set(namespace),
+                 lambda o: (o.get("spec") or {}).get("selector")),
+                ("daemonsets", "DaemonSet", lambda: apps.list_namespaced_daemon_set(namespace),
+                 lambda o: (o.get("spec") or {}).get("selector")),
+            ]
+        if batch is not None:
+            listings.append(("jobs", "Job", lambda: batch.list_namespaced_job(namespace),
+                             lambda o: (o.get("spec") or {}).get("selector")))
+        for resource, kind, list_call, selector_of in listings:
+            try:
+                items = self._dict(list_call()).get("items") or []
+            except self.ApiException as exc:
+                self.warnings.append("could not check whether a %s selects the fork's kept labels (%s): %s"
+                                     % (kind, resource, api_error_message(exc)))
+                continue
+            for item in items:
+                if selector_matches(selector_of(item), labels):
+                    raise KdebugError(
+                        "with the kept labels (%s) the fork would be selected by %s %s/%s (selector %s): it would "
+                        "receive its traffic or be adopted. Keep fewer labels (keep_labels)."
+                        % (", ".join(sorted(k for k in labels if not k.startswith("kdebug.io/")
+                                            and k != metadata.MANAGED_BY_LABEL)),
+                           kind, namespace, item["metadata"]["name"], json.dumps(selector_of(item), sort_keys=True)),
+                        selected_by={"kind": kind, "name": item["metadata"]["name"]})
+
+    # --- lifecycle
+
+    def ensure(self, desired, wait, wait_timeout, container):
+        """(pod, changed, note): a fork matching ``desired``, created or replaced as needed."""
+        namespace, name = desired["metadata"]["namespace"], desired["metadata"]["name"]
+        existing = self.read(namespace, name)
+        note = None
+        if existing is not None:
+            why = self._why_replace(existing, desired)
+            if why is None:
+                if wait and not self.check_mode:
+                    existing = self.wait_running(existing, container, wait_timeout, cleanup=False)
+                return existing, False, None
+            note = "%s the existing fork: %s" % ("would replace" if self.check_mode else "replaced", why)
+            self.delete(namespace, name, wait=True, wait_timeout=wait_timeout, expected_uid=existing["metadata"]["uid"])
+            if self.check_mode:
+                return desired, True, note  # a dry-run create would meet the fork that is still there
+        try:
+            pod = self._dict(self.api.create_namespaced_pod(namespace, desired, dry_run=self._dry_run()))
+        except self.ApiException as exc:
+            if exc.status != 409:
+                raise create_error(exc, namespace, name)
+            # Another run created it first: take it if it is the same fork.
+            pod = self.read(namespace, name)
+            if pod is None or self._why_replace(pod, desired) is not None:
+                raise KdebugError("fork pod %s/%s was created concurrently with other options: run again."
+                                  % (namespace, name))
+            if wait and not self.check_mode:
+                pod = self.wait_running(pod, container, wait_timeout, cleanup=False)
+            return pod, False, "another run created the fork at the same time"
+        if wait and not self.check_mode:
+            pod = self.wait_running(pod, container, wait_timeout, cleanup=True)
+        return pod, True, note
+
+    @staticmethod
+    def _why_replace(existing, desired):
+        meta = existing["metadata"]
+        annotations = meta.get("annotations") or {}
+        if not is_fork(existing) or annotations.get(ANNOTATION_FORK_OF) != desired["metadata"]["annotations"][
+                ANNOTATION_FORK_OF]:
+            raise KdebugError("pod %s/%s exists and is not a kdebug fork of %s: delete or rename it, kdebug_fork "
+                              "needs that name." % (meta["namespace"], meta["name"],
+                                                    desired["metadata"]["annotations"][ANNOTATION_FORK_OF]))
+        if meta.get("deletionTimestamp"):
+            return "it was being deleted"
+        phase = (existing.get("status") or {}).get("phase")
+        if phase in ENDED_PHASES:
+            return "it had ended (%s%s)" % (phase, ", " + existing["status"]["reason"]
+                                            if existing["status"].get("reason") else "")
+        if annotations.get(ANNOTATION_SPEC_HASH) != desired["metadata"]["annotations"][ANNOTATION_SPEC_HASH]:
+            return "its options or the source pod's spec changed (spec hash %s, now %s)" % (
+                annotations.get(ANNOTATION_SPEC_HASH), desired["metadata"]["annotations"][ANNOTATION_SPEC_HASH])
+        return None
+
+    def delete(self, namespace, name, wait=True, wait_timeout=60, expected_uid=None):
+        """(old pod or None, changed)."""
+        existing = self.read(namespace, name)
+        if existing is None or (expected_uid and existing["metadata"]["uid"] != expected_uid):
+            return None, False
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+        # With a body, the API server reads the options from it and ignores the query string:
+        # dryRun has to be in the body too, or a check-mode delete would be real.
+        dry_run = ["All"] if self.check_mode else None
+        body = client.V1DeleteOptions(dry_run=dry_run,
+                                      preconditions=client.V1Preconditions(uid=existing["metadata"]["uid"]))
+        try:
+            self.api.delete_namespaced_pod(name, namespace, body=body, dry_run=self._dry_run())
+        except self.ApiException as exc:
+            if exc.status in (404, 409):
+                return existing, False
+            raise translate_api_error(exc, "delete", "pods", namespace, name)
+        if wait and not self.check_mode:
+            self._wait_gone(namespace, name, existing["metadata"]["uid"], wait_timeout)
+        return existing, True
+
+    def _wait_gone(self, namespace, name, uid, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            pod = self.read(namespace, name)
+            if pod is None or pod["metadata"]["uid"] != uid:
+                return
+            if time.monotonic() >= deadline:
+                raise KdebugError("fork pod %s/%s was still there %ss after its deletion: check its finalizers "
+                                  "(kubectl get pod -n %s %s -o yaml)." % (namespace, name, timeout, namespace, name))
+            time.sleep(POLL_SECONDS)
+
+    def wait_running(self, pod, container, timeout, cleanup):
+        """Wait until the held container runs; on failure delete a fork this run made (cleanup)."""
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        uid = pod["metadata"].get("uid")
+        deadline = time.monotonic() + timeout
+        message = "not started"
+        while True:
+            current = self.read(namespace, name)
+            if current is None:
+                raise KdebugError("fork pod %s/%s disappeared while starting." % (namespace, name))
+            state, message = fork_progress(current, container)
+            message = message.rstrip(". ")
+            if state == "running":
+                return current
+            if state == "failed" or time.monotonic() >= deadline:
+                if state == "failed":
+                    text = "fork pod %s/%s cannot run: %s." % (namespace, name, message)
+                else:
+                    text = "fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
+                        namespace, name, timeout, message)
+                text += " " + self._advice(message)
+                if cleanup:
+                    self.delete(namespace, name, wait=True, wait_timeout=60, expected_uid=uid)
+                    text += " The fork was deleted."
+                raise KdebugError(text, fork={"name": name, "namespace": namespace, "deleted": bool(cleanup),
+                                              "phase": (current.get("status") or {}).get("phase"),
+                                              "problem": message})
+            time.sleep(POLL_SECONDS)
+
+    @staticmethod
+    def _advice(message):
+        if "Image" in message or "image" in message:
+            return ("Check the image options (image, tools_image) and that the node can pull them "
+                    "(imagePullPolicy, imagePullSecrets).")
+        if "schedul" in message:
+            return "Check the node's capacity and taints, the pod's nodeSelector and affinity, or set same_node."
+        if "not a dynamic executable" in message or "no such file" in message or "exec format" in message:
+            return ("The busybox copied from tools_image (busybox_path) must be a static binary for the target's "
+                    "architecture.")
+        return "See kubectl describe pod for the events."
+
+    # --- source details
+
+    def source_logs(self, pod, container, tail_lines):
+        """The source container's last logs (of the terminated run), bounded."""
+        info = last_termination(pod, container)
+        result = {"lines": [], "truncated": False, "error": None, "of": info["logs_of"]}
+        if not tail_lines or not info["logs_of"]:
+            if not info["logs_of"]:
+                result["error"] = "the container has not terminated yet: no previous logs"
+            return result
+        try:
+            resp = self.api.read_namespaced_pod_log(
+                pod["metadata"]["name"], pod["metadata"]["namespace"], container=container,
+                previous=info["logs_of"] == "previous", tail_lines=int(tail_lines), limit_bytes=LOG_LIMIT_BYTES,
+                _preload_content=False)
+            data = resp.data
+        except self.ApiException as exc:
+            result["error"] = api_error_message(exc)
+            return result
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        result["truncated"] = len(data) >= LOG_LIMIT_BYTES
+        result["lines"] = text.splitlines()
+        return result
+
+    # --- replay
+
+    def replay(self, fork, argv, timeout, max_output_bytes):
+        """Run the original argv in the held container, bounded by ``timeout`` (busybox timeout)."""
+        from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import (  # pylint: disable=import-outside-toplevel
+            exec_in_container)
+        container = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_HELD_CONTAINER)
+        wrapped = [BUSYBOX, "timeout", "-k", "2", str(int(timeout))] + list(argv)
+        try:
+            outcome = exec_in_container(self.api, fork["metadata"]["namespace"], fork["metadata"]["name"], container,
+                                        wrapped, timeout=timeout, max_output_bytes=max_output_bytes)
+        except self.ApiException as exc:
+            raise translate_api_error(exc, "create", "pods/exec", fork["metadata"]["namespace"],
+                                      fork["metadata"]["name"])
+        return replay_result(argv, outcome, timeout)
+
+
+def replay_result(argv, outcome, timeout):
+    """The ``replay`` result block from an ExecOutcome."""
+    out, err = outcome.stdout.text(), outcome.stderr.text()
+    # busybox timeout sends TERM, then KILL: the command ends 143 or 137 (124 from a coreutils timeout).
+    timed_out = bool(outcome.timed_out) or (
+        outcome.rc in (124, 137, 143) and outcome.elapsed >= timeout * 0.95)
+    return {
+        "status": "ran",
+        "msg": None,
+        "argv": list(argv),
+        "rc": outcome.rc,
+        "stdout": out,
+        "stderr": err,
+        "stdout_lines": out.splitlines(),
+        "stderr_lines": err.splitlines(),
+        "duration_ms": int(outcome.elapsed * 1000),
+        "timed_out": timed_out,
+        "truncated": outcome.stdout.truncated or outcome.stderr.truncated,
+        "error": outcome.error,
+    }
+
+
+def replay_not_run(status, msg, argv=None):
+    return {"status": status, "msg": msg, "argv": argv, "rc": None, "stdout": "", "stderr": "",
+            "stdout_lines": [], "stderr_lines": [], "duration_ms": 0, "timed_out": False, "truncated": False,
+            "error": None}
+
+
+# --- the module ----------------------------------------------------------------
+
+
+def _source_block(pod, container, logs):
+    owners = (pod["metadata"].get("ownerReferences") or [])
+    return {
+        "namespace": pod["metadata"]["namespace"],
+        "pod": pod["metadata"]["name"],
+        "container": container,
+        "uid": pod["metadata"].get("uid"),
+        "node": pod["spec"].get("nodeName"),
+        "phase": (pod.get("status") or {}).get("phase"),
+        "owner": _owner_text(owners) or None,
+        "last_termination": last_termination(pod, container),
+        "previous_logs": logs,
+    }
+
+
+def options_from_params(params):
+    return default_options(
+        container=params.get("container"),
+        tools_image=params.get("tools_image") or DEFAULT_TOOLS_IMAGE,
+        tools_image_pull_policy=params.get("tools_image_pull_policy") or "IfNotPresent",
+        busybox_path=params.get("busybox_path") or DEFAULT_BUSYBOX_PATH,
+        image=params.get("image"),
+        keep_labels=params.get("keep_labels") or [],
+        keep_annotations=params.get("keep_annotations") or [],
+        keep_init_containers=params.get("keep_init_containers", True),
+        env=params.get("env") or {},
+        share_processes=params.get("share_processes"),
+        same_node=bool(params.get("same_node")),
+        ttl_seconds=params.get("ttl_seconds"),
+        requester=metadata.requested_by(params.get("requested_by")),
+        reason=params.get("reason") or "kdebug_fork",
+    )
+
+
+def _absent(module, manager, params):
+    namespace, pod_name = params["namespace"], params["pod"]
+    name = fork_name(namespace, pod_name)
+    before = manager.read(namespace, name)
+    if before is None:
+        # The pod option may name a fork itself (a name from a previous result).
+        named = manager.read(namespace, pod_name)
+        if named is not None and is_fork(named):
+            name, before = pod_name, named
+    if before is None:
+        return dict(changed=False, state="absent", fork=None, changes=[])
+    if not is_fork(before):
+        raise KdebugError("pod %s/%s is not a kdebug fork: refusing to delete it." % (namespace, name))
+    old, changed = manager.delete(namespace, name, wait=params["wait"], wait_timeout=params["wait_timeout"])
+    result = dict(changed=changed, state="absent", fork=fork_summary(old or before, False),
+                  changes=["%s fork pod %s/%s" % ("would delete" if module.check_mode else "deleted", namespace, name)]
+                  if changed else [])
+    if module._diff:
+        result["diff"] = {"before": diff_view(before), "after": {},
+                          "before_header": "fork %s/%s" % (namespace, name), "after_header": "(absent)"}
+    return result
+
+
+def _present(module, manager, params):
+    from ansible_collections.kdebug.toolkit.plugins.module_utils.target import read_pod  # pylint: disable=import-outside-toplevel
+    namespace = params["namespace"]
+    source = read_pod(manager.api, namespace, params["pod"])
+    opts = options_from_params(params)
+    desired, changes = build_fork(source, opts)
+    container = desired["metadata"]["annotations"][ANNOTATION_HELD_CONTAINER]
+    if params.get("keep_labels"):
+        manager.check_not_selected(desired)
+    replay = params.get("replay")
+    wait = params["wait"] or bool(replay)
+    pod, changed, note = manager.ensure(desired, wait, params["wait_timeout"], container)
+    logs = manager.source_logs(source, container, params.get("previous_logs_lines"))
+    held = held_info(pod, params.get("replay_command"), params.get("replay_args"))
+    result = dict(
+        changed=changed,
+        state="present",
+        fork=fork_summary(pod, changed),
+        source=_source_block(source, container, logs),
+        changes=changes,
+        held=held,
+        note=note,
+        manifest=pod,
+    )
+    if replay:
+        if module.check_mode:
+            result["replay"] = replay_not_run("skipped", "check mode: the fork is not created, nothing is replayed",
+                                              held["replay_argv"])
+        elif held["replay_argv"] is None:
+            result["replay"] = replay_not_run("needs_replay_command", held["replay_note"])
+            manager.warnings.append(held["replay_note"])
+        else:
+            result["replay"] = manager.replay(pod, held["replay_argv"], params["replay_timeout"],
+                                              params["max_output_bytes"])
+    if module._diff and changed:
+        result["diff"] = {"before": diff_view(source), "after": diff_view(desired),
+                          "before_header": "source pod %s/%s" % (namespace, params["pod"]),
+                          "after_header": "fork %s/%s" % (namespace, desired["metadata"]["name"])}
+    return result
+
+
+def run_fork_module(module):
+    """What kdebug_fork does: ensure (and optionally replay in) or remove the fork of a pod."""
+    from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
+    kube_auth.require_kubernetes(module)
+    params = module.params
+    try:
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+        for option in ("ttl_seconds", "wait_timeout", "replay_timeout"):
+            if params.get(option) is not None and params[option] <= 0:
+                raise KdebugError("%s must be a positive number of seconds, got %s." % (option, params[option]))
+        api_client = kube_auth.get_api_client(module)
+        manager = ForkManager(client.CoreV1Api(api_client), module.check_mode,
+                              apis={"apps": client.AppsV1Api(api_client), "batch": client.BatchV1Api(api_client)})
+        if params["state"] == "absent":
+            result = _absent(module, manager, params)
+        else:
+            result = _present(module, manager, params)
+    except KdebugError as err:
+        module.fail_json(msg=err.message, **err.details)
+    for warning in manager.warnings:
+        module.warn(warning)
+    module.exit_json(**result)

@@ -1,0 +1,360 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: kdebug_fork
+short_description: Fork a crash-looping pod so its crash can be reproduced and examined
+version_added: 0.1.0
+description:
+  - A container that keeps crashing has no live namespaces to join. This module makes a copy of its pod (the fork)
+    that stays up, with the target container's command held, so someone can step in, look around and run the
+    entrypoint by hand, or let O(replay) run it and return its exit code and output.
+  - "The fork is the source pod's spec with: all labels removed (except O(keep_labels)) so no Service routes to it
+    and no controller adopts it; annotations removed except O(keep_annotations) and the default-container one;
+    ownerReferences, finalizers, generateName, ephemeralContainers, status and server fields cleared; C(nodeName)
+    cleared unless O(same_node); readiness, liveness and startup probes removed on every container; hostPorts
+    cleared; the target's lifecycle hooks removed; C(restartPolicy=Never); C(activeDeadlineSeconds) = O(ttl_seconds)."
+  - The target container is held - an init container copies a static busybox from O(tools_image) into an emptyDir
+    mounted at C(/.kdebug) in the target, and the target runs C(/.kdebug/busybox sh -c 'sleep TTL') instead of its
+    entrypoint, so images without a shell or C(sleep) work too. The original command and args are kept in the
+    C(kdebug.io/original-command) annotation.
+  - The fork's name is derived from the source pod's namespace and name (a valid name for any source name), so a
+    second run finds the same fork. A fork whose options or source spec changed, or that has ended (its TTL ran
+    out), is replaced. A concurrent create (HTTP 409) of the same fork is taken as "already there".
+  - Refuses to fork a pod that is itself a fork (it is already held); O(state=absent) accepts the fork's own name.
+  - Every fork carries C(app.kubernetes.io/managed-by=kdebug), C(kdebug.io/component=fork) and audit annotations
+    (requested-by, created-at, reason, target, TTL, C(kdebug.io/fork-of)).
+  - "C(changed) reports whether the fork pod was created, replaced or deleted; running O(replay) does not count
+    as a change."
+author:
+  - kdebug.toolkit contributors (@kdebug)
+extends_documentation_fragment:
+  - kdebug.toolkit.auth
+attributes:
+  check_mode:
+    description: Server-side dry run (C(dryRun=All)) of the create or delete; the would-be pod is returned in
+      RV(manifest). Nothing is replayed.
+    support: full
+  diff_mode:
+    description: Shows the source pod (before) against the fork (after) when a fork is created or replaced, and
+      the fork against nothing when it is deleted.
+    support: full
+  idempotent:
+    description: A second run with the same options finds the same fork and changes nothing.
+    support: full
+options:
+  pod:
+    description:
+      - The source pod's name. With O(state=absent) the fork's own name is accepted too.
+    type: str
+    required: true
+  namespace:
+    description: The source pod's namespace; the fork is created there too.
+    type: str
+    default: default
+  container:
+    description:
+      - The container to hold. Default is the one named by the C(kubectl.kubernetes.io/default-container)
+        annotation, else the first container.
+    type: str
+  state:
+    description: Whether the fork should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  tools_image:
+    description:
+      - The image the static busybox is copied from. It needs nothing but that binary (at O(busybox_path)).
+      - The busybox must be statically linked to run in any target image, as in the default (the official
+        busybox image). Alpine-based images (netshoot among them) usually ship a busybox linked against musl,
+        which runs only in targets that have musl.
+    type: str
+    default: docker.io/library/busybox:stable
+  tools_image_pull_policy:
+    description: Pull policy of O(tools_image).
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  busybox_path:
+    description: Path of the static busybox in O(tools_image).
+    type: str
+    default: /bin/busybox
+  image:
+    description:
+      - Replace the held container's image (like C(kubectl debug --set-image)), for example with a build that has
+        debugging symbols or a shell. Its pull policy stays the source's.
+    type: str
+  keep_labels:
+    description:
+      - Label keys of the source to keep on the fork. All others are removed.
+      - Refused when the kept labels would make a Service, ReplicaSet, StatefulSet, DaemonSet, Job or
+        ReplicationController of the namespace select the fork.
+    type: list
+    elements: str
+    default: []
+  keep_annotations:
+    description: Annotation keys of the source to keep (C(kubectl.kubernetes.io/default-container) is always kept).
+    type: list
+    elements: str
+    default: []
+  keep_init_containers:
+    description: Keep the source's init containers (they run again in the fork before the held container starts).
+    type: bool
+    default: true
+  env:
+    description: Environment variables to set (or override) in the held container, name to value.
+    type: dict
+    default: {}
+  share_processes:
+    description: Set the fork's C(shareProcessNamespace). Default is the source's setting.
+    type: bool
+  same_node:
+    description:
+      - Keep the source's C(nodeName), so the fork runs on the same node (for example to reach a ReadWriteOnce
+        volume the source uses). Otherwise the scheduler places the fork.
+    type: bool
+    default: false
+  ttl_seconds:
+    description: Seconds the fork lives (C(activeDeadlineSeconds)); the held command idles as long.
+    type: int
+    default: 3600
+  wait:
+    description:
+      - Wait until the held container runs (or, with O(state=absent), until the fork is gone).
+      - Image pull and container creation failures (C(ErrImagePull), C(ImagePullBackOff), C(ErrImageNeverPull),
+        C(CreateContainerError)...) are reported as soon as they show; a fork this run created and that cannot run
+        is deleted.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait. An unschedulable fork is reported with the scheduler's message at the timeout.
+    type: int
+    default: 120
+  replay:
+    description:
+      - After the fork runs, run the original command and args in the held container (the image's files and the
+        container's environment are there) with a timeout, and return its exit code, output and duration in
+        RV(replay). Implies O(wait).
+      - When the pod spec sets no C(command) the image's ENTRYPOINT ran, which the Kubernetes API does not expose;
+        then the replay needs O(replay_command) and RV(replay.status) says so.
+    type: bool
+    default: false
+  replay_command:
+    description:
+      - The entrypoint to replay, standing for the spec's C(command) (the image's ENTRYPOINT when the spec has
+        none). The spec's C(args) (or O(replay_args)) follow it.
+    type: list
+    elements: str
+  replay_args:
+    description: The arguments to replay, standing for the spec's C(args) (the image's CMD when the spec has none).
+    type: list
+    elements: str
+  replay_timeout:
+    description: Seconds the replayed command may run; it is stopped (TERM, KILL 2 s later) after that.
+    type: int
+    default: 60
+  max_output_bytes:
+    description: At most this many bytes of the replay's stdout and of its stderr are returned.
+    type: int
+    default: 1048576
+  previous_logs_lines:
+    description: Lines of the source container's last terminated run to return (0 to skip).
+    type: int
+    default: 50
+  requested_by:
+    description: Who asked, for the audit annotations. Default is the user and host running the module.
+    type: str
+  reason:
+    description: Why, for the audit annotations.
+    type: str
+    default: kdebug_fork
+notes:
+  - The fork runs the source's other containers and (unless O(keep_init_containers=false)) its init containers
+    again; a replay runs the application's entrypoint for real, with the pod's service account and volumes.
+  - Volumes that allow one pod only (ReadWriteOnce on another node, ReadWriteOncePod) keep the fork Pending;
+    use O(same_node) for ReadWriteOnce.
+  - See docs/kdebug_fork.md.
+seealso:
+  - module: kdebug.toolkit.kdebug_exec
+"""
+
+EXAMPLES = r"""
+- name: Fork a crash-looping pod and replay its entrypoint
+  kdebug.toolkit.kdebug_fork:
+    namespace: shop
+    pod: api-7d9f8c6b5-x2x4q
+    replay: true
+    replay_timeout: 30
+  register: fork
+
+- name: Show how the entrypoint ends
+  ansible.builtin.debug:
+    msg: "exit {{ fork.replay.rc }}: {{ fork.replay.stderr_lines | last | default('') }}"
+
+- name: Fork an image whose entrypoint is not in the pod spec (distroless), with a tools image that has a static busybox
+  kdebug.toolkit.kdebug_fork:
+    namespace: shop
+    pod: worker-0
+    tools_image: docker.io/library/busybox:1.36
+    replay: true
+    replay_command: [/app/worker]
+
+- name: Fork with another image and a debug variable, on the same node
+  kdebug.toolkit.kdebug_fork:
+    namespace: shop
+    pod: api-7d9f8c6b5-x2x4q
+    image: registry.example.com/shop/api:1.4.2-debug
+    env:
+      LOG_LEVEL: debug
+    same_node: true
+    ttl_seconds: 1800
+
+- name: Remove the fork
+  kdebug.toolkit.kdebug_fork:
+    namespace: shop
+    pod: api-7d9f8c6b5-x2x4q
+    state: absent
+"""
+
+RETURN = r"""
+state:
+  description: The state asked for.
+  returned: always
+  type: str
+fork:
+  description: The fork pod (the removed one with O(state=absent)); null when there was none.
+  returned: always
+  type: dict
+  contains:
+    name: {description: Pod name., type: str, returned: always}
+    namespace: {description: Pod namespace., type: str, returned: always}
+    node: {description: Node it runs on (null until scheduled)., type: str, returned: always}
+    phase: {description: Pod phase., type: str, returned: always}
+    uid: {description: Pod UID (null in check mode for a new fork)., type: str, returned: always}
+    created: {description: Whether this run created (or replaced) it., type: bool, returned: always}
+    ttl_seconds: {description: The TTL (activeDeadlineSeconds)., type: int, returned: always}
+    fork_of: {description: The source as namespace/pod., type: str, returned: always}
+changes:
+  description: What the fork changes with respect to the source pod, one sentence per change (field first).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "metadata.labels: removed app, pod-template-hash (no Service or controller selects the fork)"
+    - "spec.containers[app]: removed readinessProbe, livenessProbe"
+held:
+  description: The held container and its original command.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    container: {description: The held container., type: str, returned: always}
+    command: {description: The hold command it runs instead., type: list, elements: str, returned: always}
+    original_command: {description: The spec's command (null when the image's ENTRYPOINT ran)., type: list,
+                       elements: str, returned: always}
+    original_args: {description: The spec's args (null when none)., type: list, elements: str, returned: always}
+    original_image: {description: The source container's image., type: str, returned: always}
+    image: {description: The fork container's image (differs with O(image))., type: str, returned: always}
+    entrypoint_known: {description: Whether the argv to replay is known (spec command or O(replay_command))., type: bool,
+                       returned: always}
+    replay_argv: {description: What O(replay) runs (null when the entrypoint is unknown)., type: list, elements: str,
+                  returned: always}
+    replay_note: {description: "Why the replay argv is unknown, and what to set.", type: str, returned: always}
+source:
+  description: The source pod and the last termination of its container.
+  returned: when O(state=present)
+  type: dict
+  contains:
+    namespace: {description: Namespace., type: str, returned: always}
+    pod: {description: Pod name., type: str, returned: always}
+    container: {description: The held container's name in the source., type: str, returned: always}
+    uid: {description: Pod UID., type: str, returned: always}
+    node: {description: Node., type: str, returned: always}
+    phase: {description: Pod phase., type: str, returned: always}
+    owner: {description: Its owners as Kind/name (null when standalone)., type: str, returned: always}
+    last_termination:
+      description: >-
+        The container's last termination - state, waiting_reason, restart_count, exit_code, signal, reason,
+        message, started_at, finished_at, logs_of (current or previous; null when it never terminated).
+      type: dict
+      returned: always
+    previous_logs:
+      description: The last O(previous_logs_lines) lines of that run (at most 64 KiB) - lines, truncated, error, of.
+      type: dict
+      returned: always
+replay:
+  description:
+    - The replay of the original command in the fork. RV(replay.status) is C(ran), C(needs_replay_command) (the
+      entrypoint is not in the pod spec; set O(replay_command)) or C(skipped) (check mode).
+    - A non-zero RV(replay.rc) is data (that is the crash), not a module failure.
+  returned: when O(replay=true)
+  type: dict
+  contains:
+    status: {description: "C(ran), C(needs_replay_command) or C(skipped).", type: str, returned: always}
+    msg: {description: Why it did not run., type: str, returned: always}
+    argv: {description: What ran., type: list, elements: str, returned: always}
+    rc: {description: Exit code (null when it could not run)., type: int, returned: always}
+    stdout: {description: Standard output., type: str, returned: always}
+    stderr: {description: Standard error., type: str, returned: always}
+    stdout_lines: {description: stdout split in lines., type: list, elements: str, returned: always}
+    stderr_lines: {description: stderr split in lines., type: list, elements: str, returned: always}
+    duration_ms: {description: How long it ran., type: int, returned: always}
+    timed_out: {description: It was stopped at O(replay_timeout)., type: bool, returned: always}
+    truncated: {description: Output was cut at O(max_output_bytes)., type: bool, returned: always}
+    error: {description: Why there is no exit code (the exec failed)., type: str, returned: always}
+note:
+  description: Why an existing fork was replaced, or that another run created it at the same time.
+  returned: when O(state=present)
+  type: str
+manifest:
+  description: The fork pod as the API server returned it (in check mode, the server-side dry run's pod).
+  returned: when O(state=present)
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.fork import DEFAULT_BUSYBOX_PATH, DEFAULT_TOOLS_IMAGE, run_fork_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import auth_argument_spec
+
+
+def main():
+    argument_spec = auth_argument_spec()
+    argument_spec.update(
+        pod=dict(type="str", required=True),
+        namespace=dict(type="str", default="default"),
+        container=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        tools_image=dict(type="str", default=DEFAULT_TOOLS_IMAGE),
+        tools_image_pull_policy=dict(type="str", default="IfNotPresent", choices=["Always", "IfNotPresent", "Never"]),
+        busybox_path=dict(type="str", default=DEFAULT_BUSYBOX_PATH),
+        image=dict(type="str"),
+        keep_labels=dict(type="list", elements="str", default=[]),
+        keep_annotations=dict(type="list", elements="str", default=[]),
+        keep_init_containers=dict(type="bool", default=True),
+        env=dict(type="dict", default={}),
+        share_processes=dict(type="bool"),
+        same_node=dict(type="bool", default=False),
+        ttl_seconds=dict(type="int", default=3600),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=120),
+        replay=dict(type="bool", default=False),
+        replay_command=dict(type="list", elements="str"),
+        replay_args=dict(type="list", elements="str"),
+        replay_timeout=dict(type="int", default=60),
+        max_output_bytes=dict(type="int", default=1048576),
+        previous_logs_lines=dict(type="int", default=50),
+        requested_by=dict(type="str"),
+        reason=dict(type="str", default="kdebug_fork"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    run_fork_module(module)
+
+
+if __name__ == "__main__":
+    main()

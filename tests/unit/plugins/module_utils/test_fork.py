@@ -1,0 +1,491 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The fork transform as a pure function over a table of pod specs, and the other pure helpers."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import datetime
+import json
+import re
+
+import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import fork as F
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
+PROBE = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 5}
+
+
+def opts(**kw):
+    kw.setdefault("tools_image", "kdebug.local/tools:1")
+    kw.setdefault("requester", "sre@host")
+    kw.setdefault("now", NOW)
+    return F.default_options(**kw)
+
+
+def deployment_pod():
+    """Like kdebug-demo/crashy as the API returns it."""
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "name": "crashy-784f45c6dc-rx58b", "generateName": "crashy-784f45c6dc-", "namespace": "kdebug-demo",
+            "uid": "u-1", "resourceVersion": "123", "creationTimestamp": "2026-11-26T10:00:00Z",
+            "labels": {"app": "crashy", "tier": "backend", "pod-template-hash": "784f45c6dc"},
+            "annotations": {"prometheus.io/scrape": "true"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "crashy-784f45c6dc",
+                                 "uid": "rs-1", "controller": True, "blockOwnerDeletion": True}],
+            "managedFields": [{"manager": "kube-controller-manager"}],
+        },
+        "spec": {
+            "nodeName": "kdebug-lab", "restartPolicy": "Always", "priority": 0,
+            "preemptionPolicy": "PreemptLowerPriority", "terminationGracePeriodSeconds": 2,
+            "containers": [{
+                "name": "app", "image": "kdebug.local/busybox:1.35", "imagePullPolicy": "Never",
+                "command": ["sh", "-c"], "args": ["echo 'crashy starting'; exit 1"],
+                "ports": [{"containerPort": 8080, "hostPort": 18080, "name": "http", "protocol": "TCP"}],
+                "readinessProbe": PROBE, "livenessProbe": PROBE,
+                "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "sleep 1"]}}},
+                "volumeMounts": [{"name": "kube-api-access-x", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}],
+                "resources": {"requests": {"cpu": "50m"}, "limits": {"memory": "64Mi"}},
+            }],
+            "volumes": [{"name": "kube-api-access-x", "projected": {"sources": []}}],
+            "ephemeralContainers": [{"name": "debugger-1", "image": "kdebug.local/tools:1"}],
+        },
+        "status": {"phase": "Running", "containerStatuses": []},
+    }
+
+
+def noshell_pod():
+    """No command in the spec: the image's ENTRYPOINT runs with args."""
+    return {
+        "metadata": {"name": "noshell-crash", "namespace": "scratch", "labels": {"app": "noshell-crash"}},
+        "spec": {"containers": [{"name": "app", "image": "kdebug.local/noshell:1", "args": ["crash"],
+                                 "startupProbe": PROBE}]},
+    }
+
+
+def job_pod():
+    return {
+        "metadata": {
+            "name": "migrate-x7k2p", "namespace": "jobs", "generateName": "migrate-",
+            "labels": {"job-name": "migrate", "batch.kubernetes.io/controller-uid": "j-1", "controller-uid": "j-1"},
+            "finalizers": ["batch.kubernetes.io/job-tracking"],
+            "ownerReferences": [{"kind": "Job", "name": "migrate", "uid": "j-1", "controller": True}],
+        },
+        "spec": {"restartPolicy": "Never", "activeDeadlineSeconds": 600, "nodeName": "n1",
+                 "containers": [{"name": "migrate", "image": "busybox", "command": ["sh", "-c", "exit 3"]}]},
+    }
+
+
+def statefulset_pod():
+    return {
+        "metadata": {"name": "db-0", "namespace": "data",
+                     "labels": {"app": "db", "statefulset.kubernetes.io/pod-name": "db-0"},
+                     "ownerReferences": [{"kind": "StatefulSet", "name": "db", "uid": "s-1", "controller": True}]},
+        "spec": {"hostname": "db-0", "subdomain": "db", "nodeName": "n1",
+                 "containers": [{"name": "db", "image": "busybox", "command": ["sh", "-c", "exit 2"],
+                                 "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+                 "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}]},
+    }
+
+
+def multi_pod():
+    return {
+        "metadata": {"name": "multi", "namespace": "kdebug-demo", "labels": {"app": "multi"},
+                     "annotations": {"kubectl.kubernetes.io/default-container": "app"}},
+        "spec": {
+            "initContainers": [
+                {"name": "setup", "image": "busybox", "command": ["true"]},
+                {"name": "proxy", "image": "busybox", "restartPolicy": "Always", "command": ["sleep", "1d"],
+                 "readinessProbe": PROBE, "ports": [{"containerPort": 15000, "hostPort": 15000}]},
+            ],
+            "containers": [
+                {"name": "sidecar", "image": "busybox", "command": ["sleep", "2147483647"], "livenessProbe": PROBE},
+                {"name": "app", "image": "busybox", "command": ["httpd", "-f"], "readinessProbe": PROBE,
+                 "env": [{"name": "MODE", "value": "prod"}, {"name": "KEEP", "value": "1"}]},
+            ],
+        },
+    }
+
+
+def containers_of(pod):
+    return dict((c["name"], c) for c in pod["spec"]["containers"])
+
+
+def inits_of(pod):
+    return dict((c["name"], c) for c in pod["spec"].get("initContainers") or [])
+
+
+# --- the transform ----------------------------------------------------------------
+
+SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod]
+
+
+@pytest.mark.parametrize("make", SOURCES, ids=lambda m: m.__name__)
+def test_invariants_for_every_source(make):
+    source = make()
+    before = copy.deepcopy(source)
+    fork, changes = F.build_fork(source, opts())
+    assert source == before, "build_fork must not touch its input"
+    meta, spec = fork["metadata"], fork["spec"]
+    # identity and metadata
+    assert meta["name"] == F.fork_name(source["metadata"]["namespace"], source["metadata"]["name"])
+    assert DNS_LABEL.match(meta["name"]) and len(meta["name"]) <= 63
+    assert meta["namespace"] == source["metadata"]["namespace"]
+    assert meta["labels"] == {"app.kubernetes.io/managed-by": "kdebug", "kdebug.io/component": "fork"}
+    assert set(meta) == {"name", "namespace", "labels", "annotations"}
+    ann = meta["annotations"]
+    assert ann["kdebug.io/fork-of"] == "%s/%s" % (source["metadata"]["namespace"], source["metadata"]["name"])
+    assert ann["kdebug.io/requested-by"] == "sre@host"
+    assert ann["kdebug.io/created-at"] == "2026-11-26T12:00:00Z"
+    assert ann["kdebug.io/ttl-seconds"] == "3600"
+    assert ann["kdebug.io/spec-hash"] == F.spec_hash(fork)
+    assert ann["kubectl.kubernetes.io/default-container"] == ann["kdebug.io/held-container"]
+    assert "status" not in fork
+    # pod spec
+    assert "nodeName" not in spec
+    assert "ephemeralContainers" not in spec
+    assert "priority" not in spec and "preemptionPolicy" not in spec
+    assert spec["restartPolicy"] == "Never"
+    assert spec["activeDeadlineSeconds"] == 3600
+    for container in spec["containers"] + spec["initContainers"]:
+        for probe in F.PROBES:
+            assert probe not in container, (container["name"], probe)
+        for port in container.get("ports") or []:
+            assert "hostPort" not in port
+    # the hold
+    held = containers_of(fork)[ann["kdebug.io/held-container"]]
+    assert held["command"][0] == "/.kdebug/busybox" and held["command"][1:3] == ["sh", "-c"]
+    assert "sleep 3600" in held["command"][3]
+    assert "args" not in held
+    assert {"name": "kdebug-fork-tools", "mountPath": "/.kdebug", "readOnly": True} in held["volumeMounts"]
+    copier = spec["initContainers"][0]
+    assert copier["name"] == "kdebug-fork-tools"
+    assert copier["image"] == "kdebug.local/tools:1"
+    assert copier["command"] == ["/bin/busybox", "cp", "/bin/busybox", "/.kdebug/busybox"]
+    assert copier["securityContext"]["runAsNonRoot"] is True
+    assert {"name": "kdebug-fork-tools", "emptyDir": {"sizeLimit": "64Mi"}} in spec["volumes"]
+    source_target = containers_of(source)[ann["kdebug.io/held-container"]]
+    original = json.loads(ann["kdebug.io/original-command"])
+    assert original["command"] == source_target.get("command")
+    assert original["args"] == source_target.get("args")
+    assert any(c.startswith("spec.containers[%s].command: held" % held["name"]) for c in changes)
+    assert all(isinstance(c, str) for c in changes)
+
+
+def test_deployment_pod_changes_are_listed():
+    fork, changes = F.build_fork(deployment_pod(), opts())
+    text = "\n".join(changes)
+    assert "metadata.labels: removed app, pod-template-hash, tier" in text
+    assert "metadata.annotations: removed prometheus.io/scrape" in text
+    assert "metadata.ownerReferences: cleared (ReplicaSet/crashy-784f45c6dc)" in text
+    assert "metadata.generateName: cleared (crashy-784f45c6dc-)" in text
+    assert "spec.nodeName: cleared (was kdebug-lab)" in text
+    assert "spec.ephemeralContainers: removed" in text
+    assert "spec.restartPolicy: Never (was Always)" in text
+    assert "spec.containers[app]: removed readinessProbe, livenessProbe" in text
+    assert "spec.containers[app].ports: cleared hostPort 18080" in text
+    assert "spec.containers[app].lifecycle: removed" in text
+    app = containers_of(fork)["app"]
+    assert "lifecycle" not in app
+    assert app["ports"] == [{"containerPort": 8080, "name": "http", "protocol": "TCP"}]
+    # the copy init container asks for what the target asks for: no extra footprint, same LimitRange fit
+    assert fork["spec"]["initContainers"][0]["resources"] == app["resources"]
+    # the service account volume and others stay
+    assert fork["spec"]["volumes"][0]["name"] == "kube-api-access-x"
+
+
+def test_job_pod_becomes_standalone():
+    fork, changes = F.build_fork(job_pod(), opts(ttl_seconds=120))
+    text = "\n".join(changes)
+    assert "metadata.finalizers: cleared (batch.kubernetes.io/job-tracking)" in text
+    assert "metadata.ownerReferences: cleared (Job/migrate)" in text
+    assert "spec.restartPolicy" not in text  # already Never
+    assert "spec.activeDeadlineSeconds: 120 (ttl_seconds; was 600)" in text
+    assert fork["spec"]["activeDeadlineSeconds"] == 120
+    assert "sleep 120" in containers_of(fork)["migrate"]["command"][3]
+    assert "job-name" not in fork["metadata"]["labels"]
+
+
+def test_statefulset_pod_keeps_its_hostname_and_volumes():
+    fork, dummy = F.build_fork(statefulset_pod(), opts())
+    assert fork["spec"]["hostname"] == "db-0" and fork["spec"]["subdomain"] == "db"
+    assert fork["spec"]["volumes"][0] == {"name": "data", "persistentVolumeClaim": {"claimName": "data-db-0"}}
+    assert "statefulset.kubernetes.io/pod-name" not in fork["metadata"]["labels"]
+
+
+def test_multi_container_default_annotation_and_sidecars():
+    fork, changes = F.build_fork(multi_pod(), opts())
+    assert fork["metadata"]["annotations"]["kdebug.io/held-container"] == "app"
+    assert fork["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"] == "app"
+    containers = containers_of(fork)
+    assert containers["sidecar"]["command"] == ["sleep", "2147483647"]  # only the target is held
+    assert "livenessProbe" not in containers["sidecar"]
+    inits = inits_of(fork)
+    assert list(inits) == ["kdebug-fork-tools", "setup", "proxy"]
+    assert "readinessProbe" not in inits["proxy"] and "hostPort" not in inits["proxy"]["ports"][0]
+    assert "spec.initContainers[proxy]: removed readinessProbe" in changes
+    # explicit container
+    fork2, changes2 = F.build_fork(multi_pod(), opts(container="sidecar"))
+    assert containers_of(fork2)["sidecar"]["command"][0] == "/.kdebug/busybox"
+    assert containers_of(fork2)["app"]["command"] == ["httpd", "-f"]
+    assert fork2["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"] == "sidecar"
+    assert "metadata.annotations: kubectl.kubernetes.io/default-container set to sidecar (was app)" in changes2
+    assert fork2["metadata"]["name"] == fork["metadata"]["name"]  # one fork per source pod
+    assert F.spec_hash(fork2) != F.spec_hash(fork)
+
+
+def test_options_image_env_share_processes_init_containers():
+    fork, changes = F.build_fork(multi_pod(), opts(image="busybox:debug", env={"MODE": "debug", "EXTRA": 1, "ON": True},
+                                                   share_processes=True, keep_init_containers=False))
+    app = containers_of(fork)["app"]
+    assert app["image"] == "busybox:debug"
+    assert app["env"] == [{"name": "KEEP", "value": "1"}, {"name": "EXTRA", "value": "1"},
+                          {"name": "MODE", "value": "debug"}, {"name": "ON", "value": "true"}]
+    assert fork["spec"]["shareProcessNamespace"] is True
+    assert list(inits_of(fork)) == ["kdebug-fork-tools"]
+    text = "\n".join(changes)
+    assert "spec.containers[app].image: busybox:debug (was busybox)" in text
+    assert "spec.containers[app].env: set EXTRA, MODE, ON" in text
+    assert "spec.shareProcessNamespace: true" in text
+    assert "spec.initContainers: removed setup, proxy (keep_init_containers=false)" in text
+    original = json.loads(fork["metadata"]["annotations"]["kdebug.io/original-command"])
+    assert original["image"] == "busybox"
+
+
+def test_keep_labels_and_annotations():
+    fork, changes = F.build_fork(deployment_pod(), opts(keep_labels=["tier", "missing"],
+                                                        keep_annotations=["prometheus.io/scrape"]))
+    assert fork["metadata"]["labels"] == {"tier": "backend", "app.kubernetes.io/managed-by": "kdebug",
+                                          "kdebug.io/component": "fork"}
+    assert fork["metadata"]["annotations"]["prometheus.io/scrape"] == "true"
+    assert "metadata.labels: removed app, pod-template-hash" in "\n".join(changes)
+
+
+def test_kept_managed_by_label_is_replaced_by_ours():
+    pod = deployment_pod()
+    pod["metadata"]["labels"]["app.kubernetes.io/managed-by"] = "Helm"
+    fork, changes = F.build_fork(pod, opts(keep_labels=["app.kubernetes.io/managed-by"]))
+    assert fork["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "kdebug"
+    assert "metadata.labels: app.kubernetes.io/managed-by set to kdebug's own value" in changes
+
+
+def test_same_node():
+    fork, changes = F.build_fork(deployment_pod(), opts(same_node=True))
+    assert fork["spec"]["nodeName"] == "kdebug-lab"
+    assert "spec.nodeName: kept (kdebug-lab, same_node)" in changes
+    pending = deployment_pod()
+    del pending["spec"]["nodeName"]
+    with pytest.raises(KdebugError, match="not scheduled"):
+        F.build_fork(pending, opts(same_node=True))
+
+
+def test_long_source_names_give_valid_distinct_names():
+    names = set()
+    for last in "ab":
+        pod = deployment_pod()
+        pod["metadata"]["name"] = "x" * 62 + last
+        fork, dummy = F.build_fork(pod, opts())
+        name = fork["metadata"]["name"]
+        assert len(name) <= 63 and DNS_LABEL.match(name), name
+        names.add(name)
+    assert len(names) == 2
+    assert F.fork_name("ns", "a" * 253) == F.fork_name("ns", "a" * 253)
+    assert F.fork_name("ns1", "p") != F.fork_name("ns2", "p")
+
+
+def test_fork_of_a_fork_is_refused():
+    fork, dummy = F.build_fork(deployment_pod(), opts())
+    assert F.is_fork(fork)
+    fork["status"] = {"phase": "Running"}
+    with pytest.raises(KdebugError) as err:
+        F.build_fork(fork, opts())
+    assert "is itself a kdebug fork (of kdebug-demo/crashy-784f45c6dc-rx58b)" in err.value.message
+    assert not F.is_fork(deployment_pod())
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda p: p["spec"]["volumes"].append({"name": "kdebug-fork-tools", "emptyDir": {}}), "needs that name"),
+    (lambda p: p["spec"]["containers"][0]["volumeMounts"].append({"name": "v", "mountPath": "/.kdebug/"}),
+     "already mounts something at /.kdebug"),
+])
+def test_clashes_with_what_the_fork_adds(mutate, match):
+    pod = deployment_pod()
+    mutate(pod)
+    with pytest.raises(KdebugError, match=match):
+        F.build_fork(pod, opts())
+
+
+def test_missing_container_and_bad_ttl():
+    with pytest.raises(KdebugError, match="container nope not found in pod kdebug-demo/multi; it has: sidecar, app"):
+        F.build_fork(multi_pod(), opts(container="nope"))
+    with pytest.raises(KdebugError, match="ttl_seconds"):
+        F.build_fork(multi_pod(), opts(ttl_seconds=0))
+    with pytest.raises(ValueError):
+        F.default_options(nope=1)
+
+
+def test_spec_hash_ignores_who_and_when_but_not_options():
+    a, dummy = F.build_fork(deployment_pod(), opts())
+    later = NOW + datetime.timedelta(hours=1)
+    b, dummy = F.build_fork(deployment_pod(), opts(requester="other@host", now=later, reason="again"))
+    assert a["metadata"]["annotations"]["kdebug.io/spec-hash"] == b["metadata"]["annotations"]["kdebug.io/spec-hash"]
+    for changed in (dict(ttl_seconds=60), dict(env={"A": "1"}), dict(image="x"), dict(same_node=True),
+                    dict(tools_image="other:1"), dict(keep_labels=["app"])):
+        c, dummy = F.build_fork(deployment_pod(), opts(**changed))
+        assert c["metadata"]["annotations"]["kdebug.io/spec-hash"] != a["metadata"]["annotations"]["kdebug.io/spec-hash"], changed
+    # The source's own identity (a recreated StatefulSet pod) does not force a new fork.
+    recreated = deployment_pod()
+    recreated["metadata"]["uid"] = "u-2"
+    d, dummy = F.build_fork(recreated, opts())
+    assert d["metadata"]["annotations"]["kdebug.io/spec-hash"] == a["metadata"]["annotations"]["kdebug.io/spec-hash"]
+
+
+# --- entrypoint and replay -----------------------------------------------------------
+
+@pytest.mark.parametrize("original, command, args, argv, known", [
+    ({"container": "c", "command": ["sh", "-c"], "args": ["exit 1"]}, None, None, ["sh", "-c", "exit 1"], True),
+    ({"container": "c", "command": ["/app"], "args": None}, None, None, ["/app"], True),
+    ({"container": "c", "command": None, "args": ["crash"]}, None, None, None, False),
+    ({"container": "c", "command": None, "args": ["crash"]}, ["/demoapp"], None, ["/demoapp", "crash"], True),
+    ({"container": "c", "command": None, "args": None}, ["/demoapp", "serve"], None, ["/demoapp", "serve"], True),
+    ({"container": "c", "command": ["/app"], "args": ["a"]}, None, ["b", "c"], ["/app", "b", "c"], True),
+    ({"container": "c", "command": ["/app"], "args": ["a"]}, None, [], ["/app"], True),
+])
+def test_replay_argv(original, command, args, argv, known):
+    got, why = F.replay_argv(original, command, args)
+    assert got == argv
+    assert (why is None) == known
+    if not known:
+        assert "replay_command" in why and "ENTRYPOINT" in why
+
+
+def test_held_info_for_an_image_entrypoint():
+    fork, changes = F.build_fork(noshell_pod(), opts())
+    held = F.held_info(fork)
+    assert held["container"] == "app"
+    assert held["original_command"] is None and held["original_args"] == ["crash"]
+    assert held["entrypoint_known"] is False and held["replay_argv"] is None
+    assert "sets no command" in held["replay_note"]
+    assert "instead of the image's ENTRYPOINT with args [\"crash\"]" in "\n".join(changes)
+    held = F.held_info(fork, replay_command=["/demoapp"])
+    assert held["replay_argv"] == ["/demoapp", "crash"] and held["entrypoint_known"] is True
+
+
+def _outcome(rc, out, err, elapsed, timed_out=False):
+    stdout, stderr = BoundedOutput(), BoundedOutput()
+    stdout.write(out)
+    stderr.write(err)
+    return ExecOutcome(rc, stdout, stderr, None, elapsed, timed_out)
+
+
+def test_replay_result():
+    r = F.replay_result(["sh", "-c", "x"], _outcome(1, b"crashy starting\n", b"fatal\n", 0.05), 60)
+    assert r["status"] == "ran" and r["rc"] == 1 and r["stdout_lines"] == ["crashy starting"]
+    assert r["stderr_lines"] == ["fatal"] and r["timed_out"] is False and r["duration_ms"] == 50
+    assert F.replay_result(["x"], _outcome(143, b"", b"", 10.0), 10)["timed_out"] is True
+    assert F.replay_result(["x"], _outcome(143, b"", b"", 1.0), 10)["timed_out"] is False
+    skipped = F.replay_not_run("needs_replay_command", "why")
+    assert skipped["rc"] is None and skipped["stdout_lines"] == []
+
+
+# --- selectors, progress, termination ------------------------------------------------
+
+@pytest.mark.parametrize("selector, labels, expected", [
+    ({"app": "crashy"}, {"app": "crashy", "x": "y"}, True),
+    ({"app": "crashy"}, {"tier": "backend"}, False),
+    ({}, {"app": "crashy"}, False),
+    (None, {"app": "crashy"}, False),
+    ({"matchLabels": {"app": "crashy"}}, {"app": "crashy"}, True),
+    ({"matchLabels": {"app": "crashy", "pod-template-hash": "1"}}, {"app": "crashy"}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]}, {"tier": "backend"}, True),
+    ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["backend"]}]}, {"tier": "backend"}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, {}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {}, True),
+    ({"matchLabels": {}, "matchExpressions": []}, {"a": "b"}, False),
+])
+def test_selector_matches(selector, labels, expected):
+    assert F.selector_matches(selector, labels) is expected
+
+
+def _pod(phase="Pending", inits=None, mains=None, conditions=None, **status):
+    st = dict(phase=phase, initContainerStatuses=inits or [], containerStatuses=mains or [],
+              conditions=conditions or [])
+    st.update(status)
+    return {"metadata": {"name": "f", "namespace": "n"}, "status": st}
+
+
+def _cs(name, **state):
+    return {"name": name, "state": state}
+
+
+@pytest.mark.parametrize("pod, expected, words", [
+    (_pod("Running", mains=[_cs("app", running={})]), "running", "runs"),
+    (_pod("Running", mains=[_cs("side", terminated={"exitCode": 1, "reason": "Error"}), _cs("app", running={})]),
+     "running", "runs"),
+    (_pod(mains=[_cs("app", waiting={"reason": "ErrImageNeverPull", "message": "image x not present"})]),
+     "failed", "ErrImageNeverPull"),
+    (_pod(mains=[_cs("app", waiting={"reason": "ImagePullBackOff", "message": "Back-off"})]),
+     "failed", "ImagePullBackOff"),
+    (_pod(inits=[_cs("kdebug-fork-tools", waiting={"reason": "ErrImagePull", "message": "pull failed"})]),
+     "failed", "init container kdebug-fork-tools: ErrImagePull"),
+    (_pod(inits=[_cs("kdebug-fork-tools", terminated={"exitCode": 0, "reason": "Completed"})],
+          mains=[_cs("app", waiting={"reason": "PodInitializing"})]), "pending", "app PodInitializing"),
+    (_pod(mains=[_cs("app", waiting={"reason": "CreateContainerError", "message": "no such file"})]),
+     "failed", "CreateContainerError"),
+    (_pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                       "message": "0/1 nodes are available: 1 Insufficient cpu."}]), "pending", "Insufficient cpu"),
+    (_pod("Failed", reason="DeadlineExceeded", message="Pod was active on the node longer than specified"),
+     "failed", "DeadlineExceeded"),
+    (_pod("Failed", mains=[_cs("app", terminated={"exitCode": 127, "reason": "StartError",
+                                                  "message": "exec: not found"})]), "failed", "StartError"),
+    (_pod(), "pending", "phase Pending"),
+])
+def test_fork_progress(pod, expected, words):
+    state, message = F.fork_progress(pod, "app")
+    assert state == expected, message
+    assert words in message
+
+
+def test_last_termination():
+    crashloop = {"status": {"containerStatuses": [{
+        "name": "app", "restartCount": 4,
+        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+        "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": "s", "finishedAt": "f"}}}]}}
+    info = F.last_termination(crashloop, "app")
+    assert info["exit_code"] == 1 and info["reason"] == "Error" and info["finished_at"] == "f"
+    assert info["logs_of"] == "previous" and info["waiting_reason"] == "CrashLoopBackOff"
+    assert info["restart_count"] == 4 and info["state"] == "waiting"
+    just_died = {"status": {"containerStatuses": [{
+        "name": "app", "restartCount": 0, "state": {"terminated": {"exitCode": 2, "message": "bye"}}}]}}
+    info = F.last_termination(just_died, "app")
+    assert info["exit_code"] == 2 and info["message"] == "bye" and info["logs_of"] == "current"
+    info = F.last_termination({"status": {}}, "app")
+    assert info["exit_code"] is None and info["logs_of"] is None
+
+
+class _ApiExc(Exception):
+    def __init__(self, status, message):
+        super(_ApiExc, self).__init__(message)
+        self.status = status
+        self.body = json.dumps({"kind": "Status", "message": message})
+        self.reason = "Forbidden"
+
+
+def test_create_error_keeps_quota_messages_apart_from_rbac():
+    quota = 'pods "kdebug-fork-x" is forbidden: exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1'
+    err = F.create_error(_ApiExc(403, quota), "ns", "kdebug-fork-x")
+    assert quota in err.message and "resourcequota" in err.message
+    rbac = 'pods is forbidden: User "bob" cannot create resource "pods" in API group "" in the namespace "ns"'
+    err = F.create_error(_ApiExc(403, rbac), "ns", "kdebug-fork-x")
+    assert "not allowed to create pods" in err.message
+    err = F.create_error(_ApiExc(422, 'Pod "x" is invalid: spec.containers[0].env[0].name: Invalid value'),
+                         "ns", "x")
+    assert "invalid" in err.message and "env" in err.message
