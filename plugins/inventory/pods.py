@@ -1,0 +1,425 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: pods
+short_description: Kubernetes pods as inventory hosts, for fleet-wide diagnostics
+version_added: 0.1.0
+description:
+  - Lists the pods of a Kubernetes cluster and makes each one an inventory host named
+    C(<namespace>/<pod>), so a playbook can run kdebug.toolkit modules against many pods at once
+    (for example a DNS check in every pod of an application).
+  - Every host gets C(ansible_connection=local) and C(ansible_python_interpreter) set to the
+    controller's Python, so the kdebug.toolkit modules run on the controller, one per fork, and reach
+    the pod through the Kubernetes API. Nothing is installed in the pods.
+  - "The inventory source is a YAML file whose name ends in C(kdebug_pods.yml) or
+    C(kdebug_pods.yaml) and which holds C(plugin: kdebug.toolkit.pods)."
+  - "Host variables: C(kdebug_namespace), C(kdebug_pod), C(kdebug_container) (the container a
+    kdebug module should target: the default container, or the host's own container with
+    O(include_containers)), C(kdebug_node), C(kdebug_phase), C(kdebug_containers) (names of the
+    pod's containers, in spec order), C(kdebug_default_container) (the
+    C(kubectl.kubernetes.io/default-container) annotation when it names a container of the pod, else
+    the first container), C(kdebug_labels), C(kdebug_pod_ip), C(kdebug_owner) (C(kind) and C(name) of
+    the controlling owner, or null)."
+  - "Groups: C(namespace_<namespace>) and C(node_<node>) (characters other than letters, digits and
+    C(_) become C(_)), C(pod_<namespace>_<pod>) with O(include_containers), and whatever O(groups) and
+    O(keyed_groups) add."
+  - Pods being deleted (C(metadata.deletionTimestamp) set) are left out.
+author:
+  - kdebug.toolkit contributors (@kdebug)
+extends_documentation_fragment:
+  - kdebug.toolkit.auth
+  - ansible.builtin.constructed
+  - ansible.builtin.inventory_cache
+options:
+  plugin:
+    description: The name of this plugin; must be V(kdebug.toolkit.pods) for the file to be read by it.
+    required: true
+    type: str
+    choices: [kdebug.toolkit.pods]
+  namespaces:
+    description:
+      - Namespaces to list pods in. Empty (the default) lists the pods of all namespaces, which needs
+        C(list pods) cluster-wide.
+    type: list
+    elements: str
+    default: []
+  label_selector:
+    description:
+      - Only pods whose labels match this selector, in the syntax of C(kubectl get pods -l), for example
+        V(app=web,tier!=cache) or V(app in (web,api)).
+    type: str
+  field_selector:
+    description:
+      - Only pods matching this field selector, in the syntax of C(kubectl get pods --field-selector),
+        for example V(spec.nodeName=node-1).
+    type: str
+  phases:
+    description:
+      - Only pods in one of these phases (C(status.phase)). Empty keeps every phase.
+      - Most kdebug.toolkit strategies need a running container, hence the default.
+    type: list
+    elements: str
+    default: [Running]
+  include_containers:
+    description:
+      - When V(false), one host per pod, C(<namespace>/<pod>), whose C(kdebug_container) is the pod's
+        default container.
+      - When V(true), one host per container, C(<namespace>/<pod>/<container>), whose
+        C(kdebug_container) is that container; the containers of a pod are grouped in
+        C(pod_<namespace>_<pod>). Init and ephemeral containers are not hosts.
+    type: bool
+    default: false
+  request_timeout:
+    description:
+      - Seconds to wait for each answer of the API server before giving up with an error.
+    type: int
+    default: 30
+notes:
+  - The caller needs C(list) on C(pods) in every namespace of O(namespaces) (cluster-wide when
+    O(namespaces) is empty).
+  - >-
+    Besides the options, the E(K8S_AUTH_*) environment variables of the modules apply (for example
+    E(K8S_AUTH_KUBECONFIG), E(K8S_AUTH_HOST), E(K8S_AUTH_API_KEY)); an option in the file wins over its
+    variable.
+  - Labels and other values read from the cluster are never templated; only the file's own
+    O(compose), O(groups) and O(keyed_groups) expressions are.
+"""
+
+EXAMPLES = r"""
+---
+# inventory/shop.kdebug_pods.yml: the running pods of app=web in two namespaces
+plugin: kdebug.toolkit.pods
+kubeconfig: ~/.kube/config
+namespaces: [shop, shop-canary]
+label_selector: app=web
+
+---
+# inventory/all.kdebug_pods.yml: every running pod, grouped by app label and by owner kind;
+# credentials from the environment (K8S_AUTH_KUBECONFIG, or an AWX Kubernetes credential)
+plugin: kdebug.toolkit.pods
+keyed_groups:
+  - key: kdebug_labels['app'] | default('none')
+    prefix: app
+  - key: kdebug_owner.kind | default('bare')
+    prefix: owner
+groups:
+  multi_container: kdebug_containers | length > 1
+compose:
+  kdebug_exec_strategy: "'agent' if kdebug_namespace == 'kube-system' else 'ephemeral'"
+
+---
+# inventory/pending.kdebug_pods.yml: pods that are not running, cached for an hour
+plugin: kdebug.toolkit.pods
+phases: [Pending, Failed, Unknown]
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: /tmp/kdebug-inventory-cache
+cache_timeout: 3600
+
+# A fleet playbook for these hosts (each task runs on the controller, one per fork):
+#
+# - hosts: namespace_shop
+#   gather_facts: false
+#   tasks:
+#     - name: Resolve the database name from inside every pod
+#       kdebug.toolkit.kdebug_exec:
+#         namespace: "{{ kdebug_namespace }}"
+#         pod: "{{ kdebug_pod }}"
+#         container: "{{ kdebug_container }}"
+#         command: [nslookup, db.shop.svc.cluster.local]
+"""
+
+import json
+import re
+
+from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every inventory string
+    def trust_as_template(value):
+        return value
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    api_error_message,
+    forbidden_error,
+    translate_api_error,
+)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import (
+    AUTH_ARG_NAMES,
+    HAS_KUBERNETES,
+    KubeAuthError,
+    auth_argument_spec,
+    build_configuration,
+    impersonation_headers,
+)
+
+try:
+    import kubernetes.client
+    from kubernetes.client.exceptions import ApiException
+    import urllib3.exceptions
+except ImportError:
+    pass  # HAS_KUBERNETES (from kube_auth) is False; parse() says what to install
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+PAGE_SIZE = 500
+FILE_SUFFIXES = ("kdebug_pods.yml", "kdebug_pods.yaml")
+
+# --- pure parts: names, host variables, groups (unit-tested) ----------------
+
+
+def safe_name(value):
+    """``value`` with every character other than letters, digits and ``_`` turned into ``_``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", str(value))
+
+
+def host_name(namespace, pod, container=None):
+    """``<namespace>/<pod>`` or ``<namespace>/<pod>/<container>``.
+
+    Unique (namespace and pod names cannot hold ``/``) and safe in host patterns:
+    Kubernetes names hold only lower case letters, digits, ``-`` and ``.``, never the
+    ``,`` or ``:`` that patterns split on.
+    """
+    name = "%s/%s" % (namespace, pod)
+    if container:
+        name += "/" + container
+    return name
+
+
+def default_container(pod):
+    """The container ``kubectl exec`` would pick: the annotation when it names a container, else the first."""
+    names = container_names(pod)
+    wanted = ((pod.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION)
+    if wanted and wanted in names:
+        return wanted
+    return names[0] if names else None
+
+
+def container_names(pod):
+    return [c.get("name") for c in ((pod.get("spec") or {}).get("containers") or []) if c.get("name")]
+
+
+def controller_owner(pod):
+    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
+    chosen = [o for o in owners if o.get("controller")] or owners
+    if not chosen:
+        return None
+    return {"kind": chosen[0].get("kind"), "name": chosen[0].get("name")}
+
+
+def pod_host_vars(pod):
+    """The ``kdebug_*`` host variables of a pod (a dict as the API returns it)."""
+    metadata = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    default = default_container(pod)
+    return {
+        "kdebug_namespace": metadata.get("namespace"),
+        "kdebug_pod": metadata.get("name"),
+        "kdebug_node": spec.get("nodeName"),
+        "kdebug_phase": status.get("phase"),
+        "kdebug_containers": container_names(pod),
+        "kdebug_default_container": default,
+        "kdebug_container": default,
+        "kdebug_labels": dict(metadata.get("labels") or {}),
+        "kdebug_pod_ip": status.get("podIP"),
+        "kdebug_owner": controller_owner(pod),
+    }
+
+
+def pod_selected(pod, phases):
+    """Keep a pod: not being deleted, and in one of ``phases`` (all phases when empty)."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    return not phases or (pod.get("status") or {}).get("phase") in phases
+
+
+def host_entries(pod_vars, include_containers=False):
+    """``(host name, host vars)`` pairs for one pod: the pod itself, or each of its containers."""
+    if not include_containers:
+        return [(host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"]), dict(pod_vars))]
+    entries = []
+    for container in pod_vars["kdebug_containers"]:
+        host_vars = dict(pod_vars, kdebug_container=container)
+        entries.append((host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"], container), host_vars))
+    return entries
+
+
+def group_names(host_vars, include_containers=False):
+    """The plugin's own groups for a host: namespace, node and, per container, the pod."""
+    groups = ["namespace_" + safe_name(host_vars["kdebug_namespace"])]
+    if host_vars.get("kdebug_node"):
+        groups.append("node_" + safe_name(host_vars["kdebug_node"]))
+    if include_containers:
+        groups.append("pod_%s_%s" % (safe_name(host_vars["kdebug_namespace"]), safe_name(host_vars["kdebug_pod"])))
+    return groups
+
+
+def auth_params(options):
+    """Auth options of the inventory file, with ``K8S_AUTH_*`` folded in as the modules do.
+
+    ``options`` maps the auth option names to the values given in the file (None when
+    not given). The environment variables are those of ``AUTH_ARG_SPEC`` (read from
+    ``os.environ``); an option given in the file wins. Returns the validated parameters;
+    raises :class:`KubeAuthError` when one is malformed (for example K8S_AUTH_VERIFY_SSL=maybe).
+    """
+    given = dict((name, value) for name, value in options.items() if value is not None)
+    result = ArgumentSpecValidator(auth_argument_spec()).validate(given)
+    if result.error_messages:
+        raise KubeAuthError("invalid Kubernetes auth option: %s" % "; ".join(result.error_messages))
+    return result.validated_parameters
+
+
+def api_error(exc, namespace, label_selector, field_selector):
+    """A sentence for an ApiException raised while listing pods (namespace None: all namespaces)."""
+    status = getattr(exc, "status", None)
+    if status == 403:
+        return str(forbidden_error(exc, "list", "pods", namespace))
+    if status == 400 and (label_selector or field_selector):
+        given = []
+        if label_selector:
+            given.append("label_selector %r" % label_selector)
+        if field_selector:
+            given.append("field_selector %r" % field_selector)
+        hint = "same syntax as kubectl get pods -l" if label_selector else ""
+        if field_selector:
+            hint += (" / " if hint else "") + (
+                "same syntax as kubectl get pods --field-selector; pods support metadata.name, metadata.namespace, "
+                "spec.nodeName, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName, spec.hostNetwork, "
+                "status.phase, status.podIP and status.nominatedNodeName"
+            )
+        return "the API server refused %s: %s. Fix the selector (%s)" % (" and ".join(given), api_error_message(exc), hint)
+    return str(translate_api_error(exc, "list", "pods", namespace))
+
+
+# --- the plugin --------------------------------------------------------------
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "kdebug.toolkit.pods"
+
+    def verify_file(self, path):
+        if not super(InventoryModule, self).verify_file(path):
+            return False
+        if path.endswith(FILE_SUFFIXES):
+            return True
+        self.display.vvv("kdebug.toolkit.pods: skipping %s, the file name must end in %s"
+                         % (path, " or ".join(FILE_SUFFIXES)))
+        return False
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache")
+        pods = None
+        if use_cache and cache:
+            try:
+                pods = self._cache[cache_key]
+            except KeyError:
+                pods = None
+        if pods is None:
+            pods = self._fetch(path)
+            if use_cache:
+                self._cache[cache_key] = pods
+        self._populate(pods)
+
+    # -- talking to the API --
+
+    def _fetch(self, path):
+        """The host variables of every selected pod, sorted by namespace and name."""
+        if not HAS_KUBERNETES:
+            raise AnsibleParserError(
+                "%s: the kdebug.toolkit.pods inventory needs the kubernetes Python library on the controller: "
+                "pip install kubernetes (in the Python that runs ansible)" % path
+            )
+        options = dict((name, self.get_option(name)) for name in AUTH_ARG_NAMES)
+        try:
+            params = auth_params(options)
+            configuration = build_configuration(params)
+            headers = impersonation_headers(params)
+        except KubeAuthError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc))
+        client = kubernetes.client.ApiClient(configuration)
+        for name, value in headers.items():
+            client.set_default_header(name, value)
+        try:
+            return self._list_pods(kubernetes.client.CoreV1Api(client), configuration.host, path)
+        finally:
+            close = getattr(client, "close", None)
+            if close is not None:
+                close()
+
+    def _list_pods(self, api, api_host, path):
+        namespaces = [n for n in (self.get_option("namespaces") or []) if n] or [None]
+        label_selector = self.get_option("label_selector")
+        field_selector = self.get_option("field_selector")
+        phases = self.get_option("phases") or []
+        timeout = self.get_option("request_timeout")
+        selected = []
+        for namespace in sorted(set(namespaces), key=lambda n: n or ""):
+            kwargs = dict(limit=PAGE_SIZE, _preload_content=False, _request_timeout=timeout)
+            if label_selector:
+                kwargs["label_selector"] = label_selector
+            if field_selector:
+                kwargs["field_selector"] = field_selector
+            while True:
+                try:
+                    if namespace:
+                        response = api.list_namespaced_pod(namespace, **kwargs)
+                    else:
+                        response = api.list_pod_for_all_namespaces(**kwargs)
+                    page = json.loads(response.data)
+                except ApiException as exc:
+                    raise AnsibleParserError("%s: %s" % (path, api_error(exc, namespace, label_selector, field_selector)))
+                except (urllib3.exceptions.HTTPError, OSError) as exc:
+                    raise AnsibleParserError(
+                        "%s: cannot reach the Kubernetes API server at %s: %s. Check that it is up "
+                        "(kubectl cluster-info) and that kubeconfig/context/host point to it"
+                        % (path, api_host, _reason(exc))
+                    )
+                except ValueError as exc:
+                    raise AnsibleParserError("%s: the API server at %s did not answer with JSON: %s"
+                                             % (path, api_host, exc))
+                selected.extend(pod_host_vars(p) for p in page.get("items") or [] if pod_selected(p, phases))
+                token = (page.get("metadata") or {}).get("continue")
+                if not token:
+                    break
+                kwargs["_continue"] = token
+        selected.sort(key=lambda v: (v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
+        return selected
+
+    # -- filling the inventory --
+
+    def _populate(self, pods):
+        include_containers = self.get_option("include_containers")
+        strict = self.get_option("strict")
+        # A template the controller fills in, not a value read from the cluster.
+        interpreter = trust_as_template("{{ ansible_playbook_python }}")
+        for pod_vars in pods:
+            for name, host_vars in host_entries(pod_vars, include_containers):
+                self.inventory.add_host(name)
+                for group in group_names(host_vars, include_containers):
+                    self.inventory.add_group(group)
+                    self.inventory.add_child(group, name)
+                for key, value in host_vars.items():
+                    self.inventory.set_variable(name, key, value)
+                self.inventory.set_variable(name, "ansible_connection", "local")
+                self.inventory.set_variable(name, "ansible_python_interpreter", interpreter)
+                self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)
+                self._add_host_to_composed_groups(self.get_option("groups"), host_vars, name, strict=strict)
+                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), host_vars, name, strict=strict)
+
+
+def _reason(exc):
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc)
