@@ -1,0 +1,248 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kdebug.toolkit.plugins.filter import report
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+
+CHECKS = [
+    {"name": "dns", "status": "fail", "summary": "nameserver 10.0.0.9 does not answer",
+     "target": {"namespace": "kdebug-demo", "pod": "dns-broken", "container": "app"},
+     "details": {"nameserver": "10.0.0.9", "rc": 9},
+     "evidence": ["timed out \x1b[31mred\x00", {"label": "resolv.conf", "text": "nameserver 10.0.0.9\n"},
+                  {"label": "capture", "path": "/tmp/dns.pcap"}],
+     "duration_ms": 1500},
+    {"name": "web", "status": "pass", "summary": "HTTP 200", "target": "kdebug-demo/web"},
+    {"name": "<script>alert('x')</script>", "status": "error", "summary": "exec <b>failed</b> & more",
+     "target": {"node": "lab-node"}, "details": {"html": "<script>bad()</script>"}},
+    {"name": "naïve ✓ 検査", "status": "skipped", "summary": "не применимо"},
+    {"name": "web again", "status": "fail", "summary": "pipe | in ```summary```\nsecond line",
+     "target": "kdebug-demo/web"},
+]
+
+
+def _schema_validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    with open(os.path.join(ROOT, "docs", "check.schema.json")) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+# (check, field named in the error)
+BAD = [
+    ({"status": "pass", "summary": "s"}, "name"),
+    ({"name": "", "status": "pass", "summary": "s"}, "name"),
+    ({"name": "  ", "status": "pass", "summary": "s"}, "name"),
+    ({"name": 3, "status": "pass", "summary": "s"}, "name"),
+    ({"name": "c", "summary": "s"}, "status"),
+    ({"name": "c", "status": "ok", "summary": "s"}, "status"),
+    ({"name": "c", "status": "PASS", "summary": "s"}, "status"),
+    ({"name": "c", "status": "pass"}, "summary"),
+    ({"name": "c", "status": "pass", "summary": ["a"]}, "summary"),
+    ({"name": "c", "status": "pass", "summary": "s", "details": "text"}, "details"),
+    ({"name": "c", "status": "pass", "summary": "s", "details": [1]}, "details"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": "text"}, "evidence"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [1]}, "evidence[0]"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [{"label": "l"}]}, "evidence[0]"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [{"label": "l", "text": "t", "path": "p"}]},
+     "evidence[0]"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [{"label": "", "text": "t"}]}, "evidence[0].label"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [{"text": 5}]}, "evidence[0].text"),
+    ({"name": "c", "status": "pass", "summary": "s", "evidence": [{"text": "t", "url": "u"}]}, "evidence[0]"),
+    ({"name": "c", "status": "pass", "summary": "s", "target": 5}, "target"),
+    ({"name": "c", "status": "pass", "summary": "s", "target": {"pod": ["x"]}}, "target.pod"),
+    ({"name": "c", "status": "pass", "summary": "s", "duration_ms": -1}, "duration_ms"),
+    ({"name": "c", "status": "pass", "summary": "s", "duration_ms": "5"}, "duration_ms"),
+    ({"name": "c", "status": "pass", "summary": "s", "detail": {}}, "detail"),
+]
+
+
+def test_valid_checks_normalise():
+    out = report.validate_checks(CHECKS)
+    assert [c["name"] for c in out] == [c["name"] for c in CHECKS]
+    assert out[1]["details"] == {} and out[1]["evidence"] == []
+    assert out[0]["evidence"][0] == {"text": "timed out \x1b[31mred\x00"}
+    assert out[0]["evidence"][2] == {"label": "capture", "path": "/tmp/dns.pcap"}
+    assert report.validate_checks(out) == out  # idempotent
+    assert report.validate_checks([]) == [] and report.validate_checks(None) == []
+    json.dumps(out)
+
+
+@pytest.mark.parametrize("check, field", BAD)
+def test_invalid_check_names_the_check_and_field(check, field):
+    good = {"name": "first", "status": "pass", "summary": "fine"}
+    with pytest.raises(AnsibleFilterError) as err:
+        report.validate_checks([good, check])
+    msg = str(err.value)
+    assert "check #2" in msg
+    assert "field '%s'" % field in msg
+    if isinstance(check.get("name"), str) and check["name"].strip():
+        assert repr(check["name"]) in msg
+
+
+@pytest.mark.parametrize("value", ["a string", {"name": "x"}, 5])
+def test_not_a_list(value):
+    with pytest.raises(AnsibleFilterError, match="expected a list"):
+        report.validate_checks(value)
+
+
+def test_non_mapping_check():
+    with pytest.raises(AnsibleFilterError, match="check #1 must be a mapping"):
+        report.validate_checks(["dns"])
+
+
+def test_json_schema_agrees_with_validate_checks():
+    validator = _schema_validator()
+    for check in CHECKS:
+        assert not list(validator.iter_errors(check)), check["name"]
+    for check in report.validate_checks(CHECKS):
+        assert not list(validator.iter_errors(check)), check["name"]
+    for check, field in BAD:
+        assert list(validator.iter_errors(check)), (check, field)
+
+
+def test_summary():
+    s = report.check_summary(CHECKS)
+    assert (s["status"], s["total"], s["pass"], s["fail"], s["error"], s["skipped"]) == ("fail", 5, 1, 2, 1, 1)
+    assert [(p["name"], p["status"], p["target"]) for p in s["problems"]] == [
+        ("dns", "fail", "kdebug-demo/dns-broken/app"),
+        ("<script>alert('x')</script>", "error", "node/lab-node"),
+        ("web again", "fail", "kdebug-demo/web"),
+    ]
+
+
+@pytest.mark.parametrize("statuses, overall", [
+    ([], "skipped"),
+    (["skipped"], "skipped"),
+    (["pass", "skipped"], "pass"),
+    (["pass", "error"], "error"),
+    (["error", "fail", "pass"], "fail"),
+])
+def test_overall_status(statuses, overall):
+    checks = [{"name": "c%d" % i, "status": s, "summary": ""} for i, s in enumerate(statuses)]
+    assert report.check_summary(checks)["status"] == overall
+
+
+@pytest.mark.parametrize("target, label", [
+    (None, ""), ("x/y", "x/y"), ({"namespace": "ns", "pod": "p"}, "ns/p"),
+    ({"namespace": "ns", "pod": "p", "container": "c", "node": "n"}, "ns/p/c"), ({"node": "n"}, "node/n"),
+    ({"container": "docker-thing"}, "docker-thing"),
+])
+def test_target_label(target, label):
+    assert report.target_label(target) == label
+
+
+def test_html_escapes_and_orders():
+    html = report.render_html(CHECKS, title="T <i>x</i>", generated="2026-01-01T00:00:00Z")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script>" not in html and "<b>failed</b>" not in html and "<i>x</i>" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "exec &lt;b&gt;failed&lt;/b&gt; &amp; more" in html
+    assert "naïve ✓ 検査" in html and "не применимо" in html
+    # self-contained: inline CSS only, no external references
+    assert "<style>" in html
+    assert not re.search(r"""(src|href)=["'](?!#)""", html)
+    assert "<link" not in html
+    # the summary table comes before the details, every check has a row and a section with its status class
+    table, details = html.index('id="summary"'), html.index('id="details"')
+    assert table < details
+    for n, check in enumerate(CHECKS):
+        row = html.index('<tr class="row-%s"><td><a href="#check-%d">' % (check["status"], n + 1))
+        section = html.index('<section class="check check-%s" id="check-%d">' % (check["status"], n + 1))
+        assert table < row < details < section
+    for status in report.STATUSES:
+        assert ".status-%s" % status in html
+    assert "\x1b" not in html and "\x00" not in html
+    assert "/tmp/dns.pcap" in html and "nameserver 10.0.0.9" in html
+
+
+def test_html_empty():
+    html = report.render_html([])
+    assert "No checks." in html and "kdebug report" in html
+
+
+def test_markdown():
+    md = report.render_markdown(CHECKS, title="Runbook", generated="now")
+    lines = md.splitlines()
+    assert lines[0] == "# Runbook"
+    head = lines.index("| Check | Target | Status | Summary |")
+    assert lines[head + 1] == "| --- | --- | --- | --- |"
+    rows = lines[head + 2:head + 2 + len(CHECKS)]
+    assert all(r.startswith("| ") and r.endswith(" |") for r in rows)
+    # one row per check: escaped pipes and newlines do not add cells
+    assert all(len(re.split(r"(?<!\\)\|", r)) == 6 for r in rows)
+    assert "**FAIL**" in rows[0] and "**SKIPPED**" in rows[3]
+    # raw HTML only inside fenced code blocks (shown literally), escaped everywhere else
+    outside = re.sub(r"(?ms)^ *(`{3,})\n.*?^ *\1$", "", md)
+    assert "<script>" not in outside and "<b>" not in outside and "&lt;script&gt;" in outside
+    assert '"html": "<script>bad()</script>"' in md
+    assert "pipe \\| in" in rows[4] and "<br>" in rows[4]
+    assert md.index("## Details") > head
+    assert "naïve ✓ 検査" in md
+    assert '"nameserver": "10.0.0.9"' in md
+    assert "file `/tmp/dns.pcap`" in md
+    assert lines[head - 1] == ""
+
+
+def test_markdown_fence_outlasts_backticks():
+    md = report.render_markdown([{"name": "c", "status": "pass", "summary": "",
+                                  "evidence": ["a ```` b"]}])
+    assert "`````\n  a ```` b\n  `````" in md
+
+
+def _junit(checks, **kw):
+    return ET.fromstring(report.render_junit(checks, **kw).encode("utf-8"))
+
+
+def test_junit_counts_and_structure():
+    root = _junit(CHECKS, title="Runbook", generated="2026-01-01T00:00:00Z")
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("5", "2", "1", "1")
+    assert len(root.findall(".//testcase")) == 5
+    assert len(root.findall(".//testcase/failure")) == 2
+    assert len(root.findall(".//testcase/error")) == 1
+    assert len(root.findall(".//testcase/skipped")) == 1
+    suites = {s.get("name"): s for s in root.findall("testsuite")}
+    assert sorted(suites) == sorted(["kdebug-demo/dns-broken/app", "kdebug-demo/web", "node/lab-node", "Runbook"])
+    web = suites["kdebug-demo/web"]
+    assert (web.get("tests"), web.get("failures")) == ("2", "1")
+    dns = suites["kdebug-demo/dns-broken/app"].find("testcase")
+    assert dns.get("name") == "dns" and dns.get("time") == "1.500"
+    failure = dns.find("failure")
+    assert failure.get("message") == "nameserver 10.0.0.9 does not answer"
+    assert '"rc": 9' in failure.text and "resolv.conf" in failure.text and "/tmp/dns.pcap" in failure.text
+    assert "timed out [31mred" in failure.text  # control characters dropped
+    err = suites["node/lab-node"].find("testcase")
+    assert err.get("name") == "<script>alert('x')</script>"
+    assert err.find("error").get("message") == "exec <b>failed</b> & more"
+    assert suites["Runbook"].find("testcase").get("name") == "naïve ✓ 検査"
+
+
+def test_junit_empty():
+    root = _junit([])
+    assert root.get("tests") == "0" and root.findall("testsuite") == []
+
+
+def test_renderers_reject_bad_checks():
+    for render in (report.render_html, report.render_markdown, report.render_junit, report.check_summary):
+        with pytest.raises(AnsibleFilterError, match=r"check #1 \('x'\): field 'status'"):
+            render([{"name": "x", "status": "green", "summary": ""}])
+
+
+def test_filter_module_exports():
+    names = set(report.FilterModule().filters())
+    assert names == {"validate_checks", "check_summary", "render_markdown", "render_html", "render_junit"}
+    for name in names:
+        assert os.path.exists(os.path.join(ROOT, "plugins", "filter", name + ".yml"))
