@@ -157,8 +157,10 @@ class EphemeralStrategy(Strategy):
                 self.debug_name, self.exists = pick_container(self.pod, self.base)
                 if not self.exists:
                     raise translate_api_error(exc, "patch", "pods/ephemeralcontainers", self._ns, self._pod)
-        self.pod = wait_for(self._read, self._running, self.wait_timeout,
-                            "debug container %s in pod %s/%s to run" % (self.debug_name, self._ns, self._pod))
+        # A re-used container that already runs in the pod we read needs no second read.
+        if created or not self._running(self.pod):
+            self.pod = wait_for(self._read, self._running, self.wait_timeout,
+                                "debug container %s in pod %s/%s to run" % (self.debug_name, self._ns, self._pod))
         return created
 
     def _running(self, pod):
