@@ -90,6 +90,9 @@ options:
     description:
       - Run the command chrooted into the target's root filesystem (C(/proc/<pid>/root)), so it sees the target
         image's files. The binary must then exist in the target image (or be given by path under it).
+      - Without chroot, the command finds the target's root filesystem as seen from the tools context in the
+        environment variable E(KDEBUG_TARGET_ROOT) (for example C(/proc/1/root)) whenever the strategy knows it
+        without extra work, so tools can read the target's own files, such as its C(/etc/resolv.conf).
     type: bool
     default: false
   image:

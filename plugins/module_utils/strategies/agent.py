@@ -67,7 +67,7 @@ class AgentStrategy(Strategy):
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
         reuse = bool(existing and agent_utils.is_usable(existing, self.desired))
-        inner = spec.inner_argv("/proc/<pid>/root" if spec.chroot else None)
+        inner = spec.inner_argv("/proc/<pid>/root")
         return {"agent_pod": self.desired["metadata"]["name"], "agent_namespace": self.desired["metadata"]["namespace"],
                 "would_create": not reuse, "argv": with_timeout(nsenter_argv("<pid>", self.namespaces, inner),
                                                                 spec.timeout)}

@@ -18,6 +18,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+# The variable that tells a command where the target's root filesystem is.
+TARGET_ROOT_ENV = "KDEBUG_TARGET_ROOT"
+
+
 class ExecSpec(object):
     """What to run: exactly one of ``command`` (argv, never through a shell) or ``shell``."""
 
@@ -39,14 +43,19 @@ class ExecSpec(object):
         ``target_root`` is the target's root as the tools process sees it
         (e.g. /proc/<pid>/root); with ``chroot`` the command runs inside it,
         so the target image's files (and, for ``shell``, its sh) are used.
+        Without ``chroot`` it is passed on as KDEBUG_TARGET_ROOT, so a command
+        can read the target's own files (its /etc/resolv.conf, say).
         """
         argv = list(self.command) if self.command is not None else ["sh", "-c", self.shell]
+        env = dict(self.env)
         if self.chroot:
             if not target_root:
                 raise ValueError("chroot needs the target's root path")
             argv = ["chroot", target_root] + argv
-        if self.env:
-            argv = ["env"] + ["%s=%s" % (k, v) for k, v in sorted(self.env.items())] + argv
+        elif target_root:
+            env.setdefault(TARGET_ROOT_ENV, target_root)
+        if env:
+            argv = ["env"] + ["%s=%s" % (k, v) for k, v in sorted(env.items())] + argv
         return argv
 
 

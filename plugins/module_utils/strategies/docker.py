@@ -217,13 +217,14 @@ def tools_argv(spec, target_attrs, namespaces=NAMESPACES, container=None):
     With ``chroot`` the command runs in the target's root as seen from its pid
     namespace (see target_root_for); argv is never passed through a shell.
     """
+    host_config = target_attrs.get("HostConfig") or {}
     root = None
+    if "pid" in namespaces:
+        root = target_root_for(host_config.get("PidMode"), (target_attrs.get("State") or {}).get("Pid"))
     if spec.chroot:
-        host_config = target_attrs.get("HostConfig") or {}
         name = container or (target_attrs.get("Name") or "").lstrip("/")
         if "pid" not in namespaces:
             raise KdebugError("chroot into Docker container %s needs its pid namespace: add pid to namespaces." % name)
-        root = target_root_for(host_config.get("PidMode"), (target_attrs.get("State") or {}).get("Pid"))
         if root is None:
             raise KdebugError(
                 "chroot is not available for Docker container %s: it shares the pid namespace of %s, so its root is "

@@ -130,7 +130,7 @@ class EphemeralStrategy(Strategy):
     def plan(self, spec):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
                 "container": None if self.exists else self._spec(),
-                "argv": with_timeout(spec.inner_argv("/proc/1/root" if spec.chroot else None), spec.timeout)}
+                "argv": with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout)}
 
     def _read(self):
         from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
@@ -175,10 +175,10 @@ class EphemeralStrategy(Strategy):
         return False
 
     def _target_root(self, spec):
-        if not spec.chroot:
-            return None
         if not self.pod["spec"].get("shareProcessNamespace"):
             return "/proc/1/root"  # the target's own pid namespace: its init is pid 1
+        if not spec.chroot:
+            return None  # finding it costs a /proc scan: only chroot needs it
         # With a shared process namespace pid 1 is the pause process: find the target by its cgroup.
         raw_id = procfs.split_container_id(target_info(self.pod, self.container)["container_id"])[1]
         outcome = exec_in_container(self.api, self._ns, self._pod, self.debug_name,

@@ -80,6 +80,8 @@ def test_exec_spec_argv():
     assert ExecSpec(shell="a | b").inner_argv() == ["sh", "-c", "a | b"]
     spec = ExecSpec(command=["cat", "/x"], env={"B": "2", "A": "1"}, chroot=True)
     assert spec.inner_argv("/proc/1/root") == ["env", "A=1", "B=2", "chroot", "/proc/1/root", "cat", "/x"]
+    plain = ExecSpec(command=["cat", "/x"], env={"A": "1"})
+    assert plain.inner_argv("/proc/9/root") == ["env", "A=1", "KDEBUG_TARGET_ROOT=/proc/9/root", "cat", "/x"]
     with pytest.raises(ValueError):
         ExecSpec(command=["a"], shell="b")
     with pytest.raises(ValueError):

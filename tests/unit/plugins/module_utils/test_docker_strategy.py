@@ -147,9 +147,15 @@ def test_tools_container_name_is_valid_and_unique_per_run():
 
 def test_argv_is_exactly_the_command_no_shell():
     spec = ExecSpec(command=["echo", "$(id)", ";", "|"])
-    argv = ds.tools_argv(spec, attrs())
+    argv = ds.tools_argv(spec, attrs(), namespaces=("net",))
     assert argv == ["echo", "$(id)", ";", "|"]
     assert ds.split_argv(argv) == (["echo"], ["$(id)", ";", "|"])
+
+
+def test_argv_tells_the_command_where_the_target_root_is():
+    spec = ExecSpec(command=["cat", "/etc/hostname"])
+    assert ds.tools_argv(spec, attrs()) == ["env", "KDEBUG_TARGET_ROOT=/proc/1/root", "cat", "/etc/hostname"]
+    assert ds.tools_argv(spec, attrs(pid_mode="container:pause123")) == ["cat", "/etc/hostname"]
 
 
 def test_argv_shell_env_and_chroot():
