@@ -73,6 +73,24 @@ class Lab:
                 written = json.load(handle)
         return written["status"], written["result"]
 
+    def playbook(self, playbook, extra_vars=None, args=(), env=None, timeout=600, cwd=None):
+        """Run ansible-playbook (a path under the repository, or a file) for real and return the CompletedProcess.
+
+        Extra vars go in as one JSON document; the lab's kubeconfig reaches the
+        modules through KUBECONFIG, like a user's shell. The caller asserts on
+        returncode and reads what the play wrote (report.json, say).
+        """
+        argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                os.path.join(REPO_ROOT, playbook), "-e", "ansible_python_interpreter=" + sys.executable]
+        if extra_vars:
+            argv += ["-e", json.dumps(extra_vars)]
+        argv += list(args)
+        run_env = dict(os.environ, KUBECONFIG=self.kubeconfig, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"),
+                       ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+                       **(env or {}))
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=run_env, check=False,
+                              cwd=cwd or REPO_ROOT)
+
     def pod_by_label(self, namespace, selector):
         pods = self.kubectl_json("get", "pods", "-n", namespace, "-l", selector)["items"]
         running = [p for p in pods if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
