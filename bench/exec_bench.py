@@ -5,7 +5,10 @@
 
 (a) warm ephemeral kdebug_exec (tools container already up) vs `kubectl exec` of the same command;
 (b) cold ephemeral kdebug_exec (fresh pod) vs `kubectl debug --target` plus waiting for its output;
-(c) cold and warm agent kdebug_exec.
+(c) cold and warm agent kdebug_exec;
+(floor) what any module call costs before kdebug does its own work: python + AnsibleModule that exits at once,
+then + `import kubernetes`, then + loading the kubeconfig into an ApiClient (kube_auth), then + one pod GET;
+in the same rounds, the whole warm call and an `ansible.builtin.ping` task (what any Ansible task costs).
 Each kdebug figure is given twice: the module call alone (python runs the module file, as AnsiballZ
 would, without Ansible's task machinery) and the whole Ansible task (`ansible localhost -m ...`).
 Medians of --runs; ratios are kdebug / kubectl. The machine is shared and noisy: read medians only.
@@ -46,13 +49,13 @@ def kubectl(*args, **kwargs):
     return run([KUBECTL] + list(args), **kwargs)
 
 
-def module_call(args):
+def module_call(args, module=MODULE):
     """The module alone: its file run by python with ANSIBLE_MODULE_ARGS, as AnsiballZ runs it."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump({"ANSIBLE_MODULE_ARGS": args}, handle)
     env = dict(os.environ, PYTHONPATH=os.path.join(REPO, ".collections"))
     try:
-        seconds, out = timed([PYTHON, MODULE, handle.name], env=env)
+        seconds, out = timed([PYTHON, module, handle.name], env=env)
     finally:
         os.unlink(handle.name)
     result = json.loads(out)
@@ -60,9 +63,41 @@ def module_call(args):
     return seconds
 
 
+# Floor modules, run exactly like module_call: each adds one step of what kdebug_exec needs before its own work.
+FLOOR_HEAD = "from ansible.module_utils.basic import AnsibleModule\n"
+FLOOR_AUTH = (
+    "from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth\n"
+    "from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, pod_path\n"
+    "spec = kube_auth.auth_argument_spec()\n"
+    "spec.update(pod=dict(type='str'), namespace=dict(type='str'))\n"
+    "module = AnsibleModule(argument_spec=spec)\n"
+    "rest = KubeRest(kube_auth.get_api_client(module))\n")
+FLOOR_MODULES = [
+    ("(floor) python + AnsibleModule, exit at once",
+     FLOOR_HEAD + "AnsibleModule(argument_spec=dict(pod=dict(), namespace=dict())).exit_json(rc=0)\n"),
+    ("(floor) ... + import kubernetes",
+     FLOOR_HEAD + "import kubernetes.client\n"
+     "AnsibleModule(argument_spec=dict(pod=dict(), namespace=dict())).exit_json(rc=0)\n"),
+    ("(floor) ... + kubeconfig loaded into an ApiClient", FLOOR_HEAD + FLOOR_AUTH + "module.exit_json(rc=0)\n"),
+    ("(floor) ... + one pod GET (kube_rest)",
+     FLOOR_HEAD + FLOOR_AUTH + "rest.get(pod_path(module.params['namespace'], module.params['pod']))\n"
+     "module.exit_json(rc=0)\n"),
+]
+
+
+def floor_call(source, args):
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
+        handle.write(source)
+    try:
+        return module_call(args, module=handle.name)
+    finally:
+        os.unlink(handle.name)
+
+
 def ansible_task(args):
-    argv = [ANSIBLE, "localhost", "-c", "local", "-e", "ansible_python_interpreter=" + PYTHON,
-            "-m", "kdebug.toolkit.kdebug_exec", "-a", json.dumps(args)]
+    """The whole Ansible task; args None runs ansible.builtin.ping instead (what any task costs)."""
+    argv = [ANSIBLE, "localhost", "-c", "local", "-e", "ansible_python_interpreter=" + PYTHON]
+    argv += ["-m", "ansible.builtin.ping"] if args is None else ["-m", "kdebug.toolkit.kdebug_exec", "-a", json.dumps(args)]
     return timed(argv, cwd=REPO, env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING="0",
                                            ANSIBLE_INVENTORY_UNPARSED_WARNING="0"))[0]
 
@@ -78,11 +113,15 @@ def wait_ready(namespace, names):
     kubectl("wait", "-n", namespace, "--for=condition=Ready", "--timeout=180s", *["pod/" + n for n in names])
 
 
-def kubectl_debug_and_wait(namespace, pod, command):
-    """The kubectl way: add a debug container running the command, wait for it to end, read its output."""
+def kubectl_debug_and_wait(namespace, pod, command, target=None):
+    """The kubectl way: add a debug container running the command, wait for it to end, read its output.
+
+    ``target`` is the container to share processes with (default: the pod's name, as `kubectl run` names it).
+    Also the baseline of bench/runbook_bench.py.
+    """
     container = "dbg-" + uuid.uuid4().hex[:6]
     started = time.perf_counter()
-    kubectl("debug", "-n", namespace, pod, "--image", TOOLS, "--image-pull-policy", "Never", "--target", pod,
+    kubectl("debug", "-n", namespace, pod, "--image", TOOLS, "--image-pull-policy", "Never", "--target", target or pod,
             "-c", container, "--", *command)
     while True:
         pod_json = json.loads(kubectl("get", "pod", "-n", namespace, pod, "-o", "json"))
@@ -99,15 +138,17 @@ def median(values):
 
 
 def report(rows):
-    print("\n%-58s %10s %10s %8s" % ("measure (median seconds)", "kdebug", "kubectl", "ratio"))
+    print("\n%-68s %10s %10s %8s" % ("measure (median seconds)", "kdebug", "kubectl", "ratio"))
     for label, ours, theirs in rows:
         ratio = "%.2fx" % (ours / theirs) if theirs else "-"
-        print("%-58s %10.3f %10s %8s" % (label, ours, "%.3f" % theirs if theirs else "-", ratio))
+        print("%-68s %10.3f %10s %8s" % (label, ours, "%.3f" % theirs if theirs else "-", ratio))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the floor rows (they need kube_rest: an older checkout has none)")
     opts = parser.parse_args()
     namespace = "kdebug-bench-" + uuid.uuid4().hex[:6]
     agent_namespace = namespace + "-agents"
@@ -124,15 +165,20 @@ def main():
         eph = dict(base, pod=warm, container=warm, strategy="ephemeral")
         module_call(eph)  # the tools container comes up once; everything after is warm
         rows = []
-        a_kubectl = median([timed([KUBECTL, "exec", "-n", namespace, warm, "--"] + command)[0]
-                            for _ in range(opts.runs)])
-        rows.append(("(a) warm ephemeral: module call vs kubectl exec", median([module_call(eph) for _ in range(opts.runs)]),
-                     a_kubectl))
+        # kdebug and kubectl take turns, so a burst of load on the shared machine hits both sides alike.
+        a_ours, a_theirs = [], []
+        for _ in range(opts.runs):
+            a_theirs.append(timed([KUBECTL, "exec", "-n", namespace, warm, "--"] + command)[0])
+            a_ours.append(module_call(eph))
+        a_kubectl = median(a_theirs)
+        rows.append(("(a) warm ephemeral: module call vs kubectl exec", median(a_ours), a_kubectl))
         rows.append(("(a) warm ephemeral: ansible task vs kubectl exec", median([ansible_task(eph) for _ in range(opts.runs)]),
                      a_kubectl))
         # (b): every run on a pod nobody has debugged yet
-        b_ours = [module_call(dict(base, pod=p, container=p, strategy="ephemeral")) for p in fresh_ours]
-        b_kubectl = [kubectl_debug_and_wait(namespace, p, command) for p in fresh_kubectl]
+        b_ours, b_kubectl = [], []
+        for mine, theirs in zip(fresh_ours, fresh_kubectl):
+            b_ours.append(module_call(dict(base, pod=mine, container=mine, strategy="ephemeral")))
+            b_kubectl.append(kubectl_debug_and_wait(namespace, theirs, command))
         rows.append(("(b) cold ephemeral: module call vs kubectl debug + wait", median(b_ours), median(b_kubectl)))
         # (c): cold agent = none on the node yet (deleted before each run); warm = it is there
         agent = dict(base, pod=warm, container=warm, strategy="agent", agent_namespace=agent_namespace)
@@ -146,6 +192,20 @@ def main():
                      a_kubectl))
         rows.append(("(c) warm agent: ansible task vs kubectl exec", median([ansible_task(agent) for _ in range(opts.runs)]),
                      a_kubectl))
+        # The floor, in rounds with the whole warm call, so the steps compare under the same load.
+        target = {"namespace": namespace, "pod": warm}
+        floor = dict((label, []) for label, _source in FLOOR_MODULES)
+        whole, ping = [], []
+        for _ in range(0 if opts.no_floor else opts.runs):
+            for label, source in FLOOR_MODULES:
+                floor[label].append(floor_call(source, target))
+            whole.append(module_call(eph))
+            ping.append(ansible_task(None))
+        if whole:
+            rows += [(label, median(floor[label]), a_kubectl) for label, _source in FLOOR_MODULES]
+            rows.append(("(floor) the whole warm ephemeral module call, same rounds", median(whole), a_kubectl))
+            rows.append(("(floor) ansible task of ansible.builtin.ping (Ansible's own cost)", median(ping),
+                         a_kubectl))
         report(rows)
     finally:
         subprocess.run([KUBECTL, "delete", "namespace", namespace, agent_namespace, "--wait=false"],

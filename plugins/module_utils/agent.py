@@ -20,6 +20,8 @@ import json
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import (
+    ApiException, KubeRest, api_path, dry_run, pod_path)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.waiting import (
     container_state_problem, unschedulable_problem, wait_for)
 
@@ -125,33 +127,28 @@ def agent_ready(pod):
 
 
 class AgentManager(object):
-    """Create, find and remove agents through the API (CoreV1Api)."""
+    """Create, find and remove agents through the API (kube_rest: plain dicts, no generated models)."""
 
-    def __init__(self, core_v1, namespace=DEFAULT_NAMESPACE, check_mode=False):
-        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
-        self.api = core_v1
+    def __init__(self, api, namespace=DEFAULT_NAMESPACE, check_mode=False):
+        self.api = KubeRest.of(api)
         self.namespace = namespace
         self.check_mode = check_mode
-        self.ApiException = ApiException
-
-    def _dict(self, obj):
-        return self.api.api_client.sanitize_for_serialization(obj)
 
     def _dry_run(self):
-        return "All" if self.check_mode else None
+        return {"dryRun": dry_run(self.check_mode)}
 
     def check_node(self, node):
         try:
-            self.api.read_node(node)
-        except self.ApiException as exc:
+            self.api.get(api_path("nodes", node))
+        except ApiException as exc:
             if exc.status == 404:
                 raise KdebugError("node %s not found: check the node option (kubectl get nodes)." % node)
             raise translate_api_error(exc, "get", "nodes", None, node)
 
     def read(self, node):
         try:
-            return self._dict(self.api.read_namespaced_pod(agent_name(node), self.namespace))
-        except self.ApiException as exc:
+            return self.api.get(pod_path(self.namespace, agent_name(node)))
+        except ApiException as exc:
             if exc.status == 404:
                 return None
             raise translate_api_error(exc, "get", "pods", self.namespace, agent_name(node))
@@ -159,17 +156,18 @@ class AgentManager(object):
     def ensure_namespace(self, requester):
         """Create the agent namespace (PodSecurity privileged) when absent; True when created."""
         try:
-            self.api.read_namespace(self.namespace)
+            self.api.get(api_path("namespaces", self.namespace))
             return False
-        except self.ApiException as exc:
+        except ApiException as exc:
             if exc.status != 404:
                 raise translate_api_error(exc, "get", "namespaces", None, self.namespace)
         labels = metadata.managed_labels("agent-namespace", POD_SECURITY_LABELS)
-        body = {"metadata": {"name": self.namespace, "labels": labels,
+        body = {"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": self.namespace, "labels": labels,
                              "annotations": metadata.audit_annotations("kdebug agents", self.namespace, 0, requester)}}
         try:
-            self.api.create_namespace(body, dry_run=self._dry_run())
-        except self.ApiException as exc:
+            self.api.post(api_path("namespaces"), body, query=self._dry_run())
+        except ApiException as exc:
             if exc.status != 409:
                 raise translate_api_error(exc, "create", "namespaces", None, self.namespace)
             return False
@@ -178,12 +176,14 @@ class AgentManager(object):
     def ensure(self, desired, wait=True, wait_timeout=120):
         """(pod, changed): the agent matching ``desired``, created or replaced as needed."""
         node = desired["spec"]["nodeName"]
-        self.check_node(node)
         existing = self.read(node)
         if existing and is_usable(existing, desired):
-            if wait and not self.check_mode:
+            # A live agent is pinned to the node, so the node exists: the warm path needs no node read,
+            # and no second pod read when the one in hand already runs.
+            if wait and not self.check_mode and not agent_ready(existing):
                 existing = self.wait_running(node, wait_timeout)
             return existing, False
+        self.check_node(node)
         changed = self.ensure_namespace(desired["metadata"]["annotations"][metadata.ANNOTATION_REQUESTED_BY])
         if self.check_mode and (changed or existing):
             # A dry-run create would 404 (no namespace yet) or 409 (the old agent is still there): say what would be.
@@ -191,8 +191,8 @@ class AgentManager(object):
         if existing:
             self.delete(node, wait=True, wait_timeout=wait_timeout)
         try:
-            pod = self._dict(self.api.create_namespaced_pod(self.namespace, desired, dry_run=self._dry_run()))
-        except self.ApiException as exc:
+            pod = self.api.post(pod_path(self.namespace), desired, query=self._dry_run())
+        except ApiException as exc:
             if exc.status != 409:
                 raise translate_api_error(exc, "create", "pods", self.namespace, desired["metadata"]["name"])
             pod = self.read(node)  # a concurrent run created it first
@@ -213,7 +213,11 @@ class AgentManager(object):
             if pod is None:
                 raise KdebugError("agent pod %s/%s disappeared while starting." % (self.namespace, agent_name(node)))
             return pod
-        return wait_for(read, agent_ready, timeout, "agent pod %s/%s to run" % (self.namespace, agent_name(node)))
+        return wait_for(read, agent_ready, timeout, "agent pod %s/%s to run" % (self.namespace, agent_name(node)),
+                        watch=self._watch)
+
+    def _watch(self, pod, seconds):
+        return self.api.watch_object(pod_path(self.namespace), pod, seconds)
 
     def delete(self, node, wait=True, wait_timeout=60):
         """(old pod or None, changed)."""
@@ -221,15 +225,15 @@ class AgentManager(object):
         if existing is None:
             return None, False
         try:
-            self.api.delete_namespaced_pod(agent_name(node), self.namespace, grace_period_seconds=0,
-                                           dry_run=self._dry_run())
-        except self.ApiException as exc:
+            self.api.delete(pod_path(self.namespace, agent_name(node)),
+                            query=dict(self._dry_run(), gracePeriodSeconds=0))
+        except ApiException as exc:
             if exc.status == 404:
                 return existing, False
             raise translate_api_error(exc, "delete", "pods", self.namespace, agent_name(node))
         if wait and not self.check_mode:
             wait_for(lambda: self.read(node), lambda pod: pod is None or pod["metadata"]["uid"] != existing["metadata"]["uid"],
-                     wait_timeout, "agent pod %s/%s to go away" % (self.namespace, agent_name(node)))
+                     wait_timeout, "agent pod %s/%s to go away" % (self.namespace, agent_name(node)), watch=self._watch)
         return existing, True
 
 
@@ -275,18 +279,17 @@ def run_agent_module(module):
     params = module.params
     kube_auth.require_kubernetes(module)
     try:
-        from kubernetes import client  # pylint: disable=import-outside-toplevel
         if params["ttl_seconds"] <= 0:
             raise KdebugError("ttl_seconds must be a positive number, got %s." % params["ttl_seconds"])
-        core = client.CoreV1Api(kube_auth.get_api_client(module))
+        rest = KubeRest(kube_auth.get_api_client(module))
         node = params["node"]
         if not node:
-            pod = read_pod(core, params["pod_namespace"], params["pod"])
+            pod = read_pod(rest, params["pod_namespace"], params["pod"])
             node = pod["spec"].get("nodeName")
             if not node:
                 raise KdebugError("pod %s/%s is not scheduled to a node yet: give node, or wait until it is scheduled."
                                   % (params["pod_namespace"], params["pod"]))
-        manager = AgentManager(core, params["namespace"], module.check_mode)
+        manager = AgentManager(rest, params["namespace"], module.check_mode)
         before = manager.read(node)
         if params["state"] == "absent":
             old, changed = manager.delete(node, wait=params["wait"], wait_timeout=params["wait_timeout"])

@@ -16,6 +16,7 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import agent as agent_utils
 from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth, metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
@@ -82,14 +83,13 @@ def _docker_strategy(params, requester):
 
 
 def _kube_strategy(module, params, requester):
-    from kubernetes import client  # pylint: disable=import-outside-toplevel
-    api_client = kube_auth.get_api_client(module)
-    core = client.CoreV1Api(api_client)
+    # Raw REST on the client's ApiClient: CoreV1Api would cost 1-2 s of model building (see kube_rest.py).
+    rest = KubeRest(kube_auth.get_api_client(module))
     namespace = params["namespace"]
-    pod = read_pod(core, namespace, params["pod"])
+    pod = read_pod(rest, namespace, params["pod"])
     container = choose_container(pod, params["container"])
     check_joinable(pod, container)
-    probe = AccessProbe(api_client)
+    probe = AccessProbe(rest)
     served = probe.ephemeral_served() if params["strategy"] == "auto" else True
     name, reason = choose_strategy(params["strategy"], served, probe.allowed, namespace, params["agent_namespace"])
     if name == "docker":
@@ -97,13 +97,13 @@ def _kube_strategy(module, params, requester):
                           "(and docker_host), or use strategy auto, ephemeral or agent for pod %s." % params["pod"])
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
-        return EphemeralStrategy(core, pod, container, params["image"], params["image_pull_policy"], params["profile"],
+        return EphemeralStrategy(rest, pod, container, params["image"], params["image_pull_policy"], params["profile"],
                                  params["ttl_seconds"], params["wait_timeout"], module.check_mode), reason
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     desired = agent_utils.desired_agent(pod["spec"]["nodeName"], params["agent_namespace"], params["image"],
                                         params["ttl_seconds"], requester, params["image_pull_policy"],
                                         params["image_pull_secrets"], reason="kdebug_exec agent")
-    return AgentStrategy(core, pod, container, desired, params["namespaces"], params["wait_timeout"],
+    return AgentStrategy(rest, pod, container, desired, params["namespaces"], params["wait_timeout"],
                          module.check_mode), reason
 
 

@@ -46,7 +46,10 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     KdebugError, api_error_message, translate_api_error)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import choose_container, container_status
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import (
+    ApiException, KubeRest, api_path, dry_run, pod_path)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.target import (
+    choose_container, container_status, last_termination)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.waiting import (
     container_state_problem, unschedulable_problem)
 
@@ -488,36 +491,14 @@ def fork_progress(pod, container):
     return "pending", "phase %s%s" % (phase or "unknown", " (%s)" % ", ".join(waiting) if waiting else "")
 
 
-def last_termination(pod, container):
-    """The source container's last termination and where its logs are (pure)."""
+def source_termination(pod, container):
+    """The source container's state and last termination, and where its logs are (pure)."""
     status = container_status(pod, container) or {}
     state = status.get("state") or {}
-    terminated = state.get("terminated")
-    current = bool(terminated)
-    if not terminated:
-        terminated = (status.get("lastState") or {}).get("terminated")
-    result = {
-        "state": next(iter(state), None),
-        "waiting_reason": (state.get("waiting") or {}).get("reason"),
-        "restart_count": status.get("restartCount", 0),
-        "exit_code": None,
-        "signal": None,
-        "reason": None,
-        "message": None,
-        "started_at": None,
-        "finished_at": None,
-        "logs_of": None,
-    }
-    if terminated:
-        result.update({
-            "exit_code": terminated.get("exitCode"),
-            "signal": terminated.get("signal"),
-            "reason": terminated.get("reason"),
-            "message": terminated.get("message"),
-            "started_at": terminated.get("startedAt"),
-            "finished_at": terminated.get("finishedAt"),
-            "logs_of": "current" if current else "previous",
-        })
+    result = {"state": next(iter(state), None), "waiting_reason": (state.get("waiting") or {}).get("reason"),
+              "restart_count": status.get("restartCount", 0)}
+    result.update(last_termination(status) or dict.fromkeys(
+        ("exit_code", "signal", "reason", "message", "started_at", "finished_at", "logs_of")))
     return result
 
 
@@ -573,26 +554,20 @@ def create_error(exc, namespace, name):
 
 
 class ForkManager(object):
-    """Find, create, replace, delete and wait for forks; replay in them (CoreV1Api)."""
+    """Find, create, replace, delete and wait for forks; replay in them (kube_rest: plain dicts)."""
 
-    def __init__(self, core_v1, check_mode=False, apis=None):
-        from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
-        self.api = core_v1
-        self.apis = apis or {}
+    def __init__(self, api, check_mode=False):
+        self.api = KubeRest.of(api)
         self.check_mode = check_mode
-        self.ApiException = ApiException
         self.warnings = []
 
-    def _dict(self, obj):
-        return self.api.api_client.sanitize_for_serialization(obj)
-
     def _dry_run(self):
-        return "All" if self.check_mode else None
+        return {"dryRun": dry_run(self.check_mode)}
 
     def read(self, namespace, name):
         try:
-            return self._dict(self.api.read_namespaced_pod(name, namespace))
-        except self.ApiException as exc:
+            return self.api.get(pod_path(namespace, name))
+        except ApiException as exc:
             if exc.status == 404:
                 return None
             raise translate_api_error(exc, "get", "pods", namespace, name)
@@ -603,39 +578,30 @@ class ForkManager(object):
         """Refuse kept labels that would put the fork behind a Service or under a controller."""
         labels = fork["metadata"]["labels"]
         namespace = fork["metadata"]["namespace"]
-        listings = [("services", "Service", lambda: self.api.list_namespaced_service(namespace),
-                     lambda o: (o.get("spec") or {}).get("selector")),
+        # Everything whose selector could pick a bare pod up: traffic (Service) or adoption (controllers).
+        listings = [("services", "Service", api_path("namespaces", namespace, "services")),
                     ("replicationcontrollers", "ReplicationController",
-                     lambda: self.api.list_namespaced_replication_controller(namespace),
-                     lambda o: (o.get("spec") or {}).get("selector"))]
-        apps, batch = self.apis.get("apps"), self.apis.get("batch")
-        if apps is not None:
-            listings += [
-                ("replicasets", "ReplicaSet", lambda: apps.list_namespaced_replica_set(namespace),
-                 lambda o: (o.get("spec") or {}).get("selector")),
-                ("statefulsets", "StatefulSet", lambda: apps.list_namespaced_stateful_set(namespace),
-                 lambda o: (o.get("spec") or {}).get("selector")),
-                ("daemonsets", "DaemonSet", lambda: apps.list_namespaced_daemon_set(namespace),
-                 lambda o: (o.get("spec") or {}).get("selector")),
-            ]
-        if batch is not None:
-            listings.append(("jobs", "Job", lambda: batch.list_namespaced_job(namespace),
-                             lambda o: (o.get("spec") or {}).get("selector")))
-        for resource, kind, list_call, selector_of in listings:
+                     api_path("namespaces", namespace, "replicationcontrollers")),
+                    ("replicasets", "ReplicaSet", api_path("namespaces", namespace, "replicasets", group="apps")),
+                    ("statefulsets", "StatefulSet", api_path("namespaces", namespace, "statefulsets", group="apps")),
+                    ("daemonsets", "DaemonSet", api_path("namespaces", namespace, "daemonsets", group="apps")),
+                    ("jobs", "Job", api_path("namespaces", namespace, "jobs", group="batch"))]
+        for resource, kind, path in listings:
             try:
-                items = self._dict(list_call()).get("items") or []
-            except self.ApiException as exc:
+                items = (self.api.get(path) or {}).get("items") or []
+            except ApiException as exc:
                 self.warnings.append("could not check whether a %s selects the fork's kept labels (%s): %s"
                                      % (kind, resource, api_error_message(exc)))
                 continue
             for item in items:
-                if selector_matches(selector_of(item), labels):
+                selector = (item.get("spec") or {}).get("selector")
+                if selector_matches(selector, labels):
                     raise KdebugError(
                         "with the kept labels (%s) the fork would be selected by %s %s/%s (selector %s): it would "
                         "receive its traffic or be adopted. Keep fewer labels (keep_labels)."
                         % (", ".join(sorted(k for k in labels if not k.startswith("kdebug.io/")
                                             and k != metadata.MANAGED_BY_LABEL)),
-                           kind, namespace, item["metadata"]["name"], json.dumps(selector_of(item), sort_keys=True)),
+                           kind, namespace, item["metadata"]["name"], json.dumps(selector, sort_keys=True)),
                         selected_by={"kind": kind, "name": item["metadata"]["name"]})
 
     # --- lifecycle
@@ -656,8 +622,8 @@ class ForkManager(object):
             if self.check_mode:
                 return desired, True, note  # a dry-run create would meet the fork that is still there
         try:
-            pod = self._dict(self.api.create_namespaced_pod(namespace, desired, dry_run=self._dry_run()))
-        except self.ApiException as exc:
+            pod = self.api.post(pod_path(namespace), desired, query=self._dry_run())
+        except ApiException as exc:
             if exc.status != 409:
                 raise create_error(exc, namespace, name)
             # Another run created it first: take it if it is the same fork.
@@ -697,15 +663,14 @@ class ForkManager(object):
         existing = self.read(namespace, name)
         if existing is None or (expected_uid and existing["metadata"]["uid"] != expected_uid):
             return None, False
-        from kubernetes import client  # pylint: disable=import-outside-toplevel
         # With a body, the API server reads the options from it and ignores the query string:
         # dryRun has to be in the body too, or a check-mode delete would be real.
-        dry_run = ["All"] if self.check_mode else None
-        body = client.V1DeleteOptions(dry_run=dry_run,
-                                      preconditions=client.V1Preconditions(uid=existing["metadata"]["uid"]))
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": existing["metadata"]["uid"]}}
+        if self.check_mode:
+            body["dryRun"] = [dry_run(True)]
         try:
-            self.api.delete_namespaced_pod(name, namespace, body=body, dry_run=self._dry_run())
-        except self.ApiException as exc:
+            self.api.delete(pod_path(namespace, name), body=body, query=self._dry_run())
+        except ApiException as exc:
             if exc.status in (404, 409):
                 return existing, False
             raise translate_api_error(exc, "delete", "pods", namespace, name)
@@ -769,19 +734,18 @@ class ForkManager(object):
 
     def source_logs(self, pod, container, tail_lines):
         """The source container's last logs (of the terminated run), bounded."""
-        info = last_termination(pod, container)
+        info = source_termination(pod, container)
         result = {"lines": [], "truncated": False, "error": None, "of": info["logs_of"]}
         if not tail_lines or not info["logs_of"]:
             if not info["logs_of"]:
                 result["error"] = "the container has not terminated yet: no previous logs"
             return result
         try:
-            resp = self.api.read_namespaced_pod_log(
-                pod["metadata"]["name"], pod["metadata"]["namespace"], container=container,
-                previous=info["logs_of"] == "previous", tail_lines=int(tail_lines), limit_bytes=LOG_LIMIT_BYTES,
-                _preload_content=False)
-            data = resp.data
-        except self.ApiException as exc:
+            data = self.api.get(pod_path(pod["metadata"]["namespace"], pod["metadata"]["name"], "log"),
+                                query={"container": container, "previous": info["logs_of"] == "previous",
+                                       "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
+                                accept="text/plain, */*", decode=False) or b""
+        except ApiException as exc:
             result["error"] = api_error_message(exc)
             return result
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
@@ -797,12 +761,9 @@ class ForkManager(object):
             exec_in_container)
         container = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_HELD_CONTAINER)
         wrapped = [BUSYBOX, "timeout", "-k", "2", str(int(timeout))] + list(argv)
-        try:
-            outcome = exec_in_container(self.api, fork["metadata"]["namespace"], fork["metadata"]["name"], container,
-                                        wrapped, timeout=timeout, max_output_bytes=max_output_bytes)
-        except self.ApiException as exc:
-            raise translate_api_error(exc, "create", "pods/exec", fork["metadata"]["namespace"],
-                                      fork["metadata"]["name"])
+        # exec_in_container words a refused stream itself (403 on pods/exec, no such container).
+        outcome = exec_in_container(self.api, fork["metadata"]["namespace"], fork["metadata"]["name"], container,
+                                    wrapped, timeout=timeout, max_output_bytes=max_output_bytes)
         return replay_result(argv, outcome, timeout)
 
 
@@ -847,7 +808,7 @@ def _source_block(pod, container, logs):
         "node": pod["spec"].get("nodeName"),
         "phase": (pod.get("status") or {}).get("phase"),
         "owner": _owner_text(owners) or None,
-        "last_termination": last_termination(pod, container),
+        "last_termination": source_termination(pod, container),
         "previous_logs": logs,
     }
 
@@ -941,13 +902,10 @@ def run_fork_module(module):
     kube_auth.require_kubernetes(module)
     params = module.params
     try:
-        from kubernetes import client  # pylint: disable=import-outside-toplevel
         for option in ("ttl_seconds", "wait_timeout", "replay_timeout"):
             if params.get(option) is not None and params[option] <= 0:
                 raise KdebugError("%s must be a positive number of seconds, got %s." % (option, params[option]))
-        api_client = kube_auth.get_api_client(module)
-        manager = ForkManager(client.CoreV1Api(api_client), module.check_mode,
-                              apis={"apps": client.AppsV1Api(api_client), "batch": client.BatchV1Api(api_client)})
+        manager = ForkManager(KubeRest(kube_auth.get_api_client(module)), module.check_mode)
         if params["state"] == "absent":
             result = _absent(module, manager, params)
         else:

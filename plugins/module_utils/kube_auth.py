@@ -41,6 +41,9 @@ import traceback
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 KUBERNETES_IMPORT_ERROR = None
+# Eager on purpose: any ``import kubernetes.<anything>`` runs kubernetes/__init__.py, which imports
+# kubernetes.config (and with it requests-oauthlib, yaml...) anyway, so deferring this import saves nothing.
+# Only kubernetes.client.CoreV1Api and the models are expensive, and no hot path touches them (kube_rest.py).
 try:
     import kubernetes.client
     import kubernetes.config

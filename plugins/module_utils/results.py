@@ -35,6 +35,11 @@ class BoundedOutput(object):
         self._chunks.append(data)
         self._size += len(data)
 
+    @property
+    def size(self):
+        """Bytes kept (after the limit)."""
+        return self._size
+
     def text(self):
         return b"".join(self._chunks).decode("utf-8", "replace")
 
@@ -44,16 +49,29 @@ class ExecOutcome(object):
 
     rc: exit code or None (could not run); stdout/stderr: BoundedOutput;
     error: why there is no rc; elapsed: seconds; timed_out: the command was
-    stopped at its timeout (remotely or by our own deadline).
+    stopped at its timeout (remotely or by our own deadline); status: the
+    pods/exec status object (a v1 Status dict) when one arrived.
     """
 
-    def __init__(self, rc, stdout, stderr, error=None, elapsed=0.0, timed_out=False):
+    def __init__(self, rc, stdout, stderr, error=None, elapsed=0.0, timed_out=False, status=None):
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
         self.error = error
         self.elapsed = elapsed
         self.timed_out = timed_out
+        self.status = status
+
+    def reached_no_process(self):
+        """True when the exec certainly ran nothing: a Status without an exit code, and no output.
+
+        Such a status says the process could not be started (no such
+        container yet, no such binary); a command that ran ends with an exit
+        code, or without any status when the stream breaks. Only the former
+        may be retried without running the command twice.
+        """
+        return (self.rc is None and not self.timed_out and isinstance(self.status, dict)
+                and not self.stdout.size and not self.stderr.size)
 
 
 def exit_code_from_status(status):

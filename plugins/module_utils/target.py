@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, api_path, pod_path
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 FORK_HINT = ("a crashing container cannot be joined in place: fork it with kdebug.toolkit.kdebug_fork "
@@ -43,6 +44,29 @@ def container_status(pod, container):
         if status.get("name") == container:
             return status
     return None
+
+
+def last_termination(status):
+    """The most recent termination: the current state's, else lastState's; with which log holds it.
+
+    ``logs_of`` is ``current`` when the container is terminated now, ``previous`` otherwise (the kubelet
+    serves the last terminated run as the previous log of a running or waiting container).
+    """
+    state = (status or {}).get("state") or {}
+    terminated, logs_of = state.get("terminated"), "current"
+    if not terminated:
+        terminated, logs_of = ((status or {}).get("lastState") or {}).get("terminated"), "previous"
+    if not terminated:
+        return None
+    return {
+        "exit_code": terminated.get("exitCode"),
+        "signal": terminated.get("signal"),
+        "reason": terminated.get("reason"),
+        "message": terminated.get("message"),
+        "started_at": terminated.get("startedAt"),
+        "finished_at": terminated.get("finishedAt"),
+        "logs_of": logs_of,
+    }
 
 
 def check_joinable(pod, container):
@@ -84,21 +108,23 @@ def target_info(pod, container):
     }
 
 
-def read_pod(core_v1, namespace, name):
-    """The pod as a dict; a missing namespace and a missing pod are told apart."""
-    from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+def read_pod(api, namespace, name):
+    """The pod as a dict; a missing namespace and a missing pod are told apart.
+
+    ``api`` is a kube_rest.KubeRest (or what KubeRest.of takes).
+    """
+    rest = KubeRest.of(api)
     try:
-        pod = core_v1.read_namespaced_pod(name, namespace)
+        return rest.get(pod_path(namespace, name))
     except ApiException as exc:
         if exc.status != 404:
             raise translate_api_error(exc, "get", "pods", namespace, name)
-        try:
-            core_v1.read_namespace(namespace)
-        except ApiException as ns_exc:
-            if ns_exc.status == 404:
-                raise KdebugError("namespace %s not found: check the namespace option (kubectl get namespaces)."
-                                  % namespace)
-            # No right to read namespaces: we cannot tell the two apart; say both.
-        raise KdebugError("pod %s not found in namespace %s: check the pod name (kubectl get pods -n %s)."
-                          % (name, namespace, namespace))
-    return core_v1.api_client.sanitize_for_serialization(pod)
+    try:
+        rest.get(api_path("namespaces", namespace))
+    except ApiException as ns_exc:
+        if ns_exc.status == 404:
+            raise KdebugError("namespace %s not found: check the namespace option (kubectl get namespaces)."
+                              % namespace)
+        # No right to read namespaces: we cannot tell the two apart; say both.
+    raise KdebugError("pod %s not found in namespace %s: check the pod name (kubectl get pods -n %s)."
+                      % (name, namespace, namespace))

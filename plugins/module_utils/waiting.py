@@ -14,6 +14,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException
 
 # Waiting reasons that will not resolve by waiting (or only by retrying the same failure).
 FATAL_WAITING_REASONS = (
@@ -46,13 +47,38 @@ def unschedulable_problem(pod):
     return None
 
 
-def wait_for(read, check, timeout, what):
-    """Call ``read()`` until ``check(obj)`` returns True (done) or raises; KdebugError at the timeout."""
+def wait_for(read, check, timeout, what, watch=None):
+    """Call ``read()`` until ``check(obj)`` returns True (done) or raises; KdebugError at the timeout.
+
+    ``watch(obj, seconds)``, when given, yields newer versions of ``obj`` as
+    the API server sends them, and None when it is gone (KubeRest.watch_object): a change is seen the
+    moment it happens instead of up to a poll period later, which is most of
+    the wait for a container to start. When the watch ends it is re-read and
+    watched again; when it cannot be used (no watch right, broken stream) the
+    wait goes on by polling.
+    """
     deadline = time.monotonic() + timeout
+    obj = read()
     while True:
-        obj = read()
         if check(obj):
             return obj
-        if time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
             raise KdebugError("timed out after %ss waiting for %s." % (timeout, what))
-        time.sleep(POLL_SECONDS)
+        changes = 0
+        if watch is not None:
+            try:
+                for new in watch(obj, remaining):
+                    changes += 1
+                    if new is None:  # deleted, or the watch's version expired: read() tells which
+                        break
+                    obj = new
+                    if check(obj):
+                        return obj
+                    if time.monotonic() >= deadline:
+                        break
+            except ApiException:
+                watch = None
+        if not changes:  # polling, or a watch that ended at once: do not hammer the API server
+            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        obj = read()

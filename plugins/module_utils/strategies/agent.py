@@ -16,6 +16,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import agent as age
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import exec_in_container, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.target import target_info
 
@@ -50,15 +51,15 @@ def target_root(process, namespaces):
 class AgentStrategy(Strategy):
     name = "agent"
 
-    def __init__(self, core_v1, pod, container, desired_agent, namespaces=DEFAULT_NAMESPACES, wait_timeout=120,
+    def __init__(self, api, pod, container, desired_agent, namespaces=DEFAULT_NAMESPACES, wait_timeout=120,
                  check_mode=False):
-        self.api = core_v1
+        self.api = KubeRest.of(api)
         self.pod = pod
         self.container = container
         self.desired = desired_agent
         self.namespaces = list(namespaces)
         self.wait_timeout = wait_timeout
-        self.manager = agent_utils.AgentManager(core_v1, desired_agent["metadata"]["namespace"], check_mode)
+        self.manager = agent_utils.AgentManager(self.api, desired_agent["metadata"]["namespace"], check_mode)
         self.agent_pod = None
         self.created = False
         self.pid = None

@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, api_path
 
 STRATEGIES = ("auto", "ephemeral", "agent", "docker")
 
@@ -57,27 +58,43 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
                              "agent": [describe(r) for r in missing_agent]})
 
 
-class AccessProbe(object):
-    """Answers ``allowed(right)`` with SelfSubjectAccessReviews, each asked once."""
+def access_review(right):
+    """The SelfSubjectAccessReview asking for one (verb, "resource[/subresource]", namespace or None). Pure."""
+    verb, resource, namespace = right
+    name, _sep, subresource = resource.partition("/")
+    attributes = {"verb": verb, "resource": name}
+    if subresource:
+        attributes["subresource"] = subresource
+    if namespace:
+        attributes["namespace"] = namespace
+    return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": attributes}}
 
-    def __init__(self, api_client):
-        import kubernetes.client  # pylint: disable=import-outside-toplevel
-        self.client = kubernetes.client
-        self.authz = kubernetes.client.AuthorizationV1Api(api_client)
-        self.core = kubernetes.client.CoreV1Api(api_client)
+
+def serves_ephemeral_containers(resource_list):
+    """True when an APIResourceList (GET /api/v1) lists pods/ephemeralcontainers. Pure."""
+    return any(r.get("name") == "pods/ephemeralcontainers" for r in (resource_list or {}).get("resources") or [])
+
+
+class AccessProbe(object):
+    """Answers ``allowed(right)`` with SelfSubjectAccessReviews, each asked once (kube_rest, plain dicts)."""
+
+    def __init__(self, api):
+        self.api = KubeRest.of(api)
         self.cache = {}
 
     def ephemeral_served(self):
-        resources = self.core.get_api_resources().resources or []
-        return any(r.name == "pods/ephemeralcontainers" for r in resources)
+        try:
+            return serves_ephemeral_containers(self.api.get(api_path()))
+        except ApiException as exc:
+            raise translate_api_error(exc, "get", "/api/v1 (API discovery)")
 
     def allowed(self, right):
         if right not in self.cache:
-            verb, resource, namespace = right
-            name, _sep, subresource = resource.partition("/")
-            attributes = self.client.V1ResourceAttributes(verb=verb, resource=name, subresource=subresource or None,
-                                                          namespace=namespace)
-            review = self.client.V1SelfSubjectAccessReview(
-                spec=self.client.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes))
-            self.cache[right] = bool(self.authz.create_self_subject_access_review(review).status.allowed)
+            try:
+                review = self.api.post(api_path("selfsubjectaccessreviews", group="authorization.k8s.io"),
+                                       access_review(right))
+            except ApiException as exc:
+                raise translate_api_error(exc, "create", "selfsubjectaccessreviews")
+            self.cache[right] = bool(((review or {}).get("status") or {}).get("allowed"))
         return self.cache[right]

@@ -45,7 +45,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Kdebu
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
     audit_annotations, managed_labels, requested_by, stable_name)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import TARGET_ROOT_ENV, Strategy
 
 DOCKER_IMPORT_ERROR = None
 try:
@@ -211,12 +211,8 @@ def docker_container_id(container_id):
     return bare
 
 
-def tools_argv(spec, target_attrs, namespaces=NAMESPACES, container=None):
-    """The tools container's argv for an ExecSpec, given the target's inspect data.
-
-    With ``chroot`` the command runs in the target's root as seen from its pid
-    namespace (see target_root_for); argv is never passed through a shell.
-    """
+def tools_target_root(spec, target_attrs, namespaces=NAMESPACES, container=None):
+    """The target's root as the tools container sees it (None when unknown); refuses a chroot that cannot work."""
     host_config = target_attrs.get("HostConfig") or {}
     root = None
     if "pid" in namespaces:
@@ -230,7 +226,26 @@ def tools_argv(spec, target_attrs, namespaces=NAMESPACES, container=None):
                 "chroot is not available for Docker container %s: it shares the pid namespace of %s, so its root is "
                 "not /proc/1/root. Run without chroot (the target's files are under /proc/<pid>/root) or use "
                 "strategy agent." % (name, host_config.get("PidMode", "").split(":", 1)[-1]))
-    return spec.inner_argv(root)
+    return root
+
+
+def tools_argv(spec, target_attrs, namespaces=NAMESPACES, container=None):
+    """The tools container's argv for an ExecSpec, given the target's inspect data.
+
+    With ``chroot`` the command runs in the target's root as seen from its pid
+    namespace (see target_root_for); argv is never passed through a shell.
+    Without it the argv is the command itself, so the engine reports a missing
+    program when it starts the container; the target's root goes in the
+    container's environment instead (tools_environment).
+    """
+    root = tools_target_root(spec, target_attrs, namespaces, container)
+    return spec.inner_argv(root if spec.chroot else None)
+
+
+def tools_environment(spec, target_attrs, namespaces=NAMESPACES, container=None):
+    """The tools container's environment: KDEBUG_TARGET_ROOT when the root is known and there is no chroot."""
+    root = tools_target_root(spec, target_attrs, namespaces, container)
+    return {TARGET_ROOT_ENV: root} if root and not spec.chroot else {}
 
 
 def command_start_failed(message):
@@ -551,6 +566,7 @@ class DockerStrategy(Strategy):
             try:
                 created = api.create_container(
                     self.image, command=cmd, entrypoint=entrypoint, name=self.tools_name,
+                    environment=tools_environment(spec, self._inspect(), self.namespaces, self.container),
                     stdin_open=stdin is not None, tty=False, labels=self._labels(spec.timeout),
                     host_config=api.create_host_config(**self._host_config_args()), use_config_proxy=False)
             except docker.errors.APIError as exc:

@@ -147,15 +147,20 @@ def test_tools_container_name_is_valid_and_unique_per_run():
 
 def test_argv_is_exactly_the_command_no_shell():
     spec = ExecSpec(command=["echo", "$(id)", ";", "|"])
-    argv = ds.tools_argv(spec, attrs(), namespaces=("net",))
+    argv = ds.tools_argv(spec, attrs())
     assert argv == ["echo", "$(id)", ";", "|"]
     assert ds.split_argv(argv) == (["echo"], ["$(id)", ";", "|"])
 
 
-def test_argv_tells_the_command_where_the_target_root_is():
+def test_the_environment_tells_the_command_where_the_target_root_is():
     spec = ExecSpec(command=["cat", "/etc/hostname"])
-    assert ds.tools_argv(spec, attrs()) == ["env", "KDEBUG_TARGET_ROOT=/proc/1/root", "cat", "/etc/hostname"]
-    assert ds.tools_argv(spec, attrs(pid_mode="container:pause123")) == ["cat", "/etc/hostname"]
+    # in the environment, not the argv: a missing program must still fail at container start
+    assert ds.tools_argv(spec, attrs()) == ["cat", "/etc/hostname"]
+    assert ds.tools_environment(spec, attrs()) == {"KDEBUG_TARGET_ROOT": "/proc/1/root"}
+    assert ds.tools_environment(spec, attrs(pid_mode="host", pid=77)) == {"KDEBUG_TARGET_ROOT": "/proc/77/root"}
+    assert ds.tools_environment(spec, attrs(pid_mode="container:pause123")) == {}
+    assert ds.tools_environment(spec, attrs(), namespaces=("net",)) == {}
+    assert ds.tools_environment(ExecSpec(command=["ls"], chroot=True), attrs()) == {}
 
 
 def test_argv_shell_env_and_chroot():

@@ -459,15 +459,15 @@ def test_last_termination():
         "name": "app", "restartCount": 4,
         "state": {"waiting": {"reason": "CrashLoopBackOff"}},
         "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": "s", "finishedAt": "f"}}}]}}
-    info = F.last_termination(crashloop, "app")
+    info = F.source_termination(crashloop, "app")
     assert info["exit_code"] == 1 and info["reason"] == "Error" and info["finished_at"] == "f"
     assert info["logs_of"] == "previous" and info["waiting_reason"] == "CrashLoopBackOff"
     assert info["restart_count"] == 4 and info["state"] == "waiting"
     just_died = {"status": {"containerStatuses": [{
         "name": "app", "restartCount": 0, "state": {"terminated": {"exitCode": 2, "message": "bye"}}}]}}
-    info = F.last_termination(just_died, "app")
+    info = F.source_termination(just_died, "app")
     assert info["exit_code"] == 2 and info["message"] == "bye" and info["logs_of"] == "current"
-    info = F.last_termination({"status": {}}, "app")
+    info = F.source_termination({"status": {}}, "app")
     assert info["exit_code"] is None and info["logs_of"] is None
 
 
