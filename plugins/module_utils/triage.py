@@ -1,0 +1,773 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Triage of one pod: what state it is in and why, gathered in one module call.
+
+Three parts:
+
+* :class:`TriageFetcher` holds every API call (read the pod, list its events and
+  the namespace's Services, read log tails, read the node), through kube_rest.
+  It returns plain dicts, the JSON the API server sent (as ``kubectl get -o
+  json`` shows it), so its transport can change without touching the rest.
+* :func:`gather` reads the pod first (a missing pod or namespace fails the
+  call), then the other pieces concurrently; a piece that cannot be read
+  (missing rights, API error) is recorded, not raised.
+* Pure functions over those dicts summarise the pod, its events, logs and node
+  and compute the checks (docs/result-schema.md). The rules:
+
+  - ``pod phase``: Running and Succeeded pass. Pending fails (the summary says
+    whether it is not scheduled, with the scheduler's message, or scheduled with
+    containers not started, with their waiting reasons). Failed and Unknown
+    fail; so does a pod that is being deleted.
+  - ``pod condition <type>``: one check per condition. Ready, ContainersReady,
+    Initialized, PodScheduled, PodReadyToStartContainers and readiness gates
+    pass when True and fail otherwise (with the condition's reason and message),
+    except ``False`` with reason PodCompleted, or Ready, ContainersReady and
+    PodReadyToStartContainers ``False`` in a Succeeded pod (a finished pod). DisruptionTarget
+    is the other way round: True fails (the pod is about to be evicted).
+  - ``container <name> state`` (and ``init container <name> state``): running
+    passes; waiting fails with its reason and message (CrashLoopBackOff with the
+    last exit code); terminated fails unless it completed with exit code 0 where
+    that is the end (init containers, restartPolicy Never or OnFailure); no
+    status yet fails.
+  - ``container <name> restarts``: fails above ``restart_threshold`` restarts
+    (default 3), passes at or below it.
+  - ``container <name> last termination``: the current state's termination, else
+    ``lastState.terminated``. OOMKilled or a non-zero exit code fails naming exit
+    code and reason, with the log tail of that run as evidence; exit code 0 or
+    no termination passes.
+  - ``pod events``: fails when any of the pod's events is a Warning (listing the
+    reasons with counts, the messages as evidence); passes otherwise.
+  - ``node <condition>``: Ready must be True; every other node condition
+    (MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, and those of
+    node-problem-detector) must be False. Skipped when the pod has no node.
+  - A piece that could not be read becomes an ``error`` check carrying the
+    reason (for a 403, the verb and resource to grant): ``pod events``,
+    ``node conditions``, ``services selecting the pod``,
+    ``container <name> logs``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    KdebugError, api_error_message, translate_api_error)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, api_path, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.target import last_termination, read_pod
+
+DEFAULT_LOG_LINES = 50
+DEFAULT_EVENT_LIMIT = 20
+DEFAULT_RESTART_THRESHOLD = 3
+# Each log tail is cut at this many bytes (the API's limitBytes).
+LOG_LIMIT_BYTES = 64 * 1024
+# Concurrent API calls after the pod is read.
+MAX_WORKERS = 8
+# Seconds each API call may take (the generated client would wait forever).
+REQUEST_TIMEOUT = 60
+
+# Pod conditions whose True is the problem.
+NEGATIVE_POD_CONDITIONS = ("DisruptionTarget",)
+# Conditions that are False once a pod has completed (phase Succeeded): its sandbox and containers are gone.
+DONE_POD_CONDITIONS = ("Ready", "ContainersReady", "PodReadyToStartContainers")
+# Terminations with this reason are failures even with exit code 0.
+FAILED_TERMINATION_REASONS = ("OOMKilled", "ContainerCannotRun", "DeadlineExceeded", "StartError")
+# Waiting reasons of a container that is merely being started.
+STARTING_REASONS = ("ContainerCreating", "PodInitializing")
+
+
+class LogUnavailable(KdebugError):
+    """The API has no such log (HTTP 400: the container has not started, no previous run)."""
+
+
+# --- the API part: every call of kdebug_triage is here ---------------------------------------------
+
+
+class TriageFetcher(object):
+    """Every API call kdebug_triage makes, through kube_rest (plain REST: no generated API class or model).
+
+    Methods return the API's JSON as dicts and raise KdebugError (translate_api_error), LogUnavailable for a
+    log the API does not have.
+    """
+
+    def __init__(self, api, timeout=REQUEST_TIMEOUT):
+        self.rest = KubeRest.of(api)
+        self.timeout = timeout
+
+    def read_pod(self, namespace, name):
+        """The pod; a missing namespace and a missing pod are told apart (target.read_pod)."""
+        return read_pod(self.rest, namespace, name)
+
+    def list_pod_events(self, namespace, uid):
+        """The events whose involved object is this pod (by UID, so an earlier pod of the same name is left out)."""
+        try:
+            answer = self.rest.get(api_path("namespaces", namespace, "events"),
+                                   query={"fieldSelector": "involvedObject.uid=%s" % uid}, timeout=self.timeout)
+        except ApiException as exc:
+            raise translate_api_error(exc, "list", "events", namespace)
+        return (answer or {}).get("items") or []
+
+    def list_services(self, namespace):
+        try:
+            answer = self.rest.get(api_path("namespaces", namespace, "services"), timeout=self.timeout)
+        except ApiException as exc:
+            raise translate_api_error(exc, "list", "services", namespace)
+        return (answer or {}).get("items") or []
+
+    def read_log(self, namespace, name, container, previous, tail_lines):
+        """(text, truncated): the last ``tail_lines`` lines, at most LOG_LIMIT_BYTES."""
+        try:
+            data = self.rest.get(pod_path(namespace, name, "log"),
+                                 query={"container": container, "previous": bool(previous),
+                                        "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
+                                 accept="text/plain, */*", decode=False, timeout=self.timeout) or b""
+        except ApiException as exc:
+            if exc.status == 400:
+                raise LogUnavailable(api_error_message(exc))
+            raise translate_api_error(exc, "get", "pods/log", namespace, name)
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        return text, len(data) >= LOG_LIMIT_BYTES
+
+    def read_node(self, name):
+        try:
+            return self.rest.get(api_path("nodes", name), timeout=self.timeout)
+        except ApiException as exc:
+            raise translate_api_error(exc, "get", "nodes", name=name)
+
+
+# --- gathering ---------------------------------------------------------------------------------------
+
+
+def _run_jobs(jobs, max_workers=MAX_WORKERS):
+    """Run ``{key: callable}`` concurrently; ({key: value}, {key: exception}). Never raises."""
+    values, errors = {}, {}
+    if not jobs:
+        return values, errors
+
+    def call(key):
+        try:
+            values[key] = jobs[key]()
+        except Exception as exc:  # pylint: disable=broad-except
+            errors[key] = exc
+
+    if len(jobs) == 1 or max_workers <= 1:
+        for key in jobs:
+            call(key)
+        return values, errors
+    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs))) as pool:
+        list(pool.map(call, list(jobs)))
+    return values, errors
+
+
+def _error_text(exc):
+    if isinstance(exc, KdebugError):
+        return exc.message
+    return "%s: %s" % (type(exc).__name__, exc)
+
+
+def gather(fetcher, namespace, name, container=None, log_lines=DEFAULT_LOG_LINES, event_limit=DEFAULT_EVENT_LIMIT,
+           max_workers=MAX_WORKERS):
+    """Read everything triage needs. Raises KdebugError only for the pod itself (or an unknown container).
+
+    Returns ``{pod, selected, events, services, node, logs, errors}``: raw API dicts (None where not read),
+    ``selected`` the [(kind, name)] containers looked at, ``logs`` {container: {current, previous, ...}},
+    ``errors`` {piece: KdebugError or exception} for the pieces that could not be read.
+    """
+    pod = fetcher.read_pod(namespace, name)
+    selected = select_containers(pod, container)
+    jobs = {}
+    if event_limit:
+        jobs["events"] = lambda: fetcher.list_pod_events(namespace, pod["metadata"].get("uid"))
+    jobs["services"] = lambda: fetcher.list_services(namespace)
+    node_name = (pod.get("spec") or {}).get("nodeName")
+    if node_name:
+        jobs["node"] = lambda: fetcher.read_node(node_name)
+    plan = log_plan(pod, selected) if log_lines else {}
+    for cname, streams in plan.items():
+        for stream in streams:
+            jobs[("log", cname, stream)] = (
+                lambda c=cname, s=stream: fetcher.read_log(namespace, name, c, s == "previous", log_lines))
+    values, errors = _run_jobs(jobs, max_workers)
+
+    logs = {}
+    for kind, cname in selected:
+        entry = {"current": None, "previous": None, "truncated": False, "note": None}
+        notes = []
+        state, detail = state_of(find_status(pod, kind, cname))
+        if not log_lines:
+            notes.append("log_lines is 0")
+        elif not plan.get(cname) and state == "terminated" and detail.get("exitCode") == 0:
+            notes.append("init container completed: its logs are not read")
+        elif not plan.get(cname):
+            notes.append("the container has not started: no logs")
+        for stream in plan.get(cname, ()):
+            key = ("log", cname, stream)
+            if key in values:
+                entry[stream], cut = values[key]
+                entry["truncated"] = entry["truncated"] or cut
+            elif isinstance(errors.get(key), LogUnavailable):
+                notes.append("%s: %s" % (stream, errors.pop(key).message))
+            elif key in errors:
+                notes.append("%s: %s" % (stream, _error_text(errors[key])))
+        if plan.get(cname) and "current" not in plan[cname]:
+            notes.append("the container is waiting: its last run's log is the previous one")
+        if plan.get(cname) and "previous" not in plan[cname]:
+            notes.append("no previous run")
+        entry["note"] = "; ".join(notes) or None
+        logs[cname] = entry
+    return {
+        "pod": pod,
+        "selected": selected,
+        "events": values.get("events"),
+        "services": values.get("services"),
+        "node": values.get("node"),
+        "logs": logs,
+        "errors": errors,
+    }
+
+
+# --- pure helpers ------------------------------------------------------------------------------------
+
+
+def _spec_containers(pod, kind):
+    return (pod.get("spec") or {}).get("initContainers" if kind == "init" else "containers") or []
+
+
+def _statuses(pod, kind):
+    return (pod.get("status") or {}).get("initContainerStatuses" if kind == "init" else "containerStatuses") or []
+
+
+def select_containers(pod, requested=None):
+    """[(kind, name)], init containers first; only ``requested`` when given (KdebugError when unknown)."""
+    pairs = [("init", c["name"]) for c in _spec_containers(pod, "init")] + \
+        [("main", c["name"]) for c in _spec_containers(pod, "main")]
+    if not requested:
+        return pairs
+    chosen = [p for p in pairs if p[1] == requested]
+    if not chosen:
+        raise KdebugError("container %s not found in pod %s/%s; it has: %s. Set container to one of them."
+                          % (requested, pod["metadata"].get("namespace"), pod["metadata"].get("name"),
+                             ", ".join(p[1] for p in pairs)))
+    return chosen
+
+
+def find_status(pod, kind, name):
+    for status in _statuses(pod, kind):
+        if status.get("name") == name:
+            return status
+    return None
+
+
+def find_spec(pod, kind, name):
+    for spec in _spec_containers(pod, kind):
+        if spec.get("name") == name:
+            return spec
+    return {}
+
+
+def is_sidecar(spec):
+    """A native sidecar: an init container with restartPolicy Always (it keeps running)."""
+    return (spec or {}).get("restartPolicy") == "Always"
+
+
+def state_of(status):
+    """(state name, the state's dict): running, waiting, terminated, or (None, {})."""
+    state = (status or {}).get("state") or {}
+    for key in ("running", "waiting", "terminated"):
+        if key in state and state[key] is not None:
+            return key, state[key] or {}
+    return None, {}
+
+
+def log_plan(pod, selected):
+    """{container: [streams]} worth reading: ``current`` while it runs or after it ended, ``previous`` once it
+    has restarted.
+
+    The kubelet serves a waiting container's last run both as its current and its previous log, so a waiting
+    container (CrashLoopBackOff) gets ``previous`` only. One still waiting for its first start has no log at all
+    (the API answers 400). An init container that completed and never failed is left out (its logs rarely
+    explain anything and cost a call).
+    """
+    plan = {}
+    for kind, name in selected:
+        status = find_status(pod, kind, name)
+        if not status:
+            continue
+        state, detail = state_of(status)
+        has_last = bool(((status.get("lastState") or {}).get("terminated")))
+        if kind == "init" and state == "terminated" and detail.get("exitCode") == 0 and not has_last:
+            continue
+        streams = []
+        # A waiting container's "current" log is its last run, the same as "previous": read it once.
+        if state in ("running", "terminated"):
+            streams.append("current")
+        if has_last:
+            streams.append("previous")
+        if streams:
+            plan[name] = streams
+    return plan
+
+
+def selector_matches(selector, labels):
+    """Does a Service's selector (a plain map) pick a pod with ``labels``? An empty selector picks none."""
+    if not selector:
+        return False
+    return all((labels or {}).get(k) == v for k, v in selector.items())
+
+
+def matching_services(services, labels):
+    return sorted(s["metadata"]["name"] for s in services or []
+                  if selector_matches((s.get("spec") or {}).get("selector"), labels))
+
+
+def matching_service_ports(services, labels):
+    """{service: [{port, protocol}]} of the Services selecting the pod: what network checks connect to."""
+    return dict((s["metadata"]["name"], [{"port": p.get("port"), "protocol": p.get("protocol", "TCP")}
+                                         for p in (s.get("spec") or {}).get("ports") or []])
+                for s in services or [] if selector_matches((s.get("spec") or {}).get("selector"), labels))
+
+
+def owner_of(pod):
+    """The controller owner {kind, name} (or the first owner), None for a standalone pod."""
+    refs = pod["metadata"].get("ownerReferences") or []
+    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    return {"kind": ref.get("kind"), "name": ref.get("name")} if ref else None
+
+
+def _condition(cond):
+    return {
+        "type": cond.get("type"),
+        "status": cond.get("status"),
+        "reason": cond.get("reason"),
+        "message": cond.get("message"),
+        "last_transition": cond.get("lastTransitionTime"),
+    }
+
+
+def container_summary(pod, kind, spec, status):
+    state, detail = state_of(status)
+    term = last_termination(status)
+    summary = {
+        "name": spec.get("name") or (status or {}).get("name"),
+        "image": spec.get("image") or (status or {}).get("image"),
+        "ready": bool((status or {}).get("ready")),
+        "started": (status or {}).get("started"),
+        "restart_count": (status or {}).get("restartCount", 0),
+        "state": state,
+        "reason": detail.get("reason"),
+        "message": detail.get("message"),
+        "since": detail.get("startedAt"),
+        "exit_code": detail.get("exitCode") if state == "terminated" else None,
+        "last_termination": None,
+        "ports": [p.get("containerPort") for p in spec.get("ports") or [] if p.get("containerPort") is not None],
+    }
+    if kind == "init":
+        summary["sidecar"] = is_sidecar(spec)
+    if term:
+        summary["last_termination"] = dict((k, term[k]) for k in ("exit_code", "reason", "message", "finished_at"))
+    return summary
+
+
+def summarize_pod(pod, services=None):
+    """The ``pod`` block of the result. ``services``: the namespace's Services (None when not read)."""
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    labels = meta.get("labels") or {}
+    mains = [container_summary(pod, "main", c, find_status(pod, "main", c["name"])) for c in spec.get("containers") or []]
+    inits = [container_summary(pod, "init", c, find_status(pod, "init", c["name"]))
+             for c in spec.get("initContainers") or []]
+    ports = sorted(set(p for c in mains + inits for p in c["ports"]))
+    default = (meta.get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
+    if default not in [c["name"] for c in mains]:
+        default = mains[0]["name"] if mains else None
+    return {
+        "namespace": meta.get("namespace"),
+        "name": meta.get("name"),
+        "uid": meta.get("uid"),
+        "node": spec.get("nodeName"),
+        "phase": status.get("phase"),
+        "reason": status.get("reason"),
+        "message": status.get("message"),
+        "qos": status.get("qosClass"),
+        "ip": status.get("podIP"),
+        "host_ip": status.get("hostIP"),
+        "start_time": status.get("startTime"),
+        "deleting": bool(meta.get("deletionTimestamp")),
+        "restart_policy": spec.get("restartPolicy", "Always"),
+        "labels": labels,
+        "owner": owner_of(pod),
+        "default_container": default,
+        "conditions": [_condition(c) for c in status.get("conditions") or []],
+        "containers": mains,
+        "init_containers": inits,
+        "ephemeral_containers": [c.get("name") for c in spec.get("ephemeralContainers") or []],
+        "services": None if services is None else matching_services(services, labels),
+        "service_ports": None if services is None else matching_service_ports(services, labels),
+        "container_ports": ports,
+    }
+
+
+def _event_time(event):
+    series = event.get("series") or {}
+    return (event.get("lastTimestamp") or series.get("lastObservedTime") or event.get("eventTime")
+            or event.get("firstTimestamp") or (event.get("metadata") or {}).get("creationTimestamp") or "")
+
+
+def summarize_events(events, limit=DEFAULT_EVENT_LIMIT):
+    """The pod's events, oldest first, the last ``limit`` of them (all with limit None)."""
+    out = []
+    for event in events or []:
+        series = event.get("series") or {}
+        source = event.get("source") or {}
+        out.append({
+            "type": event.get("type") or "Normal",
+            "reason": event.get("reason"),
+            "message": (event.get("message") or "").strip(),
+            "count": series.get("count") or event.get("count") or 1,
+            "first_time": event.get("firstTimestamp") or event.get("eventTime"),
+            "last_time": _event_time(event) or None,
+            "source": event.get("reportingComponent") or source.get("component"),
+            "object": (event.get("involvedObject") or {}).get("fieldPath"),
+        })
+    # RFC 3339 UTC timestamps sort as text once cut to the second (eventTime has microseconds, the others not).
+    out.sort(key=lambda e: ((e["last_time"] or "")[:19], e["last_time"] or ""))
+    return out if limit is None else out[-limit:] if limit else []
+
+
+def summarize_node(node):
+    if node is None:
+        return None
+    conditions = [_condition(c) for c in (node.get("status") or {}).get("conditions") or []]
+    ready = next((c["status"] == "True" for c in conditions if c["type"] == "Ready"), False)
+    return {
+        "name": node["metadata"]["name"],
+        "ready": ready,
+        "unschedulable": bool((node.get("spec") or {}).get("unschedulable")),
+        "conditions": conditions,
+    }
+
+
+# --- checks ------------------------------------------------------------------------------------------
+
+
+def pod_target(pod):
+    return {"namespace": pod["metadata"].get("namespace"), "pod": pod["metadata"].get("name")}
+
+
+def container_target(pod, name):
+    target = pod_target(pod)
+    target["container"] = name
+    return target
+
+
+def make_check(name, status, summary, target, details=None, evidence=None):
+    return {"name": name, "status": status, "summary": summary, "details": details or {},
+            "evidence": evidence or [], "target": target}
+
+
+def _reason_message(reason, message):
+    text = reason or "no reason given"
+    return text + (": " + message if message else "")
+
+
+def check_phase(pod):
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    phase = status.get("phase") or "Unknown"
+    details = {"phase": phase, "reason": status.get("reason"), "message": status.get("message"),
+               "node": spec.get("nodeName")}
+    target = pod_target(pod)
+    evidence = [{"label": "status.message", "text": status["message"]}] if status.get("message") else []
+    if meta.get("deletionTimestamp"):
+        details["deletion_timestamp"] = meta["deletionTimestamp"]
+        details["grace_seconds"] = meta.get("deletionGracePeriodSeconds")
+        return make_check("pod phase", "fail", "%s, being deleted since %s (grace period %ss)"
+                          % (phase, meta["deletionTimestamp"], meta.get("deletionGracePeriodSeconds")),
+                          target, details, evidence)
+    if phase == "Running":
+        return make_check("pod phase", "pass", "Running on node %s" % spec.get("nodeName"), target, details)
+    if phase == "Succeeded":
+        return make_check("pod phase", "pass", "Succeeded: every container completed", target, details)
+    if phase == "Pending":
+        scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
+        if scheduled and scheduled.get("status") != "True":
+            summary = "Pending: not scheduled (%s)" % _reason_message(scheduled.get("reason"), scheduled.get("message"))
+        elif not spec.get("nodeName"):
+            summary = "Pending: not scheduled yet"
+        else:
+            waiting = []
+            for kind in ("init", "main"):
+                for cstatus in _statuses(pod, kind):
+                    state, detail = state_of(cstatus)
+                    if state != "running" and not (state == "terminated" and detail.get("exitCode") == 0):
+                        waiting.append("%s%s %s" % ("init container " if kind == "init" else "", cstatus.get("name"),
+                                                    detail.get("reason") or state or "no state"))
+            summary = "Pending on node %s: containers not started%s" % (
+                spec["nodeName"], " (%s)" % ", ".join(waiting) if waiting else "")
+        return make_check("pod phase", "fail", summary, target, details, evidence)
+    if phase == "Failed":
+        return make_check("pod phase", "fail", "Failed (%s)" % _reason_message(status.get("reason"), status.get("message")),
+                          target, details, evidence)
+    return make_check("pod phase", "fail", "phase %s: the node's kubelet has not reported the pod (node lost?)" % phase,
+                      target, details, evidence)
+
+
+def check_conditions(pod):
+    """One check per pod condition."""
+    checks = []
+    target = pod_target(pod)
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    succeeded = (pod.get("status") or {}).get("phase") == "Succeeded"
+    if not conditions:
+        return [make_check("pod conditions", "skipped", "the pod reports no conditions yet", target)]
+    for cond in conditions:
+        ctype, cstatus = cond.get("type"), cond.get("status")
+        details = _condition(cond)
+        name = "pod condition %s" % ctype
+        if ctype in NEGATIVE_POD_CONDITIONS:
+            ok = cstatus == "False"
+        else:
+            ok = cstatus == "True" or (cstatus == "False" and (
+                cond.get("reason") == "PodCompleted" or (succeeded and ctype in DONE_POD_CONDITIONS)))
+        text = "%s is %s" % (ctype, cstatus)
+        if cond.get("reason") or cond.get("message"):
+            text += " (%s)" % _reason_message(cond.get("reason"), cond.get("message"))
+        checks.append(make_check(name, "pass" if ok else "fail", text, target, details))
+    return checks
+
+
+def _label(kind, name):
+    return "%s %s" % ("init container" if kind == "init" else "container", name)
+
+
+def _state_evidence(status):
+    state = (status or {}).get("state") or {}
+    return [{"label": "state", "text": json.dumps(state, indent=2, sort_keys=True)}] if state else []
+
+
+def check_container_state(pod, kind, name):
+    spec = find_spec(pod, kind, name)
+    status = find_status(pod, kind, name)
+    target = container_target(pod, name)
+    check_name = "%s state" % _label(kind, name)
+    policy = (pod.get("spec") or {}).get("restartPolicy", "Always")
+    if status is None:
+        return make_check(check_name, "fail", "no status yet (pod phase %s)" % (pod.get("status") or {}).get("phase"),
+                          target, {"state": None})
+    state, detail = state_of(status)
+    term = last_termination(status)
+    details = {"state": state, "reason": detail.get("reason"), "message": detail.get("message"),
+               "ready": bool(status.get("ready")), "restart_count": status.get("restartCount", 0)}
+    evidence = _state_evidence(status)
+    if state == "running":
+        summary = "running since %s" % detail.get("startedAt")
+        if kind == "main" or is_sidecar(spec):
+            summary += "" if status.get("ready") else ", not ready"
+        return make_check(check_name, "pass", summary, target, details)
+    if state == "waiting":
+        reason = detail.get("reason") or "waiting"
+        summary = "waiting: %s" % reason
+        if term and reason == "CrashLoopBackOff":
+            summary += " (last exit code %s, %s)" % (term["exit_code"], term["reason"] or "terminated")
+        if detail.get("message"):
+            summary += ": %s" % detail["message"]
+        if reason in STARTING_REASONS:
+            summary += " (still starting%s)" % (": init containers have not completed"
+                                                if reason == "PodInitializing" else "")
+        return make_check(check_name, "fail", summary, target, details, evidence)
+    if state == "terminated":
+        code, reason = detail.get("exitCode"), detail.get("reason") or "terminated"
+        details["exit_code"] = code
+        completes = (kind == "init" and not is_sidecar(spec)) or policy in ("Never", "OnFailure")
+        if code == 0 and completes and reason not in FAILED_TERMINATION_REASONS:
+            return make_check(check_name, "pass", "completed (exit code 0) at %s" % detail.get("finishedAt"),
+                              target, details)
+        summary = "terminated: %s, exit code %s" % (reason, code)
+        if detail.get("message"):
+            summary += ": %s" % detail["message"].strip()
+        restarted = (code != 0 and policy != "Never") or (policy == "Always" and not completes)
+        if restarted:
+            summary += " (restartPolicy %s: it will be restarted; %d restarts so far)" % (
+                policy, status.get("restartCount", 0) or 0)
+        return make_check(check_name, "fail", summary, target, details, evidence)
+    return make_check(check_name, "fail", "no state reported", target, details, evidence)
+
+
+def check_restarts(pod, kind, name, threshold=DEFAULT_RESTART_THRESHOLD):
+    status = find_status(pod, kind, name)
+    target = container_target(pod, name)
+    check_name = "%s restarts" % _label(kind, name)
+    count = (status or {}).get("restartCount", 0) or 0
+    details = {"restart_count": count, "threshold": threshold}
+    if count > threshold:
+        term = last_termination(status)
+        summary = "restarted %d times (threshold %d)" % (count, threshold)
+        if term:
+            summary += ", last: %s, exit code %s at %s" % (term["reason"] or "terminated", term["exit_code"],
+                                                           term["finished_at"])
+        return make_check(check_name, "fail", summary, target, details)
+    return make_check(check_name, "pass", "%d restart%s (threshold %d)" % (count, "" if count == 1 else "s", threshold),
+                      target, details)
+
+
+def _memory_limit(spec):
+    return (((spec or {}).get("resources") or {}).get("limits") or {}).get("memory")
+
+
+def check_last_termination(pod, kind, name, logs=None):
+    """``logs``: this container's entry of the result's ``logs`` (its tails), for the evidence."""
+    spec = find_spec(pod, kind, name)
+    status = find_status(pod, kind, name)
+    target = container_target(pod, name)
+    check_name = "%s last termination" % _label(kind, name)
+    term = last_termination(status)
+    if not term:
+        return make_check(check_name, "pass", "never terminated", target, {"last_termination": None})
+    details = dict(term)
+    code, reason = term["exit_code"], term["reason"]
+    evidence = []
+    if term.get("message"):
+        evidence.append({"label": "termination message", "text": term["message"]})
+    tail = (logs or {}).get(term["logs_of"])
+    if tail:
+        evidence.append({"label": "%s log tail" % term["logs_of"], "text": tail})
+    signal = ""
+    if isinstance(code, int) and 128 < code < 160:
+        signal = " (signal %d%s)" % (code - 128, {9: " SIGKILL", 15: " SIGTERM", 6: " SIGABRT", 11: " SIGSEGV"}.get(
+            code - 128, ""))
+    when = " at %s" % term["finished_at"] if term["finished_at"] else ""
+    if reason == "OOMKilled":
+        limit = _memory_limit(spec)
+        details["memory_limit"] = limit
+        summary = "OOMKilled, exit code %s%s%s: it used more memory than %s" % (
+            code, signal, when, "its limit %s" % limit if limit else "the node could give (no limit set)")
+        return make_check(check_name, "fail", summary, target, details, evidence)
+    if code != 0 or reason in FAILED_TERMINATION_REASONS:
+        summary = "exit code %s%s (%s)%s" % (code, signal, reason or "no reason", when)
+        if term.get("message"):
+            summary += ": %s" % term["message"].strip().splitlines()[-1]
+        return make_check(check_name, "fail", summary, target, details, evidence)
+    return make_check(check_name, "pass", "exit code 0 (%s)%s" % (reason or "Completed", when), target, details, evidence)
+
+
+def check_events(pod, events, limit=DEFAULT_EVENT_LIMIT):
+    """Warning events among all the pod's events (``events``: summarize_events(..., None) output)."""
+    target = pod_target(pod)
+    warnings = [e for e in events if e["type"] == "Warning"]
+    details = {"events": len(events), "warnings": len(warnings)}
+    if not warnings:
+        return make_check("pod events", "pass", "%d event%s, no warnings" % (len(events), "" if len(events) == 1 else "s"),
+                          target, details)
+    reasons = {}
+    for event in warnings:
+        reasons[event["reason"]] = reasons.get(event["reason"], 0) + (event["count"] or 1)
+    order = sorted(reasons, key=lambda r: max(e["last_time"] or "" for e in warnings if e["reason"] == r), reverse=True)
+    details["reasons"] = reasons
+    summary = "Warning events: %s" % ", ".join("%s (x%d)" % (r, reasons[r]) for r in order)
+    # The most recent first, at most ``limit`` of them.
+    evidence = ["%s x%d, last %s: %s" % (e["reason"], e["count"], e["last_time"], e["message"])
+                for e in reversed(warnings[-limit:] if limit else warnings)]
+    return make_check("pod events", "fail", summary, target, details, evidence)
+
+
+def check_node(pod, node):
+    """One check per node condition (``node``: summarize_node output)."""
+    target = pod_target(pod)
+    checks = []
+    if not node["conditions"]:
+        return [make_check("node conditions", "error", "node %s reports no conditions" % node["name"], target,
+                           {"node": node["name"]})]
+    # Ready first: it is the one that matters most.
+    for cond in sorted(node["conditions"], key=lambda c: c["type"] != "Ready"):
+        details = dict(cond, node=node["name"])
+        ctype, cstatus = cond["type"], cond["status"]
+        ok = cstatus == "True" if ctype == "Ready" else cstatus == "False"
+        text = "node %s: %s is %s" % (node["name"], ctype, cstatus)
+        if not ok:
+            text += " (%s)" % _reason_message(cond["reason"], cond["message"])
+        if ctype == "Ready" and node["unschedulable"]:
+            text += "; cordoned (unschedulable)"
+        checks.append(make_check("node %s" % ctype, "pass" if ok else "fail", text, target, details))
+    return checks
+
+
+def error_check(name, target, exc):
+    """An ``error`` check for a piece that could not be read (KdebugError or another exception)."""
+    details = {}
+    if isinstance(exc, KdebugError):
+        details.update(exc.details)
+    return make_check(name, "error", _error_text(exc), target, details)
+
+
+def build_checks(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_limit=DEFAULT_EVENT_LIMIT):
+    """Every check, from what :func:`gather` returned (pure)."""
+    pod, errors = gathered["pod"], gathered["errors"]
+    target = pod_target(pod)
+    checks = [check_phase(pod)] + check_conditions(pod)
+    for kind, name in gathered["selected"]:
+        checks.append(check_container_state(pod, kind, name))
+        checks.append(check_restarts(pod, kind, name, restart_threshold))
+        checks.append(check_last_termination(pod, kind, name, gathered["logs"].get(name)))
+        failed = [errors[k] for k in sorted(errors, key=str) if isinstance(k, tuple) and k[1] == name]
+        if failed:
+            checks.append(error_check("%s logs" % _label(kind, name), container_target(pod, name), failed[0]))
+    if "events" in errors:
+        checks.append(error_check("pod events", target, errors["events"]))
+    elif gathered["events"] is None:
+        checks.append(make_check("pod events", "skipped", "event_limit is 0: events not read", target))
+    else:
+        checks.append(check_events(pod, summarize_events(gathered["events"], None), event_limit))
+    if "services" in errors:
+        checks.append(error_check("services selecting the pod", target, errors["services"]))
+    if "node" in errors:
+        checks.append(error_check("node conditions", target, errors["node"]))
+    elif gathered["node"] is None:
+        checks.append(make_check("node conditions", "skipped", "the pod is not scheduled on a node", target))
+    else:
+        checks.extend(check_node(pod, summarize_node(gathered["node"])))
+    return checks
+
+
+def missing_permissions(errors):
+    out = []
+    for exc in errors.values():
+        perm = getattr(exc, "details", {}).get("missing_permission") if isinstance(exc, KdebugError) else None
+        if perm and perm not in out:
+            out.append(perm)
+    return out
+
+
+def triage_result(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_limit=DEFAULT_EVENT_LIMIT):
+    """The module's result (without ``changed``), pure."""
+    return {
+        "pod": summarize_pod(gathered["pod"], gathered["services"]),
+        "events": summarize_events(gathered["events"], event_limit) if gathered["events"] is not None else None,
+        "logs": gathered["logs"],
+        "node": summarize_node(gathered["node"]),
+        "checks": build_checks(gathered, restart_threshold, event_limit),
+        "missing_permissions": missing_permissions(gathered["errors"]),
+    }
+
+
+# --- the module --------------------------------------------------------------------------------------
+
+
+def run_triage_module(module):
+    """What kdebug_triage does: one pod's state, events, logs and node, with checks. Read-only."""
+    from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
+    kube_auth.require_kubernetes(module)
+    params = module.params
+    try:
+        for option in ("log_lines", "event_limit", "restart_threshold"):
+            if params[option] < 0:
+                raise KdebugError("%s must be 0 or more, got %s." % (option, params[option]))
+        fetcher = TriageFetcher(KubeRest(kube_auth.get_api_client(module)))
+        gathered = gather(fetcher, params["namespace"], params["pod"], params.get("container"),
+                          params["log_lines"], params["event_limit"])
+    except KdebugError as err:
+        module.fail_json(msg=err.message, **err.details)
+    result = triage_result(gathered, params["restart_threshold"], params["event_limit"])
+    module.exit_json(changed=False, **result)

@@ -1,0 +1,732 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Triage's pure parts over pods, events and a node as the lab's API server returned them.
+
+The fixtures (fixtures/triage/) are ``kubectl get -o json`` of the lab's demo pods (web, crashy, multi) and of
+pods made to fail one way each (badimage, badconfig, oom, unschedulable, initfail, completed), with their
+events, the node and the demo namespace's Services; managedFields removed. Cases the lab cannot easily make
+(evicted, node pressure, native sidecars) are small edits of those.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+
+import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
+from ansible_collections.kdebug.toolkit.plugins.module_utils import triage as T
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, api_exception
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "triage")
+
+
+def load(name):
+    with open(os.path.join(FIXTURES, name + ".json")) as handle:
+        return json.load(handle)
+
+
+def pod(name):
+    return load("pod-" + name)
+
+
+def events(name):
+    return load("events-" + name)
+
+
+def node():
+    return load("node-kdebug-lab")
+
+
+def by_name(checks):
+    return dict((c["name"], c) for c in checks)
+
+
+def edit(obj, fn):
+    obj = copy.deepcopy(obj)
+    fn(obj)
+    return obj
+
+
+def _evicted(p):
+    p["status"].update(phase="Failed", reason="Evicted",
+                       message="The node was low on resource: memory. Threshold quantity: 100Mi, available: 80Mi.")
+
+
+def _deleting(p):
+    p["metadata"].update(deletionTimestamp="2026-11-27T01:00:00Z", deletionGracePeriodSeconds=2)
+
+
+def _unknown(p):
+    p["status"]["phase"] = "Unknown"
+
+
+def _disruption(p):
+    p["status"]["conditions"].append({"type": "DisruptionTarget", "status": "True", "reason": "EvictionByEvictionAPI",
+                                      "message": "Eviction API: evicting", "lastTransitionTime": "2026-11-27T01:00:00Z"})
+
+
+def _no_conditions(p):
+    p["status"].pop("conditions", None)
+
+
+def _exited_zero(p):
+    """web's container exited 0 although its restartPolicy is Always."""
+    p["status"]["containerStatuses"][0]["state"] = {"terminated": {
+        "exitCode": 0, "reason": "Completed", "startedAt": "2026-11-27T00:51:09Z", "finishedAt": "2026-11-27T00:59:00Z"}}
+
+
+def _image_pull_backoff(p):
+    p["status"]["containerStatuses"][0]["state"] = {"waiting": {
+        "reason": "ImagePullBackOff", "message": 'Back-off pulling image "registry.example.com/app:9"'}}
+
+
+def _sidecar(p):
+    """multi's sidecar as a native sidecar: an init container with restartPolicy Always, running."""
+    side = p["spec"]["containers"].pop(0)
+    side["restartPolicy"] = "Always"
+    p["spec"]["initContainers"] = [side]
+    statuses = p["status"]["containerStatuses"]
+    p["status"]["initContainerStatuses"] = [statuses.pop([c["name"] for c in statuses].index("sidecar"))]
+
+
+def _oom_now(p):
+    """oom right after its latest kill (before the kubelet backs off): terminated now, and restarted before."""
+    status = p["status"]["containerStatuses"][0]
+    status["state"] = {"terminated": dict(status["lastState"]["terminated"], finishedAt="2026-11-27T00:59:00Z")}
+
+
+def _completed_init(p):
+    p["spec"]["initContainers"] = [{"name": "setup", "image": "kdebug.local/busybox:1.35"}]
+    p["status"]["initContainerStatuses"] = [{"name": "setup", "ready": True, "restartCount": 0, "state": {
+        "terminated": {"exitCode": 0, "reason": "Completed", "finishedAt": "2026-11-27T00:51:08Z"}}}]
+
+
+# --- pod phase -----------------------------------------------------------------------------------------
+
+PHASE_CASES = [
+    ("web", None, "pass", ["Running on node kdebug-lab"]),
+    ("crashy", None, "pass", ["Running"]),
+    ("completed", None, "pass", ["Succeeded"]),
+    ("unschedulable", None, "fail", ["Pending: not scheduled", "Unschedulable", "didn't match Pod's node affinity"]),
+    ("badimage", None, "fail", ["Pending on node kdebug-lab: containers not started", "app ErrImageNeverPull"]),
+    ("badconfig", None, "fail", ["app CreateContainerConfigError"]),
+    ("initfail", None, "fail", ["init container migrate CrashLoopBackOff", "app PodInitializing"]),
+    ("web", _evicted, "fail", ["Failed (Evicted: The node was low on resource: memory"]),
+    ("web", _deleting, "fail", ["Running, being deleted since 2026-11-27T01:00:00Z (grace period 2s)"]),
+    ("web", _unknown, "fail", ["phase Unknown"]),
+]
+
+
+@pytest.mark.parametrize("name, change, status, words", PHASE_CASES)
+def test_pod_phase(name, change, status, words):
+    p = edit(pod(name), change) if change else pod(name)
+    check = T.check_phase(p)
+    assert check["name"] == "pod phase"
+    assert check["status"] == status, check["summary"]
+    for word in words:
+        assert word in check["summary"]
+    assert check["target"] == {"namespace": p["metadata"]["namespace"], "pod": p["metadata"]["name"]}
+
+
+# --- pod conditions ------------------------------------------------------------------------------------
+
+CONDITION_CASES = [
+    ("web", None, {"Ready": "pass", "ContainersReady": "pass", "Initialized": "pass", "PodScheduled": "pass",
+                   "PodReadyToStartContainers": "pass"}),
+    ("crashy", None, {"Ready": "fail", "ContainersReady": "fail", "PodScheduled": "pass"}),
+    ("unschedulable", None, {"PodScheduled": "fail"}),
+    ("initfail", None, {"Initialized": "fail", "Ready": "fail"}),
+    # A completed pod: Ready/ContainersReady False (PodCompleted), sandbox gone.
+    ("completed", None, {"Ready": "pass", "ContainersReady": "pass", "PodReadyToStartContainers": "pass",
+                         "Initialized": "pass"}),
+    ("web", _disruption, {"DisruptionTarget": "fail", "Ready": "pass"}),
+]
+
+
+@pytest.mark.parametrize("name, change, expected", CONDITION_CASES)
+def test_pod_conditions(name, change, expected):
+    p = edit(pod(name), change) if change else pod(name)
+    checks = by_name(T.check_conditions(p))
+    for ctype, status in expected.items():
+        assert checks["pod condition " + ctype]["status"] == status, checks["pod condition " + ctype]["summary"]
+
+
+def test_failed_condition_names_reason_and_message():
+    check = by_name(T.check_conditions(pod("crashy")))["pod condition Ready"]
+    assert check["summary"] == "Ready is False (ContainersNotReady: containers with unready status: [app])"
+    assert check["details"]["reason"] == "ContainersNotReady"
+
+
+def test_no_conditions_is_skipped():
+    assert [c["status"] for c in T.check_conditions(edit(pod("web"), _no_conditions))] == ["skipped"]
+
+
+# --- container state -----------------------------------------------------------------------------------
+
+STATE_CASES = [
+    ("web", None, "main", "web", "pass", ["running since"]),
+    ("multi", None, "main", "sidecar", "pass", ["running since"]),
+    ("crashy", None, "main", "app", "fail", ["waiting: CrashLoopBackOff (last exit code 1, Error)", "back-off"]),
+    ("badimage", None, "main", "app", "fail",
+     ["waiting: ErrImageNeverPull", 'image "kdebug.local/does-not-exist:1" is not present']),
+    ("badconfig", None, "main", "app", "fail", ["CreateContainerConfigError", 'configmap "missing-config" not found']),
+    ("oom", None, "main", "app", "fail", ["CrashLoopBackOff (last exit code 137, OOMKilled)"]),
+    ("oom", _oom_now, "main", "app", "fail", ["terminated: OOMKilled, exit code 137 (restartPolicy Always: it "
+                                              "will be restarted; 5 restarts so far)"]),
+    ("completed", lambda p: p["status"]["containerStatuses"][0]["state"]["terminated"].update(exitCode=2, reason="Error"),
+     "main", "job", "fail", ["terminated: Error, exit code 2"]),
+    ("initfail", None, "init", "migrate", "fail", ["CrashLoopBackOff (last exit code 3, Error)"]),
+    ("initfail", None, "main", "app", "fail", ["PodInitializing", "init containers have not completed"]),
+    ("completed", None, "main", "job", "pass", ["completed (exit code 0)"]),
+    ("unschedulable", None, "main", "app", "fail", ["no status yet (pod phase Pending)"]),
+    ("web", _exited_zero, "main", "web", "fail", ["terminated: Completed, exit code 0",
+                                                  "restartPolicy Always: it will be restarted"]),
+    ("web", _image_pull_backoff, "main", "web", "fail", ["ImagePullBackOff", "registry.example.com/app:9"]),
+    ("multi", _sidecar, "init", "sidecar", "pass", ["running since"]),
+    ("web", _completed_init, "init", "setup", "pass", ["completed (exit code 0)"]),
+]
+
+
+@pytest.mark.parametrize("name, change, kind, container, status, words", STATE_CASES)
+def test_container_state(name, change, kind, container, status, words):
+    p = edit(pod(name), change) if change else pod(name)
+    check = T.check_container_state(p, kind, container)
+    assert check["name"] == ("init container %s state" if kind == "init" else "container %s state") % container
+    assert check["status"] == status, check["summary"]
+    for word in words:
+        assert word in check["summary"]
+    assert check["target"]["container"] == container
+
+
+def test_failed_state_has_the_state_as_evidence():
+    check = T.check_container_state(pod("crashy"), "main", "app")
+    assert check["evidence"][0]["label"] == "state"
+    assert json.loads(check["evidence"][0]["text"])["waiting"]["reason"] == "CrashLoopBackOff"
+
+
+# --- restarts ------------------------------------------------------------------------------------------
+
+
+def _restarts(count):
+    return edit(pod("web"), lambda p: p["status"]["containerStatuses"][0].update(restartCount=count))
+
+
+@pytest.mark.parametrize("count, threshold, status, summary", [
+    (0, 3, "pass", "0 restarts (threshold 3)"),
+    (1, 3, "pass", "1 restart (threshold 3)"),
+    (3, 3, "pass", "3 restarts (threshold 3)"),
+    (4, 3, "fail", "restarted 4 times (threshold 3)"),
+    (1, 0, "fail", "restarted 1 times (threshold 0)"),
+])
+def test_restarts_threshold(count, threshold, status, summary):
+    check = T.check_restarts(_restarts(count), "main", "web", threshold)
+    assert (check["status"], check["summary"]) == (status, summary)
+    assert check["details"] == {"restart_count": count, "threshold": threshold}
+
+
+def test_restarts_name_the_last_termination():
+    check = T.check_restarts(pod("oom"), "main", "app")
+    assert check["status"] == "fail"
+    assert "last: OOMKilled, exit code 137 at" in check["summary"]
+
+
+# --- last termination ----------------------------------------------------------------------------------
+
+CRASHY_LOG = "crashy starting\nfatal: config file /etc/crashy/app.conf not found\n"
+
+
+def _terminated(exit_code, reason, message=None, limits=None):
+    def change(p):
+        term = {"exitCode": exit_code, "reason": reason, "finishedAt": "2026-11-27T00:58:00Z"}
+        if message:
+            term["message"] = message
+        p["status"]["containerStatuses"][0]["lastState"] = {"terminated": term}
+        if limits is not None:
+            p["spec"]["containers"][0]["resources"] = {"limits": limits}
+    return change
+
+
+TERMINATION_CASES = [
+    ("web", None, "pass", ["never terminated"]),
+    ("crashy", None, "fail", ["exit code 1 (Error) at"]),
+    ("oom", None, "fail", ["OOMKilled, exit code 137 (signal 9 SIGKILL)", "more memory than its limit 24Mi"]),
+    ("initfail", None, "fail", ["exit code 3 (Error)"]),
+    ("completed", None, "pass", ["exit code 0 (Completed)"]),
+    ("web", _terminated(0, "Completed"), "pass", ["exit code 0 (Completed) at 2026-11-27T00:58:00Z"]),
+    ("web", _terminated(143, "Error"), "fail", ["exit code 143 (signal 15 SIGTERM) (Error)"]),
+    ("web", _terminated(137, "OOMKilled", limits={}), "fail", ["the node could give (no limit set)"]),
+    ("web", _terminated(2, "Error", message="panic: nil map\ngoroutine 1 [running]"), "fail",
+     ["exit code 2 (Error) at 2026-11-27T00:58:00Z: goroutine 1 [running]"]),
+]
+
+
+@pytest.mark.parametrize("name, change, status, words", TERMINATION_CASES)
+def test_last_termination(name, change, status, words):
+    p = edit(pod(name), change) if change else pod(name)
+    kind, container = ("init", "migrate") if name == "initfail" else ("main", p["spec"]["containers"][0]["name"])
+    check = T.check_last_termination(p, kind, container)
+    assert check["status"] == status, check["summary"]
+    for word in words:
+        assert word in check["summary"]
+
+
+def test_last_termination_evidence_is_that_runs_log():
+    check = T.check_last_termination(pod("crashy"), "main", "app", {"current": None, "previous": CRASHY_LOG})
+    assert check["evidence"] == [{"label": "previous log tail", "text": CRASHY_LOG}]
+    assert check["details"]["exit_code"] == 1 and check["details"]["logs_of"] == "previous"
+    # oom is terminated now: the run that ended is the current log.
+    check = T.check_last_termination(edit(pod("oom"), _oom_now), "main", "app",
+                                     {"current": "allocating\n", "previous": "older"})
+    assert check["evidence"] == [{"label": "current log tail", "text": "allocating\n"}]
+    check = T.check_last_termination(edit(pod("web"), _terminated(2, "Error", message="boom")), "main", "web")
+    assert check["evidence"] == [{"label": "termination message", "text": "boom"}]
+
+
+def test_last_termination_summary_block():
+    assert T.last_termination(None) is None
+    term = T.last_termination(T.find_status(pod("crashy"), "main", "app"))
+    assert (term["exit_code"], term["reason"], term["logs_of"]) == (1, "Error", "previous")
+
+
+# --- events --------------------------------------------------------------------------------------------
+
+EVENT_CASES = [
+    ("web", "pass", "10 events, no warnings", None),
+    ("completed", "pass", "4 events, no warnings", None),
+    ("crashy", "fail", "Warning events: BackOff (x32)", "Back-off restarting failed container app"),
+    ("badimage", "fail", "Warning events: ErrImageNeverPull (x13), Failed (x12)", "is not present with pull policy"),
+    ("badconfig", "fail", "Warning events: Failed (x17)", 'configmap "missing-config" not found'),
+    ("unschedulable", "fail", "Warning events: FailedScheduling (x1)", "didn't match Pod's node affinity"),
+]
+
+
+@pytest.mark.parametrize("name, status, summary, evidence", EVENT_CASES)
+def test_events_check(name, status, summary, evidence):
+    check = T.check_events(pod(name), T.summarize_events(events(name), None))
+    assert (check["status"], check["summary"]) == (status, summary)
+    if evidence:
+        assert any(evidence in e for e in check["evidence"])
+    else:
+        assert check["evidence"] == []
+
+
+def test_events_evidence_is_bounded_most_recent_first():
+    evs = [{"type": "Warning", "reason": "Unhealthy", "message": "probe %d" % i, "count": 1,
+            "lastTimestamp": "2026-11-27T00:%02d:00Z" % i} for i in range(30)]
+    check = T.check_events(pod("web"), T.summarize_events(evs, None), limit=5)
+    assert check["summary"] == "Warning events: Unhealthy (x30)"
+    assert len(check["evidence"]) == 5
+    assert check["evidence"][0].endswith("probe 29") and check["evidence"][-1].endswith("probe 25")
+
+
+def test_summarize_events_sorts_and_limits():
+    out = T.summarize_events(events("badimage"), 2)
+    assert out == T.summarize_events(events("badimage"), None)[-2:]
+    assert sorted(e["reason"] for e in out) == ["ErrImageNeverPull", "Failed"]  # the Scheduled event is older
+    assert len(T.summarize_events(events("crashy"), None)) == 5
+    assert T.summarize_events(events("crashy"), 0) == []
+    full = T.summarize_events(events("crashy"), None)
+    assert [e["last_time"] for e in full] == sorted(e["last_time"] for e in full)
+    scheduled = full[0]
+    # "Scheduled" comes from the scheduler in the new events style: eventTime, no count, no source.component.
+    assert (scheduled["reason"], scheduled["count"], scheduled["source"]) == ("Scheduled", 1, "default-scheduler")
+    assert scheduled["last_time"].startswith("2026-")
+    backoff = full[-1] if full[-1]["reason"] == "BackOff" else [e for e in full if e["reason"] == "BackOff"][0]
+    assert backoff == {"type": "Warning", "reason": "BackOff", "message": backoff["message"], "count": 32,
+                       "first_time": backoff["first_time"], "last_time": backoff["last_time"], "source": "kubelet",
+                       "object": "spec.containers{app}"}
+
+
+def test_event_series_counts_and_times():
+    ev = {"type": "Warning", "reason": "Unhealthy", "message": "Readiness probe failed",
+          "eventTime": "2026-11-27T00:50:00.123456Z",
+          "series": {"count": 7, "lastObservedTime": "2026-11-27T00:59:00.000001Z"}}
+    (out,) = T.summarize_events([ev])
+    assert (out["count"], out["last_time"], out["first_time"]) == (7, "2026-11-27T00:59:00.000001Z",
+                                                                   "2026-11-27T00:50:00.123456Z")
+
+
+# --- node ----------------------------------------------------------------------------------------------
+
+
+def _node_condition(ctype, status, reason, message):
+    def change(n):
+        for cond in n["status"]["conditions"]:
+            if cond["type"] == ctype:
+                cond.update(status=status, reason=reason, message=message)
+    return change
+
+
+NODE_CASES = [
+    (None, {"node Ready": "pass", "node MemoryPressure": "pass", "node DiskPressure": "pass",
+            "node PIDPressure": "pass"}),
+    (_node_condition("Ready", "False", "KubeletNotReady", "container runtime network not ready"),
+     {"node Ready": "fail"}),
+    (_node_condition("Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."),
+     {"node Ready": "fail"}),
+    (_node_condition("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory"),
+     {"node MemoryPressure": "fail", "node Ready": "pass"}),
+    (_node_condition("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure"),
+     {"node DiskPressure": "fail"}),
+    (_node_condition("PIDPressure", "True", "KubeletHasInsufficientPID", "kubelet has insufficient PID available"),
+     {"node PIDPressure": "fail"}),
+    (lambda n: n["status"]["conditions"].append({"type": "KernelDeadlock", "status": "True", "reason": "DockerHung",
+                                                 "message": "task docker:7 blocked for more than 120 seconds."}),
+     {"node KernelDeadlock": "fail"}),
+]
+
+
+@pytest.mark.parametrize("change, expected", NODE_CASES)
+def test_node_conditions(change, expected):
+    n = edit(node(), change) if change else node()
+    checks = T.check_node(pod("web"), T.summarize_node(n))
+    assert checks[0]["name"] == "node Ready"
+    statuses = dict((c["name"], c["status"]) for c in checks)
+    for name, status in expected.items():
+        assert statuses[name] == status
+
+
+def test_node_failure_names_node_and_reason():
+    n = edit(node(), _node_condition("MemoryPressure", "True", "KubeletHasInsufficientMemory", "low memory"))
+    check = by_name(T.check_node(pod("web"), T.summarize_node(n)))["node MemoryPressure"]
+    assert check["summary"] == "node kdebug-lab: MemoryPressure is True (KubeletHasInsufficientMemory: low memory)"
+    assert check["details"]["node"] == "kdebug-lab"
+
+
+def test_node_summary_and_cordon():
+    summary = T.summarize_node(edit(node(), lambda n: n["spec"].update(unschedulable=True)))
+    assert (summary["name"], summary["ready"], summary["unschedulable"]) == ("kdebug-lab", True, True)
+    check = T.check_node(pod("web"), summary)[0]
+    assert check["status"] == "pass" and check["summary"].endswith("; cordoned (unschedulable)")
+    assert T.summarize_node(None) is None
+
+
+# --- pod summary, services, containers, log plan --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, services", [("web", ["web"]), ("crashy", ["crashy"]), ("multi", [])])
+def test_matching_services(name, services):
+    assert T.matching_services(load("services-kdebug-demo"), pod(name)["metadata"]["labels"]) == services
+
+
+@pytest.mark.parametrize("selector, labels, matches", [
+    ({"app": "web"}, {"app": "web", "tier": "frontend"}, True),
+    ({"app": "web", "tier": "backend"}, {"app": "web", "tier": "frontend"}, False),
+    ({}, {"app": "web"}, False),
+    (None, {"app": "web"}, False),
+    ({"app": "web"}, None, False),
+])
+def test_selector_matches(selector, labels, matches):
+    assert T.selector_matches(selector, labels) is matches
+
+
+def test_summarize_multi():
+    summary = T.summarize_pod(pod("multi"), load("services-kdebug-demo"))
+    assert [c["name"] for c in summary["containers"]] == ["sidecar", "app"]
+    assert summary["default_container"] == "app"
+    assert summary["owner"] is None and summary["services"] == []
+    assert summary["container_ports"] == [8081]
+    assert all(c["state"] == "running" and c["ready"] for c in summary["containers"])
+
+
+def test_summarize_web_leaves_ephemeral_containers_out():
+    p = pod("web")
+    summary = T.summarize_pod(p, load("services-kdebug-demo"))
+    assert summary["owner"] == {"kind": "ReplicaSet", "name": p["metadata"]["ownerReferences"][0]["name"]}
+    assert summary["services"] == ["web"] and summary["container_ports"] == [8080]
+    assert [c["name"] for c in summary["containers"]] == ["web"]
+    assert summary["ephemeral_containers"] == [c["name"] for c in p["spec"]["ephemeralContainers"]]
+    assert (summary["phase"], summary["qos"], summary["node"]) == ("Running", "BestEffort", "kdebug-lab")
+    assert T.summarize_pod(p)["services"] is None
+
+
+def test_summarize_crashy_container():
+    (app,) = T.summarize_pod(pod("crashy"))["containers"]
+    assert (app["state"], app["reason"], app["ready"], app["restart_count"]) == ("waiting", "CrashLoopBackOff", False, 6)
+    assert app["last_termination"] == {"exit_code": 1, "reason": "Error", "message": None,
+                                       "finished_at": app["last_termination"]["finished_at"]}
+    inits = T.summarize_pod(pod("initfail"))["init_containers"]
+    assert inits[0]["name"] == "migrate" and inits[0]["sidecar"] is False
+    assert inits[0]["last_termination"]["exit_code"] == 3
+
+
+def test_select_containers():
+    assert T.select_containers(pod("initfail")) == [("init", "migrate"), ("main", "app")]
+    assert T.select_containers(pod("initfail"), "migrate") == [("init", "migrate")]
+    assert T.select_containers(pod("multi"), "app") == [("main", "app")]
+    with pytest.raises(KdebugError, match=r"container nope not found in pod kdebug-demo/multi; it has: sidecar, app"):
+        T.select_containers(pod("multi"), "nope")
+
+
+@pytest.mark.parametrize("name, change, plan", [
+    ("web", None, {"web": ["current"]}),
+    ("multi", None, {"sidecar": ["current"], "app": ["current"]}),
+    ("crashy", None, {"app": ["previous"]}),            # waiting: its last run is the previous log
+    ("oom", None, {"app": ["previous"]}),
+    ("oom", _oom_now, {"app": ["current", "previous"]}),  # terminated now, restarted before
+    ("badimage", None, {}),                             # never started: no log (the API answers 400)
+    ("unschedulable", None, {}),
+    ("initfail", None, {"migrate": ["previous"]}),
+    ("completed", None, {"job": ["current"]}),
+    ("web", _completed_init, {"web": ["current"]}),     # a completed init container is not read
+])
+def test_log_plan(name, change, plan):
+    p = edit(pod(name), change) if change else pod(name)
+    assert T.log_plan(p, T.select_containers(p)) == plan
+
+
+# --- gather and build, with a fake fetcher -------------------------------------------------------------
+
+
+class FakeFetcher(object):
+    """Serves the fixtures; ``fail`` maps a method name to the exception it raises."""
+
+    def __init__(self, name, fail=None, logs=None):
+        self.name = name
+        self.fail = fail or {}
+        self.logs = logs or {}
+        self.calls = []
+
+    def _call(self, method, value):
+        self.calls.append(method)
+        if method in self.fail:
+            raise self.fail[method]
+        return value
+
+    def read_pod(self, namespace, name):
+        return self._call("read_pod", pod(self.name))
+
+    def list_pod_events(self, namespace, uid):
+        assert uid == pod(self.name)["metadata"]["uid"]
+        return self._call("list_pod_events", events(self.name))
+
+    def list_services(self, namespace):
+        return self._call("list_services", load("services-kdebug-demo"))
+
+    def read_node(self, name):
+        assert name == "kdebug-lab"
+        return self._call("read_node", node())
+
+    def read_log(self, namespace, name, container, previous, tail_lines):
+        stream = "previous" if previous else "current"
+        self.calls.append(("read_log", container, stream, tail_lines))
+        key = (container, stream)
+        if isinstance(self.logs.get(key), Exception):
+            raise self.logs[key]
+        return self.logs.get(key, "%s %s log\n" % (container, stream)), False
+
+
+def forbidden(verb, resource, namespace=None):
+    return KdebugError("not allowed to %s %s in namespace %s: denied. Grant ..." % (verb, resource, namespace),
+                       missing_permission={"verb": verb, "resource": resource, "namespace": namespace})
+
+
+def run(name, fetcher=None, **kw):
+    fetcher = fetcher or FakeFetcher(name)
+    p = pod(name)
+    gathered = T.gather(fetcher, p["metadata"]["namespace"], p["metadata"]["name"], kw.pop("container", None),
+                        kw.pop("log_lines", 50), kw.get("event_limit", 20), max_workers=kw.pop("max_workers", 4))
+    return T.triage_result(gathered, kw.pop("restart_threshold", 3), kw.pop("event_limit", 20)), fetcher
+
+
+def test_web_all_checks_pass_and_are_valid():
+    result, fetcher = run("web")
+    assert [c for c in result["checks"] if c["status"] != "pass"] == []
+    assert validate_checks(result["checks"])  # the report's own validation accepts them
+    names = [(c["name"], c["target"].get("container")) for c in result["checks"]]
+    assert len(names) == len(set(names)), "check names are unique per target"
+    assert result["pod"]["services"] == ["web"]
+    assert result["logs"]["web"] == {"current": "web current log\n", "previous": None, "truncated": False,
+                                     "note": "no previous run"}
+    assert result["node"]["ready"] is True and result["missing_permissions"] == []
+    assert ("read_log", "web", "current", 50) in fetcher.calls
+
+
+def test_crashy_checks_and_logs():
+    result = run("crashy", FakeFetcher("crashy", logs={("app", "previous"): CRASHY_LOG}))[0]
+    checks = by_name(result["checks"])
+    assert "CrashLoopBackOff" in checks["container app state"]["summary"]
+    assert checks["container app last termination"]["summary"].startswith("exit code 1 (Error)")
+    assert checks["container app last termination"]["evidence"] == [{"label": "previous log tail", "text": CRASHY_LOG}]
+    assert checks["pod events"]["status"] == "fail"
+    assert result["logs"]["app"]["previous"] == CRASHY_LOG and result["logs"]["app"]["current"] is None
+    assert [e["reason"] for e in result["events"]][-1] in ("BackOff", "Started", "Created", "Pulled")
+
+
+def test_one_container_only():
+    result, fetcher = run("multi", container="app")
+    assert list(result["logs"]) == ["app"]
+    assert not [c for c in result["checks"] if (c["target"].get("container") == "sidecar")]
+    assert "container app state" in by_name(result["checks"])
+    assert [c for c in fetcher.calls if isinstance(c, tuple)] == [("read_log", "app", "current", 50)]
+    # the pod summary still shows both
+    assert [c["name"] for c in result["pod"]["containers"]] == ["sidecar", "app"]
+
+
+def test_missing_rights_become_error_checks():
+    fetcher = FakeFetcher("crashy", fail={"list_pod_events": forbidden("list", "events", "kdebug-demo"),
+                                          "list_services": forbidden("list", "services", "kdebug-demo"),
+                                          "read_node": KdebugError("not allowed to get nodes cluster-wide: x",
+                                                                   missing_permission={"verb": "get",
+                                                                                       "resource": "nodes",
+                                                                                       "namespace": None})},
+                          logs={("app", "previous"): forbidden("get", "pods/log", "kdebug-demo")})
+    result = run("crashy", fetcher)[0]
+    checks = by_name(result["checks"])
+    for name, words in [("pod events", "list events"), ("services selecting the pod", "list services"),
+                        ("node conditions", "get nodes"), ("container app logs", "get pods/log")]:
+        assert checks[name]["status"] == "error"
+        assert words in checks[name]["summary"]
+    assert checks["pod events"]["details"]["missing_permission"]["resource"] == "events"
+    assert checks["container app logs"]["target"]["container"] == "app"
+    assert result["logs"]["app"]["note"].startswith("previous: not allowed to get pods/log")
+    assert result["events"] is None and result["node"] is None and result["pod"]["services"] is None
+    assert sorted(p["resource"] for p in result["missing_permissions"]) == ["events", "nodes", "pods/log", "services"]
+    # the rest is still there
+    assert checks["container app state"]["status"] == "fail"
+    assert validate_checks(result["checks"])
+
+
+def test_other_api_errors_become_error_checks_too():
+    fetcher = FakeFetcher("web", fail={"read_node": RuntimeError("connection reset")})
+    checks = by_name(run("web", fetcher)[0]["checks"])
+    assert checks["node conditions"]["status"] == "error"
+    assert checks["node conditions"]["summary"] == "RuntimeError: connection reset"
+
+
+def test_log_not_available_is_a_note_not_an_error():
+    fetcher = FakeFetcher("web", logs={("web", "current"): T.LogUnavailable('container "web" is waiting to start')})
+    result = run("web", fetcher)[0]
+    assert result["logs"]["web"]["current"] is None
+    assert 'current: container "web" is waiting to start' in result["logs"]["web"]["note"]
+    assert "container web logs" not in by_name(result["checks"])
+
+
+def test_zero_limits_read_nothing():
+    result, fetcher = run("web", log_lines=0, event_limit=0)
+    assert "list_pod_events" not in fetcher.calls and not [c for c in fetcher.calls if isinstance(c, tuple)]
+    assert by_name(result["checks"])["pod events"]["status"] == "skipped"
+    assert result["events"] is None
+    assert result["logs"]["web"] == {"current": None, "previous": None, "truncated": False, "note": "log_lines is 0"}
+
+
+def test_completed_init_container_logs_are_not_read():
+    fetcher = FakeFetcher("web")
+    fetcher.read_pod = lambda namespace, name: edit(pod("web"), _completed_init)
+    result = run("web", fetcher)[0]
+    assert result["logs"]["setup"] == {"current": None, "previous": None, "truncated": False,
+                                       "note": "init container completed: its logs are not read"}
+    assert by_name(result["checks"])["init container setup state"]["status"] == "pass"
+
+
+def test_unscheduled_pod_has_no_node():
+    result, fetcher = run("unschedulable")
+    assert "read_node" not in fetcher.calls
+    assert by_name(result["checks"])["node conditions"]["status"] == "skipped"
+    assert result["logs"]["app"]["note"] == "the container has not started: no logs"
+
+
+def test_restart_threshold_is_passed_through():
+    result = run("crashy", restart_threshold=10)[0]
+    assert by_name(result["checks"])["container app restarts"]["status"] == "pass"
+
+
+def test_pod_errors_propagate():
+    fetcher = FakeFetcher("web", fail={"read_pod": KdebugError("pod nope not found in namespace kdebug-demo")})
+    with pytest.raises(KdebugError, match="pod nope not found"):
+        T.gather(fetcher, "kdebug-demo", "nope")
+    with pytest.raises(KdebugError, match="container nope not found"):
+        T.gather(FakeFetcher("web"), "kdebug-demo", "web", container="nope")
+
+
+def test_serial_and_concurrent_runs_agree():
+    serial = run("initfail", max_workers=1)[0]
+    concurrent = run("initfail", max_workers=8)[0]
+    assert serial == concurrent
+
+
+# --- the fetcher: paths, queries and error translation (no cluster: a stand-in KubeRest) ------------------
+
+
+class FakeRest(KubeRest):
+    """Answers GETs from ``answers`` {path: dict/bytes or HTTP status}; records (path, query, kwargs)."""
+
+    def __init__(self, answers):  # pylint: disable=super-init-not-called
+        self.answers = answers
+        self.calls = []
+
+    def get(self, path, query=None, **kwargs):
+        self.calls.append((path, query, kwargs))
+        answer = self.answers.get(path, 404)
+        if isinstance(answer, int):
+            raise api_exception(answer, "x", json.dumps({"kind": "Status", "message": "status %d" % answer}))
+        return answer
+
+
+POD_PATH = "/api/v1/namespaces/nope-ns/pods/web"
+
+
+@pytest.mark.parametrize("answers, message", [
+    ({}, "namespace nope-ns not found: check the namespace option"),
+    ({"/api/v1/namespaces/nope-ns": {}}, "pod web not found in namespace nope-ns: check the pod name "
+                                         "(kubectl get pods -n nope-ns)"),
+    ({"/api/v1/namespaces/nope-ns": 403}, "pod web not found in namespace nope-ns"),
+    ({POD_PATH: 403}, "not allowed to get pods in namespace nope-ns"),
+])
+def test_read_pod_errors(answers, message):
+    with pytest.raises(KdebugError) as info:
+        T.TriageFetcher(FakeRest(answers)).read_pod("nope-ns", "web")
+    assert message in info.value.message
+
+
+def test_fetcher_requests():
+    rest = FakeRest({"/api/v1/namespaces/ns/events": {"items": [{"reason": "BackOff"}]},
+                     "/api/v1/namespaces/ns/services": {"items": []},
+                     "/api/v1/namespaces/ns/pods/web/log": b"a\nb\n",
+                     "/api/v1/nodes/n1": {"metadata": {"name": "n1"}}})
+    fetcher = T.TriageFetcher(rest, timeout=7)
+    assert fetcher.list_pod_events("ns", "u-1") == [{"reason": "BackOff"}]
+    assert fetcher.list_services("ns") == []
+    assert fetcher.read_log("ns", "web", "app", True, 50) == ("a\nb\n", False)
+    assert fetcher.read_node("n1") == {"metadata": {"name": "n1"}}
+    assert rest.calls[0][1] == {"fieldSelector": "involvedObject.uid=u-1"}
+    assert rest.calls[2][1] == {"container": "app", "previous": True, "tailLines": 50, "limitBytes": T.LOG_LIMIT_BYTES}
+    assert rest.calls[2][2]["decode"] is False
+    assert all(kwargs["timeout"] == 7 for _p, _q, kwargs in rest.calls)
+
+
+def test_fetcher_log_cut_at_the_byte_limit():
+    rest = FakeRest({"/api/v1/namespaces/ns/pods/web/log": b"x" * T.LOG_LIMIT_BYTES})
+    assert T.TriageFetcher(rest).read_log("ns", "web", "app", False, 50)[1] is True
+
+
+def test_fetcher_translates_piece_errors():
+    fetcher = T.TriageFetcher(FakeRest({"/api/v1/namespaces/ns/events": 403, "/api/v1/namespaces/ns/pods/web/log": 400,
+                                        "/api/v1/nodes/n1": 403, "/api/v1/namespaces/ns/services": 500}))
+    with pytest.raises(KdebugError) as info:
+        fetcher.list_pod_events("ns", "uid")
+    assert info.value.details["missing_permission"] == {"verb": "list", "resource": "events", "namespace": "ns"}
+    with pytest.raises(T.LogUnavailable, match="status 400"):
+        fetcher.read_log("ns", "web", "web", True, 10)
+    with pytest.raises(KdebugError) as info:
+        fetcher.read_log("ns", "other", "web", True, 10)
+    assert not isinstance(info.value, T.LogUnavailable) and "pods/log other" in info.value.message
+    with pytest.raises(KdebugError) as info:
+        fetcher.read_node("n1")
+    assert "not allowed to get nodes cluster-wide" in info.value.message
+    with pytest.raises(KdebugError, match=r"could not list services in namespace ns: status 500 \(HTTP 500\)"):
+        fetcher.list_services("ns")
+
+
+def test_matching_service_ports():
+    ports = T.matching_service_ports(load("services-kdebug-demo"), pod("web")["metadata"]["labels"])
+    assert list(ports) == ["web"]
+    assert ports["web"] and all(p["protocol"] == "TCP" and isinstance(p["port"], int) for p in ports["web"])
+    assert T.matching_service_ports(load("services-kdebug-demo"), pod("multi")["metadata"]["labels"]) == {}
