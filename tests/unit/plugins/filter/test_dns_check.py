@@ -1,0 +1,1094 @@
+# -*- coding: utf-8 -*-
+"""kdebug.toolkit.dns_check_names / dns_check_results, table-driven on real probe output.
+
+The *_STDOUT samples are the stdout of roles/dns_check/files/dns_probe.sh run by kdebug_exec in the lab
+(kdebug.local/tools:1, dig 9.18): web (Service web, plus example.com, which the lab's CoreDNS answers NXDOMAIN),
+dns-broken (nameserver 10.244.0.253 does not answer), noshell through the agent, and two pods made for the
+purpose: odd-dns (nameservers: a stub DNS server answering SERVFAIL, slow, NODATA and a wildcard under the search
+domain corp.example; and the unreachable 10.244.0.253) and many-search (7 search domains, ndots 2, nameserver
+127.0.0.1 where nothing listens). The probe script itself is also run here, with dash and busybox ash, against a
+stand-in dig.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kdebug.toolkit.plugins.filter import dns_check
+from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
+
+PROBE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..",
+                                     "roles", "dns_check", "files", "dns_probe.sh"))
+
+
+def target(namespace, pod, container, node="kdebug-lab", pid=None):
+    return {"namespace": namespace, "pod": pod, "container": container, "container_id": "containerd://0123abcd",
+            "node": node, "pid": pid}
+
+
+WEB_TARGET = target("kdebug-demo", "web-68b79bb664-2xkrg", "web")
+DNS_BROKEN_TARGET = target("kdebug-demo", "dns-broken", "app")
+NOSHELL_AGENT_TARGET = target("kdebug-demo", "noshell", "app", pid=22307)
+ODD_TARGET = target("kdebug-dnsw-sample", "odd-dns", "app")
+MANY_SEARCH_TARGET = target("kdebug-dnsw-sample", "many-search", "app")
+
+WEB_STDOUT = """\
+@@@ kdebug-dns-probe 1
+@@@ params timeout=2 domain=cluster.local discover=1
+@@@ resolv path=/proc/1/root/etc/resolv.conf
+search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.96.0.10
+options ndots:5
+@@@ names kubernetes.default.svc.cluster.local example.com
+@@@ search-names kubernetes.default
+@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+@@@ addresses 10.244.0.7
+@@@ services web.kdebug-demo.svc.cluster.local
+@@@ primary 10.96.0.10
+@@@ query id=1 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 7811
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+;; ANSWER SECTION:
+kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=2 kind=name type=A server=10.96.0.10 name=example.com exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 22665
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=3 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.7 exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 24965
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+;; ANSWER SECTION:
+7.0.244.10.in-addr.arpa. 30\tIN\tPTR\t10-244-0-7.web.kdebug-demo.svc.cluster.local.
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=4 kind=name type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 46271
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+;; ANSWER SECTION:
+web.kdebug-demo.svc.cluster.local. 30 IN A\t10.96.163.58
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 58892
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36507
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 43124
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=8 kind=search type=A server=10.96.0.10 name=example.com.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 12173
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=9 kind=search type=A server=10.96.0.10 name=example.com.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 13924
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=10 kind=search type=A server=10.96.0.10 name=example.com.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 7395
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=11 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 46414
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=12 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36161
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=13 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 5601
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=14 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 19398
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=15 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 65441
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=16 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 35683
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ end
+"""
+
+
+DNS_BROKEN_STDOUT = """\
+@@@ kdebug-dns-probe 1
+@@@ params timeout=2 domain=cluster.local discover=1
+@@@ resolv path=/proc/1/root/etc/resolv.conf
+search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.244.0.253
+options ndots:5
+@@@ names kubernetes.default.svc.cluster.local
+@@@ search-names kubernetes.default
+@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+@@@ addresses 10.244.0.5
+@@@ services
+@@@ primary
+@@@ query id=1 kind=name type=A server=10.244.0.253 name=kubernetes.default.svc.cluster.local exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=2 kind=ptr type=PTR server=10.244.0.253 name=10.244.0.5 exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ end
+"""
+
+
+NOSHELL_AGENT_STDOUT = """\
+@@@ kdebug-dns-probe 1
+@@@ params timeout=2 domain=cluster.local discover=1
+@@@ resolv path=/proc/1/root/etc/resolv.conf
+search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+nameserver 10.96.0.10
+options ndots:5
+@@@ names kubernetes.default.svc.cluster.local
+@@@ search-names kubernetes.default
+@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
+@@@ addresses 10.244.0.4
+@@@ services
+@@@ primary 10.96.0.10
+@@@ query id=1 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 7301
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+;; ANSWER SECTION:
+kubernetes.default.svc.cluster.local. 21 IN A\t10.96.0.1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=2 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.4 exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 48467
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=3 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 15961
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=4 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 10024
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 24 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 20307
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 24 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 29780
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-demo.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 54421
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=8 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 41084
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ end
+"""
+
+
+ODD_STDOUT = """\
+@@@ kdebug-dns-probe 1
+@@@ params timeout=2 domain=cluster.local discover=1
+@@@ resolv path=/proc/1/root/etc/resolv.conf
+search kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local corp.example
+nameserver 10.244.0.1
+nameserver 10.244.0.253
+options ndots:5 timeout:2
+@@@ names kubernetes.default.svc.cluster.local example.com servfail.example.org slow.example.org nodata.example.org
+@@@ search-names kubernetes.default
+@@@ search-domains kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local corp.example
+@@@ addresses 10.244.0.13
+@@@ services
+@@@ primary 10.244.0.1
+@@@ query id=1 kind=name type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 13876
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=2 kind=name type=A server=10.244.0.1 name=example.com exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 39580
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=3 kind=name type=A server=10.244.0.1 name=servfail.example.org exit=0
+;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 35454
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=4 kind=name type=A server=10.244.0.1 name=slow.example.org exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 19966
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+slow.example.org.\t30\tIN\tA\t10.0.0.9
+;; Query time: 800 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=5 kind=name type=A server=10.244.0.1 name=nodata.example.org exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 42362
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 8 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=6 kind=ptr type=PTR server=10.244.0.1 name=10.244.0.13 exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 53744
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=7 kind=name type=A server=10.244.0.253 name=kubernetes.default.svc.cluster.local exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=8 kind=name type=A server=10.244.0.253 name=example.com exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=9 kind=name type=A server=10.244.0.253 name=servfail.example.org exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=10 kind=name type=A server=10.244.0.253 name=slow.example.org exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=11 kind=name type=A server=10.244.0.253 name=nodata.example.org exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=12 kind=ptr type=PTR server=10.244.0.253 name=10.244.0.13 exit=9
+;; communications error to 10.244.0.253#53: timed out
+;; no servers could be reached
+@@@ query id=13 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 15298
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 80 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=14 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 2237
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 8 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=15 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 55362
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=16 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 16711
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+kubernetes.default.svc.cluster.local.corp.example. 30 IN A 10.0.0.99
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=17 kind=search type=A server=10.244.0.1 name=example.com.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 10196
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=18 kind=search type=A server=10.244.0.1 name=example.com.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 41995
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=19 kind=search type=A server=10.244.0.1 name=example.com.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 62657
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=20 kind=search type=A server=10.244.0.1 name=example.com.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 23585
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+example.com.corp.example. 30\tIN\tA\t10.0.0.99
+;; Query time: 28 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=21 kind=search type=A server=10.244.0.1 name=servfail.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 24173
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=22 kind=search type=A server=10.244.0.1 name=servfail.example.org.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 18999
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 8 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=23 kind=search type=A server=10.244.0.1 name=servfail.example.org.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 7055
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=24 kind=search type=A server=10.244.0.1 name=servfail.example.org.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 51285
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=25 kind=search type=A server=10.244.0.1 name=slow.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 21051
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+slow.example.org.kdebug-dnsw-sample.svc.cluster.local. 30 IN A 10.0.0.9
+;; Query time: 800 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=26 kind=search type=A server=10.244.0.1 name=slow.example.org.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 26875
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+slow.example.org.svc.cluster.local. 30 IN A\t10.0.0.9
+;; Query time: 800 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=27 kind=search type=A server=10.244.0.1 name=slow.example.org.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 59442
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+slow.example.org.cluster.local.\t30 IN\tA\t10.0.0.9
+;; Query time: 800 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=28 kind=search type=A server=10.244.0.1 name=slow.example.org.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 54675
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+slow.example.org.corp.example. 30 IN\tA\t10.0.0.9
+;; Query time: 800 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=29 kind=search type=A server=10.244.0.1 name=nodata.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 45827
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=30 kind=search type=A server=10.244.0.1 name=nodata.example.org.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 14755
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 84 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=31 kind=search type=A server=10.244.0.1 name=nodata.example.org.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 58727
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=32 kind=search type=A server=10.244.0.1 name=nodata.example.org.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 30268
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=33 kind=search type=A server=10.244.0.1 name=kubernetes.default exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 44993
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 12 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=34 kind=search type=A server=10.244.0.1 name=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 2243
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 4 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=35 kind=search type=A server=10.244.0.1 name=kubernetes.default.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 40784
+;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ query id=36 kind=search type=A server=10.244.0.1 name=kubernetes.default.corp.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 24753
+;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
+;; ANSWER SECTION:
+kubernetes.default.corp.example. 30 IN\tA\t10.0.0.99
+;; Query time: 0 msec
+;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
+@@@ end
+"""
+
+
+MANY_SEARCH_STDOUT = """\
+@@@ kdebug-dns-probe 1
+@@@ params timeout=2 domain=cluster.local discover=1
+@@@ resolv path=/proc/1/root/etc/resolv.conf
+search kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local a.example b.example c.example d.example
+nameserver 127.0.0.1
+nameserver 10.96.0.10
+options ndots:2
+@@@ names kubernetes.default.svc.cluster.local
+@@@ search-names kubernetes.default
+@@@ search-domains kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local a.example b.example c.example d.example
+@@@ addresses 10.244.0.31
+@@@ services
+@@@ primary 10.96.0.10
+@@@ query id=1 kind=name type=A server=127.0.0.1 name=kubernetes.default.svc.cluster.local exit=9
+;; communications error to 127.0.0.1#53: connection refused
+;; no servers could be reached
+@@@ query id=2 kind=ptr type=PTR server=127.0.0.1 name=10.244.0.31 exit=9
+;; communications error to 127.0.0.1#53: connection refused
+;; no servers could be reached
+@@@ query id=3 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 30571
+;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
+;; ANSWER SECTION:
+kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=4 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.31 exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36910
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 35300
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 14775
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 1183
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=8 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.a.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 11760
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 12 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=9 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.b.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 21238
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 12 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=10 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.c.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 17859
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 8 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=11 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.d.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 21694
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=12 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 24156
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=13 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 8196
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 0 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=14 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 59894
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=15 kind=search type=A server=10.96.0.10 name=kubernetes.default.a.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 54469
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 12 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=16 kind=search type=A server=10.96.0.10 name=kubernetes.default.b.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 24649
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 12 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=17 kind=search type=A server=10.96.0.10 name=kubernetes.default.c.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 57984
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 12 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ query id=18 kind=search type=A server=10.96.0.10 name=kubernetes.default.d.example exit=0
+;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 63257
+;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
+;; Query time: 4 msec
+;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
+@@@ end
+"""
+
+
+def exec_result(stdout, tgt, rc=0, **extra):
+    result = {"changed": False, "failed": False, "rc": rc, "stdout": stdout, "stderr": "", "timed_out": False,
+              "truncated": False, "duration_ms": 1200, "strategy": "ephemeral", "target": tgt}
+    result.update(extra)
+    return result
+
+
+def by_name(checks):
+    return dict((c["name"], c) for c in checks)
+
+
+def run(stdout, tgt, **kwargs):
+    checks = dns_check.dns_check_results(exec_result(stdout, tgt), **kwargs)
+    assert validate_checks(checks)  # every check is a valid result (docs/result-schema.md)
+    return checks
+
+
+WEB_NAMES = [{"name": "kubernetes.default.svc.cluster.local", "kind": "kubernetes"},
+             {"name": "example.com", "kind": "external"}, {"name": "kubernetes.default", "kind": "short"}]
+
+# (sample, target, filter kwargs, {check name: (status, [substrings of the summary])}, check names in order)
+CASES = [
+    ("web", WEB_STDOUT, WEB_TARGET, {"names": WEB_NAMES}, {
+        "DNS resolv.conf": ("pass", ["nameserver 10.96.0.10", "3 domains in the search list, ndots 5",
+                                     "3 extra queries"]),
+        "DNS nameserver 10.96.0.10": ("pass", ["nameserver 10.96.0.10 answers"]),
+        "DNS name kubernetes.default.svc.cluster.local": ("pass", ["10.96.0.1 from 10.96.0.10 in 0 ms"]),
+        "DNS name example.com": ("fail", ["example.com: NXDOMAIN from 10.96.0.10"]),
+        "DNS name web.kdebug-demo.svc.cluster.local": ("pass", ["10.96.163.58 from 10.96.0.10"]),
+        "DNS search list": ("pass", ["kubernetes.default resolves as kubernetes.default.svc.cluster.local",
+                                     "take 3 extra queries through the search list first (ndots 5)"]),
+    }, ["DNS resolv.conf", "DNS nameserver 10.96.0.10", "DNS name kubernetes.default.svc.cluster.local",
+        "DNS name example.com", "DNS name web.kdebug-demo.svc.cluster.local", "DNS search list"]),
+    ("dns-broken", DNS_BROKEN_STDOUT, DNS_BROKEN_TARGET, {}, {
+        "DNS resolv.conf": ("pass", ["nameserver 10.244.0.253"]),
+        "DNS nameserver 10.244.0.253": ("fail", ["nameserver 10.244.0.253 does not answer: timed out after 2 s "
+                                                 "(2 queries)"]),
+        "DNS name kubernetes.default.svc.cluster.local": ("fail", ["no answer from 10.244.0.253 (timed out)"]),
+        "DNS search list": ("skipped", ["no nameserver answered"]),
+    }, None),
+    ("noshell through the agent", NOSHELL_AGENT_STDOUT, NOSHELL_AGENT_TARGET, {}, {
+        "DNS resolv.conf": ("pass", ["ndots 5"]),
+        "DNS nameserver 10.96.0.10": ("pass", ["answers: 8 queries"]),
+        "DNS name kubernetes.default.svc.cluster.local": ("pass", ["10.96.0.1 from 10.96.0.10"]),
+        "DNS search list": ("pass", ["kubernetes.default resolves as kubernetes.default.svc.cluster.local"]),
+    }, None),
+    ("odd-dns", ODD_STDOUT, ODD_TARGET, {}, {
+        "DNS resolv.conf": ("pass", ["nameservers 10.244.0.1, 10.244.0.253", "4 domains in the search list"]),
+        "DNS nameserver 10.244.0.1": ("pass", ["answers"]),
+        "DNS nameserver 10.244.0.253": ("fail", ["does not answer: timed out after 2 s (6 queries)"]),
+        "DNS name kubernetes.default.svc.cluster.local": ("fail", ["no answer from 10.244.0.253 (timed out)"]),
+        "DNS name example.com": ("fail", ["NXDOMAIN from 10.244.0.1", "no answer from 10.244.0.253"]),
+        "DNS name servfail.example.org": ("fail", ["SERVFAIL from 10.244.0.1"]),
+        "DNS name slow.example.org": ("fail", ["slow answer from 10.244.0.1: 800 ms (more than 500 ms)"]),
+        "DNS name nodata.example.org": ("fail", ["NODATA (NOERROR, no record) from 10.244.0.1"]),
+        "DNS search list": ("fail", [
+            "kubernetes.default.svc.cluster.local resolves as kubernetes.default.svc.cluster.local.corp.example "
+            "(10.0.0.99), not as itself: search domain corp.example answers first (ndots 5, the name has 4 dots)",
+            "example.com resolves as example.com.corp.example (10.0.0.99)",
+            "servfail.example.org: SERVFAIL through the search list",
+            "slow.example.org takes 800 ms through the search list"]),
+    }, None),
+    ("many-search", MANY_SEARCH_STDOUT, MANY_SEARCH_TARGET, {}, {
+        "DNS resolv.conf": ("fail", ["7 domains in the search list, more than 6"]),
+        "DNS nameserver 127.0.0.1": ("fail", ["nameserver 127.0.0.1 does not answer: connection refused (2 queries)"]),
+        "DNS nameserver 10.96.0.10": ("pass", []),
+        "DNS name kubernetes.default.svc.cluster.local": ("fail", ["no answer from 127.0.0.1 (connection refused)"]),
+        "DNS search list": ("pass", ["kubernetes.default resolves as kubernetes.default.svc.cluster.local"]),
+    }, None),
+    ("web, a lower search-domain limit", WEB_STDOUT, WEB_TARGET, {"max_search_domains": 2}, {
+        "DNS resolv.conf": ("fail", ["3 domains in the search list, more than 2"]),
+    }, None),
+    ("odd-dns, slow answers allowed", ODD_STDOUT, ODD_TARGET, {"slow_ms": 1000}, {
+        "DNS name slow.example.org": ("fail", ["no answer from 10.244.0.253"]),
+    }, None),
+]
+
+
+@pytest.mark.parametrize("label, stdout, tgt, kwargs, expected, order", CASES, ids=[c[0] for c in CASES])
+def test_checks_from_real_probe_output(label, stdout, tgt, kwargs, expected, order):
+    checks = run(stdout, tgt, **kwargs)
+    found = by_name(checks)
+    for name, (status, parts) in expected.items():
+        assert name in found, "%s: no check %r in %s" % (label, name, sorted(found))
+        assert found[name]["status"] == status, found[name]
+        for part in parts:
+            assert part in found[name]["summary"], (part, found[name]["summary"])
+    if order:
+        assert [c["name"] for c in checks] == order
+    for check in checks:
+        assert check["target"] == tgt
+    if "slow_ms" in kwargs:
+        assert "slow answer" not in found["DNS name slow.example.org"]["summary"]
+
+
+def test_name_check_details_and_evidence():
+    found = by_name(run(ODD_STDOUT, ODD_TARGET))
+    slow = found["DNS name slow.example.org"]
+    assert slow["details"]["results"] == [
+        {"nameserver": "10.244.0.1", "result": "NOERROR", "rcode": "NOERROR", "addresses": ["10.0.0.9"],
+         "latency_ms": 800},
+        {"nameserver": "10.244.0.253", "result": "timed out", "rcode": None, "addresses": [], "latency_ms": None}]
+    assert slow["details"]["slow_ms"] == 500 and slow["details"]["type"] == "A"
+    assert slow["duration_ms"] == 800
+    assert [e["label"] for e in slow["evidence"]] == [
+        "dig @10.244.0.1 slow.example.org A", "dig @10.244.0.253 slow.example.org A"]
+    assert ";; Query time: 800 msec" in slow["evidence"][0]["text"]
+    assert ";; communications error to 10.244.0.253#53: timed out" in slow["evidence"][1]["text"]
+    servfail = found["DNS name servfail.example.org"]["details"]["results"][0]
+    assert servfail["rcode"] == "SERVFAIL" and servfail["addresses"] == []
+
+
+def test_search_list_details_follow_the_resolver():
+    found = by_name(run(ODD_STDOUT, ODD_TARGET))
+    names = dict((n["name"], n) for n in found["DNS search list"]["details"]["names"])
+    hijacked = names["kubernetes.default.svc.cluster.local"]
+    assert hijacked["resolved_as"] == "kubernetes.default.svc.cluster.local.corp.example"
+    assert [step["name"] for step in hijacked["path"]] == [
+        "kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local",
+        "kubernetes.default.svc.cluster.local.svc.cluster.local",
+        "kubernetes.default.svc.cluster.local.cluster.local",
+        "kubernetes.default.svc.cluster.local.corp.example"]
+    assert [step["result"] for step in hijacked["path"]] == ["NXDOMAIN", "NXDOMAIN", "NXDOMAIN", "NOERROR"]
+    short = names["kubernetes.default"]
+    assert short["kind"] == "short name"
+    # kubernetes.default.svc.cluster.local comes before corp.example in the search list
+    assert short["resolved_as"] == "kubernetes.default.svc.cluster.local" and short["queries"] == 2
+    assert found["DNS search list"]["details"]["nameserver"] == "10.244.0.1"
+    web = by_name(run(WEB_STDOUT, WEB_TARGET))["DNS search list"]
+    evidence = dict((e["label"], e["text"]) for e in web["evidence"])
+    assert evidence["kubernetes.default"].splitlines() == [
+        "kubernetes.default.kdebug-demo.svc.cluster.local NXDOMAIN 0 ms",
+        "kubernetes.default.svc.cluster.local NOERROR 10.96.0.1 0 ms"]
+
+
+def test_resolv_conf_check_details():
+    found = by_name(run(WEB_STDOUT, WEB_TARGET))
+    resolv = found["DNS resolv.conf"]
+    assert resolv["details"]["nameservers"] == ["10.96.0.10"]
+    assert resolv["details"]["search"] == ["kdebug-demo.svc.cluster.local", "svc.cluster.local", "cluster.local"]
+    assert resolv["details"]["ndots"] == 5
+    assert resolv["details"]["extra_queries_for_outside_names"] == 3
+    assert resolv["evidence"] == [{"label": "/proc/1/root/etc/resolv.conf", "text": (
+        "search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+        "options ndots:5\n")}]
+
+
+def probe_output(resolv, queries=(), primary=None, names="", search_names="", domains=None, end=True):
+    """A probe output in the script's format, for cases the lab cannot show (dig lines from the samples)."""
+    conf = dns_check.parse_resolv_conf(resolv)
+    lines = ["@@@ kdebug-dns-probe 1", "@@@ params timeout=2 domain=cluster.local discover=0",
+             "@@@ resolv path=/etc/resolv.conf"] + resolv.rstrip("\n").splitlines()
+    lines += ["@@@ names " + names, "@@@ search-names " + search_names,
+              "@@@ search-domains " + " ".join(conf["search"] if domains is None else domains),
+              "@@@ primary " + (primary or "")]
+    for n, (server, name, dig_lines, code) in enumerate(queries, 1):
+        lines.append("@@@ query id=%d kind=name type=A server=%s name=%s exit=%s" % (n, server, name, code))
+        lines += dig_lines
+    if end:
+        lines.append("@@@ end")
+    return "\n".join(lines) + "\n"
+
+
+def answer(rcode, name="kubernetes.default.svc.cluster.local", address=None, msec=0, server="10.96.0.10"):
+    lines = [";; ->>HEADER<<- opcode: QUERY, status: %s, id: 4776" % rcode,
+             ";; flags: qr aa rd; QUERY: 1, ANSWER: %d, AUTHORITY: 0, ADDITIONAL: 1" % (1 if address else 0)]
+    if address:
+        lines += [";; ANSWER SECTION:", "%s. 30\tIN A\t%s" % (name, address)]
+    return lines + [";; Query time: %d msec" % msec, ";; SERVER: %s#53(%s) (UDP)" % (server, server)]
+
+
+KUBE = "kubernetes.default.svc.cluster.local"
+TIMED_OUT = [";; communications error to 10.244.0.253#53: timed out", ";; no servers could be reached"]
+
+SYNTHETIC = [
+    ("no nameserver", "search svc.cluster.local\noptions ndots:5\n", [], None, {
+        "DNS resolv.conf": ("fail", ["no nameserver is listed (resolvers then ask 127.0.0.1)"]),
+        "DNS name " + KUBE: ("error", ["no nameserver to ask"]),
+        "DNS search list": ("skipped", [])}),
+    ("a hostname as nameserver", "nameserver dns.internal\nnameserver 10.96.0.10\n",
+     [("10.96.0.10", KUBE, answer("NOERROR", address="10.96.0.1"), 0)], "10.96.0.10", {
+         "DNS resolv.conf": ("fail", ["nameserver dns.internal is not an IP address: resolvers ignore it"]),
+         "DNS name " + KUBE: ("pass", [])}),
+    ("four nameservers", "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nnameserver 10.0.0.4\n",
+     [(ns, KUBE, answer("NOERROR", address="10.96.0.1", server=ns), 0)
+      for ns in ("10.0.0.1", "10.0.0.2", "10.0.0.3")], "10.0.0.1", {
+         "DNS resolv.conf": ("fail", ["4 nameservers, resolvers only use the first 3: 10.0.0.4 never asked"]),
+         "DNS nameserver 10.0.0.3": ("pass", []),
+         "DNS name " + KUBE: ("pass", ["10.96.0.1 from 10.0.0.1 in 0 ms; 10.96.0.1 from 10.0.0.2"])}),
+    ("REFUSED everywhere", "nameserver 10.96.0.10\n", [("10.96.0.10", KUBE, answer("REFUSED"), 0)], "10.96.0.10", {
+        "DNS nameserver 10.96.0.10": ("fail", ["refuses every query (REFUSED)"]),
+        "DNS name " + KUBE: ("fail", [KUBE + ": REFUSED from 10.96.0.10"])}),
+    ("a nameserver that misses some queries", "nameserver 10.96.0.10\n",
+     [("10.96.0.10", KUBE, answer("NOERROR", address="10.96.0.1"), 0),
+      ("10.96.0.10", "web.default.svc.cluster.local", TIMED_OUT, 9)], "10.96.0.10", {
+          "DNS nameserver 10.96.0.10": ("fail", ["did not answer 1 of 2 queries (timed out): "
+                                                 "web.default.svc.cluster.local"]),
+          "DNS name web.default.svc.cluster.local": ("fail", ["no answer from 10.96.0.10 (timed out)"])}),
+    ("no search list", "nameserver 10.96.0.10\n",
+     [("10.96.0.10", KUBE, answer("NOERROR", address="10.96.0.1"), 0),
+      ("10.96.0.10", "kubernetes.default", answer("NXDOMAIN"), 0)], "10.96.0.10", {
+          "DNS resolv.conf": ("pass", ["no search list"]),
+          "DNS search list": ("fail", [
+              "kubernetes.default does not resolve through the search list (kubernetes.default NXDOMAIN)"])}),
+    ("a timeout stops the search list", "search a.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\n"
+     "options ndots:5\n",
+     [("10.96.0.10", KUBE, answer("NOERROR", address="10.96.0.1"), 0),
+      ("10.96.0.10", "kubernetes.default.a.svc.cluster.local", TIMED_OUT, 9),
+      ("10.96.0.10", KUBE + ".a.svc.cluster.local", answer("NXDOMAIN"), 0),
+      ("10.96.0.10", KUBE + ".svc.cluster.local", answer("NXDOMAIN", msec=700), 0)], "10.96.0.10", {
+          "DNS search list": ("fail", [
+              "kubernetes.default: the query for kubernetes.default.a.svc.cluster.local timed out, the resolver "
+              "gives up there",
+              KUBE + " takes 700 ms through the search list (3 queries, more than 500 ms)"])}),
+    ("a name ending with a dot skips the search list", "search svc.cluster.local\nnameserver 10.96.0.10\n"
+     "options ndots:5\n", [("10.96.0.10", KUBE + ".", answer("NOERROR", address="10.96.0.1"), 0)], "10.96.0.10", {
+         "DNS name " + KUBE + ".": ("pass", []),
+         "DNS search list": ("pass", ["kubernetes.default resolves as kubernetes.default.svc.cluster.local"])}),
+]
+
+
+@pytest.mark.parametrize("label, resolv, queries, primary, expected", SYNTHETIC, ids=[c[0] for c in SYNTHETIC])
+def test_checks_from_made_up_probe_output(label, resolv, queries, primary, expected):
+    names = sorted(set(q[1] for q in queries if not q[1].startswith("kubernetes.default.a")
+                       and not q[1].endswith((".a.svc.cluster.local", ".svc.cluster.local.svc.cluster.local"))))
+    names = [n for n in names if n != "kubernetes.default"] or [KUBE]
+    stdout = probe_output(resolv, queries, primary, names=" ".join(names), search_names="kubernetes.default")
+    found = by_name(run(stdout, WEB_TARGET))
+    for name, (status, parts) in expected.items():
+        assert name in found, "%s: no check %r in %s" % (label, name, sorted(found))
+        assert found[name]["status"] == status, found[name]
+        for part in parts:
+            assert part in found[name]["summary"], (part, found[name]["summary"])
+
+
+TARGET_VARS = {"namespace": "kdebug-demo", "pod": "nope", "container": ""}
+
+ERRORS = [
+    ("the pod cannot be joined",
+     {"changed": False, "failed": False, "failed_when_result": False, "exception": "(traceback unavailable)",
+      "msg": "pod nope not found in namespace kdebug-demo: check the pod name (kubectl get pods -n kdebug-demo)."},
+     "DNS check", "error", "pod nope not found in namespace kdebug-demo", TARGET_VARS),
+    ("a message that does not name the pod",
+     {"failed": True, "msg": "Unauthorized"}, "DNS check", "error", "kdebug-demo/nope: Unauthorized", TARGET_VARS),
+    ("no exit code", {"rc": None, "stdout": "", "stderr": "", "msg": "the command did not run to an exit code: EOF",
+                      "target": WEB_TARGET},
+     "DNS check", "error", "the command did not run to an exit code: EOF", WEB_TARGET),
+    ("no shell in the tools image",
+     exec_result("", WEB_TARGET, rc=127, stderr="env: 'sh': No such file or directory\n"),
+     "DNS check", "error", "the DNS probe failed (rc 127): env: 'sh': No such file or directory", WEB_TARGET),
+    ("the probe timed out",
+     exec_result("@@@ kdebug-dns-probe 1\n", WEB_TARGET, rc=124, timed_out=True),
+     "DNS check", "error", "the DNS probe timed out", WEB_TARGET),
+    ("no dig in the image",
+     exec_result("@@@ kdebug-dns-probe 1\n@@@ params timeout=2 domain=cluster.local discover=1\n"
+                 "@@@ fatal dig is not installed in the tools image (the role needs dig, from bind-tools/dnsutils)\n"
+                 "@@@ end\n", WEB_TARGET, rc=3),
+     "DNS check", "error", "dig is not installed in the tools image", WEB_TARGET),
+    ("resolv.conf cannot be read",
+     exec_result("@@@ kdebug-dns-probe 1\n@@@ params timeout=2 domain=cluster.local discover=1\n"
+                 "@@@ resolv-error path=/proc/1/root/etc/resolv.conf\n"
+                 "cat: can't open '/proc/1/root/etc/resolv.conf': Permission denied\n@@@ end\n", WEB_TARGET),
+     "DNS resolv.conf", "error",
+     "cannot read /proc/1/root/etc/resolv.conf: cat: can't open '/proc/1/root/etc/resolv.conf': Permission denied",
+     WEB_TARGET),
+    ("check mode",
+     {"changed": True, "plan": {"would_create": True}, "msg": "check mode: nothing was created or run",
+      "stdout": "", "target": WEB_TARGET},
+     "DNS check", "skipped", "not run (check mode): check mode: nothing was created or run", WEB_TARGET),
+]
+
+
+@pytest.mark.parametrize("label, result, name, status, summary, tgt", ERRORS, ids=[c[0] for c in ERRORS])
+def test_a_probe_that_cannot_run_is_one_check(label, result, name, status, summary, tgt):
+    checks = dns_check.dns_check_results(result, target=TARGET_VARS)
+    assert validate_checks(checks)
+    assert len(checks) == 1
+    assert checks[0]["name"] == name and checks[0]["status"] == status
+    assert summary in checks[0]["summary"]
+    assert checks[0]["target"] == tgt
+
+
+def test_cut_short_output_is_marked_and_unasked_names_are_errors():
+    stdout = WEB_STDOUT.split("@@@ query id=2 ", maxsplit=1)[0]
+    checks = dns_check.dns_check_results(exec_result(stdout, WEB_TARGET, truncated=True))
+    found = by_name(checks)
+    assert found["DNS name kubernetes.default.svc.cluster.local"]["status"] == "pass"
+    assert found["DNS name example.com"]["status"] == "error"
+    assert "the probe did not ask it" in found["DNS name example.com"]["summary"]
+    assert all(c["details"]["probe_incomplete"] == "rc 0, output truncated" for c in checks)
+
+
+def test_without_any_target_checks_have_none():
+    result = exec_result(WEB_STDOUT, None)
+    del result["target"]
+    assert all("target" not in c for c in dns_check.dns_check_results(result))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"slow_ms": "fast"}, "slow_ms must be a number"),
+    ({"max_search_domains": -1}, "max_search_domains must be at least 0"),
+    ({"names": "web"}, "names must be a list"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        dns_check.dns_check_results(exec_result(WEB_STDOUT, WEB_TARGET), **kwargs)
+    with pytest.raises(AnsibleFilterError, match="expected the registered kdebug_exec result"):
+        dns_check.dns_check_results("not a result")
+
+
+# --- parsing -----------------------------------------------------------------------------------------------------
+
+DIG = [
+    ("answer", answer("NOERROR", address="10.96.0.1", msec=4), 0,
+     {"result": "answer", "rcode": "NOERROR", "answer_count": 1, "addresses": ["10.96.0.1"], "latency_ms": 4,
+      "error": None}),
+    ("NXDOMAIN", answer("NXDOMAIN"), 0,
+     {"result": "answer", "rcode": "NXDOMAIN", "answer_count": 0, "addresses": [], "latency_ms": 0}),
+    ("timed out", TIMED_OUT, 9, {"result": "timeout", "rcode": None, "error": "timed out", "latency_ms": None}),
+    ("connection refused", [";; communications error to 127.0.0.1#53: connection refused",
+                            ";; no servers could be reached"], 9,
+     {"result": "refused", "error": "connection refused"}),
+    ("dig 9.16 timeout", [";; connection timed out; no servers could be reached"], 9,
+     {"result": "timeout", "error": "timed out"}),
+    ("network unreachable", [";; UDP setup with fd00::10#53(fd00::10) for example.com failed: network unreachable.",
+                             ";; no servers could be reached"], 9,
+     {"result": "unreachable", "error": "network unreachable"}),
+    ("bad server", ["dig: couldn't get address for 'not-an-ip': not found"], 1,
+     {"result": "error", "error": "dig: couldn't get address for 'not-an-ip': not found"}),
+    ("killed", [], None, {"result": "error", "error": "no output (the query did not finish)"}),
+    ("PTR", [";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 10082",
+             ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1", ";; ANSWER SECTION:",
+             "7.0.244.10.in-addr.arpa. 30\tIN\tPTR\t10-244-0-7.web.kdebug-demo.svc.cluster.local.",
+             ";; Query time: 0 msec"], 0,
+     {"result": "answer", "addresses": [], "records": [
+         {"name": "7.0.244.10.in-addr.arpa.", "type": "PTR", "data": "10-244-0-7.web.kdebug-demo.svc.cluster.local."}]}),
+]
+
+
+@pytest.mark.parametrize("label, lines, code, expected", DIG, ids=[c[0] for c in DIG])
+def test_parse_dig(label, lines, code, expected):
+    parsed = dns_check.parse_dig(lines, code)
+    for key, value in expected.items():
+        assert parsed[key] == value, (key, parsed)
+
+
+RESOLV = [
+    ("kubernetes default", "search a.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+     "options ndots:5\n",
+     {"nameservers": ["10.96.0.10"], "search": ["a.svc.cluster.local", "svc.cluster.local", "cluster.local"],
+      "ndots": 5, "options": {"ndots": 5}}),
+    ("comments, domain after search, options", "# generated\n; also a comment\nsearch x.example\ndomain corp.example.\n"
+     "nameserver 10.0.0.1 # inline\noptions ndots:20 timeout:2 attempts:3 rotate single-request-reopen\n"
+     "sortlist 10.0.0.0/8\n",
+     {"nameservers": ["10.0.0.1"], "search": ["corp.example"], "ndots": 15,
+      "options": {"ndots": 20, "timeout": 2, "attempts": 3, "rotate": True, "single-request-reopen": True},
+      "unknown": ["sortlist 10.0.0.0/8"]}),
+    ("empty", "", {"nameservers": [], "search": [], "ndots": 1, "options": {}}),
+]
+
+
+@pytest.mark.parametrize("label, text, expected", RESOLV, ids=[c[0] for c in RESOLV])
+def test_parse_resolv_conf(label, text, expected):
+    parsed = dns_check.parse_resolv_conf(text)
+    for key, value in expected.items():
+        assert parsed[key] == value, (key, parsed)
+
+
+@pytest.mark.parametrize("name, ndots, domains, expected", [
+    ("example.com", 5, ["a.svc", "svc"], ["example.com.a.svc", "example.com.svc", "example.com"]),
+    ("example.com", 1, ["a.svc", "svc"], ["example.com", "example.com.a.svc", "example.com.svc"]),
+    ("web", 1, ["a.svc"], ["web.a.svc", "web"]),
+    ("example.com.", 5, ["a.svc"], ["example.com"]),
+    ("example.com", 5, [], ["example.com"]),
+])
+def test_search_candidates(name, ndots, domains, expected):
+    assert dns_check.search_candidates(name, ndots, domains) == expected
+
+
+def test_parse_probe_sections():
+    probe = dns_check.parse_probe(WEB_STDOUT)
+    assert probe["header"] and probe["ended"]
+    assert probe["params"] == {"timeout": "2", "domain": "cluster.local", "discover": "1"}
+    assert probe["names"] == ["kubernetes.default.svc.cluster.local", "example.com"]
+    assert probe["search_names"] == ["kubernetes.default"]
+    assert probe["addresses"] == ["10.244.0.7"]
+    assert probe["services"] == ["web.kdebug-demo.svc.cluster.local"]
+    assert probe["primary"] == "10.96.0.10"
+    assert [q["id"] for q in probe["queries"]] == list(range(1, len(probe["queries"]) + 1))
+    assert probe["queries"][2]["type"] == "PTR"
+
+
+# --- dns_check_names ---------------------------------------------------------------------------------------------
+
+NAMES = [
+    ("defaults", ("kdebug-demo",), {}, [("kubernetes.default.svc.cluster.local", "kubernetes")]),
+    ("everything", ("shop",), {"cluster_domain": "corp.local.", "service_names": ["web", "db.data", "x.y.svc.other"],
+                               "external_name": "example.com", "names": ["api.example.org", "WEB.shop.svc.corp.local"],
+                               "search_names": ["kubernetes.default", "web"]},
+     [("kubernetes.default.svc.corp.local", "kubernetes"), ("web.shop.svc.corp.local", "service"),
+      ("db.data.svc.corp.local", "service"), ("x.y.svc.other", "service"), ("example.com", "external"),
+      ("api.example.org", "name"), ("kubernetes.default", "short"), ("web", "short")]),
+    ("an empty cluster domain is cluster.local", ("a",), {"cluster_domain": "", "external_name": "  "},
+     [("kubernetes.default.svc.cluster.local", "kubernetes")]),
+]
+
+
+@pytest.mark.parametrize("label, args, kwargs, expected", NAMES, ids=[c[0] for c in NAMES])
+def test_dns_check_names(label, args, kwargs, expected):
+    assert [(n["name"], n["kind"]) for n in dns_check.dns_check_names(*args, **kwargs)] == expected
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"service_names": ["bad name"]}, "service name 'bad name' is not a DNS name"),
+    ({"external_name": "a..b"}, "external name 'a..b' is not a DNS name"),
+    ({"names": ["$(reboot)"]}, "is not a DNS name"),
+    ({"search_names": ["-x"]}, "search name '-x' is not a DNS name"),
+    ({"names": "example.com"}, "names must be a list"),
+    ({"cluster_domain": "a b"}, "cluster domain"),
+])
+def test_dns_check_names_refuses_what_is_not_a_name(kwargs, message):
+    with pytest.raises(AnsibleFilterError, match=message.replace("(", r"\(").replace(")", r"\)").replace("$", r"\$")):
+        dns_check.dns_check_names("kdebug-demo", **kwargs)
+
+
+def test_filters_are_registered():
+    assert set(dns_check.FilterModule().filters()) == {"dns_check_names", "dns_check_results"}
+
+
+# --- the probe script, with a stand-in dig -----------------------------------------------------------------------
+
+FAKE_DIG = """#!/bin/sh
+# stand-in dig: @server -q name -t A | @server -x addr; answers from the table below, logs its calls
+for a in "$@"; do
+    case $a in @*) server=${a#@} ;; esac
+done
+while [ $# -gt 0 ]; do
+    case $1 in -q|-x) name=$2; shift ;; esac
+    shift
+done
+echo "$server $name" >>"$FAKE_DIG_LOG"
+case "$server $name" in
+    "10.244.0.253 "*) echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; exit 9 ;;
+    "10.96.0.10 10.244.0.7") printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1" \\
+        ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1" ";; ANSWER SECTION:" \\
+        "7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.demo.svc.cluster.local." ";; Query time: 0 msec" ;;
+    "10.96.0.10 kubernetes.default.svc.cluster.local"|"10.96.0.10 web.demo.svc.cluster.local")
+        printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 2" \\
+        ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1" ";; WARNING: recursion requested but not available" \\
+        "" ";; ANSWER SECTION:" "$name. 30 IN A 10.96.0.1" ";; Query time: 3 msec" ;;
+    *) printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 3" \\
+        ";; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1" ";; Query time: 1 msec" ;;
+esac
+"""
+
+FAKE_IP = """#!/bin/sh
+case "$*" in *"scope global"*) ;; *) echo "1: lo    inet 127.0.0.1/8 scope host lo" ;; esac
+echo "2: eth0    inet 10.244.0.7/24 brd 10.244.0.255 scope global eth0"
+"""
+
+SHELLS = [[shutil.which(s[0])] + s[1:] for s in (["dash"], ["busybox", "ash"], ["bash", "--posix"]) if shutil.which(s[0])]
+SHELL_IDS = [" ".join([os.path.basename(s[0])] + s[1:]) for s in SHELLS]
+
+
+@pytest.fixture()
+def fake_tools(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("dig", FAKE_DIG), ("ip", FAKE_IP)):
+        path = bin_dir / name
+        path.write_text(text)
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "resolv.conf").write_text(
+        "search demo.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n"
+        "nameserver 10.244.0.253\noptions ndots:5\n")
+    return tmp_path
+
+
+def run_probe(shell, tools, **env):
+    run_env = {"PATH": "%s:%s" % (tools / "bin", os.environ.get("PATH", "/usr/bin:/bin")),
+               "KDEBUG_TARGET_ROOT": str(tools / "root"), "FAKE_DIG_LOG": str(tools / "dig.log"),
+               "KDEBUG_DNS_NAMES": "kubernetes.default.svc.cluster.local example.com",
+               "KDEBUG_DNS_SEARCH_NAMES": "kubernetes.default", "KDEBUG_DNS_TIMEOUT": "1",
+               "KDEBUG_DNS_DOMAIN": "cluster.local", "KDEBUG_DNS_DISCOVER": "1", "TMPDIR": str(tools)}
+    run_env.update(env)
+    with open(PROBE) as handle:
+        script = handle.read()
+    proc = subprocess.run(shell + ["-c", script], env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=60, check=False)
+    return proc
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+@pytest.mark.parametrize("shell", SHELLS, ids=SHELL_IDS)
+def test_probe_script_sections(shell, fake_tools):
+    proc = run_probe(shell, fake_tools)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    probe = dns_check.parse_probe(proc.stdout)
+    assert probe["header"] and probe["ended"]
+    assert probe["resolv_path"] == str(fake_tools / "root" / "etc" / "resolv.conf")
+    assert probe["search_domains"] == ["demo.svc.cluster.local", "svc.cluster.local", "cluster.local"]
+    # busybox ash may run its own ip applet before ours: then the addresses are this host's
+    busybox = os.path.basename(shell[0]) == "busybox"
+    assert probe["addresses"] if busybox else probe["addresses"] == ["10.244.0.7"]
+    assert probe["primary"] == "10.96.0.10"
+    asked = [(q["server"], q["name"]) for q in probe["queries"]]
+    assert len(asked) == len(set(asked))  # each (server, name) once
+    if busybox:
+        return
+    assert probe["services"] == ["web.demo.svc.cluster.local"]
+    for ns in ("10.96.0.10", "10.244.0.253"):
+        for name in ("kubernetes.default.svc.cluster.local", "example.com", "10.244.0.7", "web.demo.svc.cluster.local"):
+            assert (ns, name) in asked
+    # search variants only on the primary nameserver
+    assert ("10.96.0.10", "kubernetes.default.demo.svc.cluster.local") in asked
+    assert ("10.96.0.10", "example.com.cluster.local") in asked
+    assert not [a for a in asked if a[0] == "10.244.0.253" and a[1].endswith(".svc.cluster.local.cluster.local")]
+    trimmed = "\n".join(sum((q["dig"]["lines"] for q in probe["queries"]), []))
+    assert "WARNING" not in trimmed and "\n\n" not in trimmed
+    checks = by_name(dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET)))
+    assert checks["DNS nameserver 10.244.0.253"]["status"] == "fail"
+    assert checks["DNS name web.demo.svc.cluster.local"]["details"]["kind"] == "service (reverse lookup)"
+    assert checks["DNS search list"]["status"] == "pass"
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+def test_probe_script_refuses_bad_input_and_keeps_limits(fake_tools):
+    names = " ".join(["n%d.example.com" % i for i in range(30)] + ["$(touch${IFS}pwned)", "-x", "a..b", "ok.example"])
+    (fake_tools / "root" / "etc" / "resolv.conf").write_text(
+        "search %s\nnameserver 10.96.0.10\nnameserver 10.244.0.253\n" % " ".join("d%d.example" % i for i in range(9)))
+    proc = run_probe(SHELLS[0], fake_tools, KDEBUG_DNS_NAMES=names, KDEBUG_DNS_DISCOVER="0", KDEBUG_DNS_TIMEOUT="x")
+    assert proc.returncode == 0, proc.stderr
+    probe = dns_check.parse_probe(proc.stdout)
+    assert probe["params"]["timeout"] == "2" and probe["params"]["discover"] == "0"
+    assert probe["names"] == ["n%d.example.com" % i for i in range(20)]
+    assert not os.path.exists("pwned") and not os.path.exists(str(fake_tools / "pwned"))
+    assert probe["search_domains"] == ["d%d.example" % i for i in range(8)]
+    assert len(probe["queries"]) == 150
+    # 40 names (20 x 2 nameservers), then 20 x 8 + 9 search variants on the primary: 59 over the limit
+    assert probe["limit"] == "59 queries not run (at most 150)"
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+def test_probe_script_without_dig_or_resolv_conf(fake_tools):
+    (fake_tools / "root" / "etc" / "resolv.conf").unlink()
+    proc = run_probe(SHELLS[0], fake_tools)
+    checks = dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET, rc=proc.returncode))
+    assert [(c["name"], c["status"]) for c in checks] == [("DNS resolv.conf", "error")]
+    assert "no such file" in checks[0]["summary"]
+    (fake_tools / "bin" / "dig").unlink()
+    proc = run_probe(SHELLS[0], fake_tools, PATH=str(fake_tools / "bin") + ":/nonexistent")
+    assert proc.returncode == 3
+    checks = dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET, rc=proc.returncode))
+    assert checks[0]["status"] == "error" and "dig is not installed" in checks[0]["summary"]
