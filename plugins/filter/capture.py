@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The capture runbook: tcpdump's report and the capture check (docs/result-schema.md).
+
+Pure functions: the capture role runs ``tcpdump -w - | head -c MAX | base64``
+in one kdebug_exec call (its stderr carries tcpdump's messages and statistics,
+then ``kdebug-capture-rc=N``, tcpdump's exit code), saves the pcap with
+kdebug.toolkit.pcap_save and hands both registered results here.
+Per-filter documentation lives in plugins/filter/tcpdump_stats.yml and
+plugins/filter/capture_checks.yml.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from collections.abc import Mapping
+
+CHECK_NAME = "packet capture"
+RC_MARKER = "kdebug-capture-rc="
+# What tcpdump prints while all is well (not errors).
+_INFO = re.compile(r"^(tcpdump: (data link type|listening on|verbose output suppressed)|\d+ packets? "
+                   r"(captured|received by filter|dropped by kernel|dropped by interface))")
+_STAT = re.compile(r"^(\d+) packets? (captured|received by filter|dropped by kernel|dropped by interface)\s*$")
+_LINK = re.compile(r"link-type (\S+)")
+_STAT_KEYS = {"captured": "captured", "received by filter": "received_by_filter",
+              "dropped by kernel": "dropped_by_kernel", "dropped by interface": "dropped_by_interface"}
+# tcpdump's words for a filter it cannot compile.
+FILTER_ERRORS = ("can't parse filter expression", "syntax error", "illegal", "unknown host", "unknown port",
+                 "not a valid", "expression rejects all packets")
+# Exit codes that mean tcpdump was stopped on purpose: `timeout` (124; SIGINT 130, SIGTERM 143), or SIGPIPE (141)
+# once `head -c` reached the size cap.
+STOPPED_RCS = (124, 130, 141, 143)
+
+
+def tcpdump_stats(stderr):
+    """tcpdump's statistics, link type, exit code and error lines from the capture's stderr.
+
+    ``{captured, received_by_filter, dropped_by_kernel, dropped_by_interface, rc, link_type, errors}``; numbers
+    are None when tcpdump did not print them (it printed its statistics only if it ended cleanly).
+    """
+    stats = {"captured": None, "received_by_filter": None, "dropped_by_kernel": None, "dropped_by_interface": None,
+             "rc": None, "link_type": None, "errors": []}
+    for raw in (stderr or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith(RC_MARKER):
+            try:
+                stats["rc"] = int(line[len(RC_MARKER):])
+            except ValueError:
+                pass
+            continue
+        stat = _STAT.match(line)
+        if stat:
+            stats[_STAT_KEYS[stat.group(2)]] = int(stat.group(1))
+            continue
+        link = _LINK.search(line)
+        if link and line.startswith("tcpdump: listening on"):
+            stats["link_type"] = link.group(1)
+        if not _INFO.match(line):
+            stats["errors"].append(line[len("tcpdump: "):] if line.startswith("tcpdump: ") else line)
+    return stats
+
+
+def _target(exec_result, pod, namespace, container):
+    target = exec_result.get("target")
+    if isinstance(target, Mapping) and target.get("pod"):
+        return dict((k, target.get(k)) for k in ("namespace", "pod", "container", "container_id", "node")
+                    if target.get(k) is not None)
+    return {"namespace": namespace, "pod": pod, "container": container or None}
+
+
+def _is_filter_error(errors):
+    text = " ".join(errors).lower()
+    return any(marker in text for marker in FILTER_ERRORS)
+
+
+def _saved(save_result):
+    """pcap_save wrote the file. Under ``failed_when: false`` a failure has ``failed: false`` but keeps its ``msg``
+    (a success has none)."""
+    return isinstance(save_result, Mapping) and not save_result.get("skipped") and not save_result.get("failed") \
+        and not save_result.get("msg") and save_result.get("size") is not None
+
+
+def _save_failed(save_result):
+    return isinstance(save_result, Mapping) and not save_result.get("skipped") and not _saved(save_result) \
+        and bool(save_result.get("failed") or save_result.get("msg"))
+
+
+def _plural(count, word):
+    return "%s %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def capture_checks(exec_result, save_result=None, pod=None, namespace="default", container=None, interface="any",
+                   capture_filter="", packets=0, seconds=0, max_bytes=0):
+    """The capture check (a one-item list) from the kdebug_exec result and the pcap_save result."""
+    exec_result = exec_result if isinstance(exec_result, Mapping) else {}
+    target = _target(exec_result, pod, namespace, container)
+    where = "%s/%s" % (namespace, pod)
+    filter_text = "filter '%s'" % capture_filter if capture_filter else "no filter"
+    check = {"name": CHECK_NAME, "target": target, "duration_ms": exec_result.get("duration_ms") or 0}
+    stats = tcpdump_stats(exec_result.get("stderr"))
+    details = {"interface": interface, "filter": capture_filter, "packet_limit": packets, "seconds": seconds,
+               "max_bytes": max_bytes, "strategy": exec_result.get("strategy"), "tcpdump_rc": stats["rc"],
+               "tcpdump_captured": stats["captured"], "received_by_filter": stats["received_by_filter"],
+               "dropped_by_kernel": stats["dropped_by_kernel"], "link_type": stats["link_type"]}
+    check["details"] = details
+    evidence = []
+    stderr = (exec_result.get("stderr") or "").strip()
+    if stderr:
+        evidence.append({"label": "tcpdump", "text": stderr})
+
+    if "plan" in exec_result and exec_result.get("rc") is None:  # check mode: kdebug_exec ran nothing
+        check.update(status="skipped", summary="check mode: tcpdump would run in pod %s (strategy %s); nothing was "
+                     "captured" % (where, exec_result.get("strategy") or "unknown"), evidence=evidence)
+        return [check]
+
+    if exec_result.get("rc") is None and not exec_result.get("timed_out"):
+        msg = exec_result.get("msg") or "the capture task did not run"
+        check.update(status="error", summary="could not run tcpdump in pod %s: %s" % (where, msg),
+                     details=dict(details, msg=msg), evidence=evidence)
+        return [check]
+
+    if not _saved(save_result):
+        if stats["errors"] and stats["captured"] is None:
+            problem = "; ".join(stats["errors"])
+            if capture_filter and _is_filter_error(stats["errors"]):
+                summary = "tcpdump rejected the capture filter '%s': %s" % (capture_filter, problem)
+            else:
+                summary = "tcpdump failed on interface %s in pod %s (rc %s): %s" % (
+                    interface, where, stats["rc"] if stats["rc"] is not None else exec_result.get("rc"), problem)
+        elif _save_failed(save_result):
+            summary = "the capture from pod %s could not be saved on the controller: %s" % (
+                where, save_result.get("msg") or "unknown error")
+            details["msg"] = save_result.get("msg")
+        elif exec_result.get("timed_out"):
+            summary = "the capture in pod %s did not end within the exec timeout and produced no pcap" % where
+        else:
+            summary = "tcpdump produced no pcap in pod %s (rc %s)%s" % (
+                where, stats["rc"] if stats["rc"] is not None else exec_result.get("rc"),
+                ": " + "; ".join(stats["errors"]) if stats["errors"] else "")
+        check.update(status="error", summary=summary, evidence=evidence)
+        return [check]
+
+    count = save_result.get("packets")
+    path = save_result.get("dest")
+    details.update(path=path, packets=count, bytes=save_result.get("size"), sha256=save_result.get("sha256"),
+                   link_type=save_result.get("link_type_name") or stats["link_type"],
+                   trimmed_bytes=save_result.get("trimmed_bytes"))
+    received = (save_result.get("size") or 0) + (save_result.get("trimmed_bytes") or 0)
+    if save_result.get("cut") or stats["rc"] == 141 or (max_bytes and received >= max_bytes):
+        stopped = "the size cap of %s bytes" % max_bytes
+    elif packets and stats["captured"] is not None and stats["captured"] >= packets:
+        stopped = "the packet limit"
+    elif stats["rc"] in STOPPED_RCS or stats["rc"] == 0:
+        stopped = "the time limit of %ss" % seconds
+    else:
+        stopped = "tcpdump exiting with rc %s" % stats["rc"]
+    details["stopped_by"] = stopped
+    notes = []
+    if stats["dropped_by_kernel"]:
+        notes.append("%s dropped by the kernel" % _plural(stats["dropped_by_kernel"], "packet"))
+    if stats["captured"] is None:
+        notes.append("tcpdump printed no statistics (rc %s)" % stats["rc"])
+    summary = "captured %s on %s with %s in pod %s, stopped by %s; saved to %s (%s)%s" % (
+        _plural(count, "packet"), interface, filter_text, where, stopped, path, _plural(save_result.get("size"), "byte"),
+        "; " + ", ".join(notes) if notes else "")
+    check.update(status="pass", summary=summary, evidence=[{"label": "capture", "path": path}] + evidence)
+    return [check]
+
+
+class FilterModule(object):
+    """kdebug.toolkit capture filters."""
+
+    def filters(self):
+        return {
+            "tcpdump_stats": tcpdump_stats,
+            "capture_checks": capture_checks,
+        }
