@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""The runbook playbooks against their kubectl baselines, side by side in one run (not a test).
+
+    eval "$(lab/env)"; .venv/bin/python bench/runbook_bench.py [--runs 3] [--only fleet|diagnose]
+
+(d) fleet: playbooks/fleet_dns.yml over a fleet of 31 pods (28 healthy, 3 with an unreachable nameserver,
+    the same fleet as tests/integration/playbooks/test_fleet.py) with the agent strategy and --forks 32, against
+    a sequential loop of `kubectl debug --target` per pod running a dig and waiting for its output. Also counts
+    the debug pods and containers each way creates. Target: fleet >= 10x faster.
+(e) diagnose: playbooks/diagnose.yml on the web pod (triage, DNS and network checks, report) against the same
+    checks typed as kubectl commands (get pod, events, logs, node, services; one kubectl debug running
+    resolv.conf, dig, ip, ss and TCP connects). Target: <= 3x.
+Medians of --runs. The machine is shared and noisy: read medians only.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration", "playbooks"))
+from fleet_fixture import create_fleet, write_inventory  # noqa: E402  pylint: disable=wrong-import-position
+from exec_bench import kubectl_debug_and_wait  # noqa: E402  pylint: disable=wrong-import-position
+
+PLAYBOOK = os.path.join(REPO, ".venv", "bin", "ansible-playbook")
+KUBECTL = os.path.join(os.environ.get("KDEBUG_LAB_BIN", "/var/cache/kdebug-lab/bin"), "kubectl")
+KUBECONFIG = os.environ.get("KUBECONFIG", "/var/lib/kdebug-lab/pki/admin.kubeconfig")
+TOOLS = os.environ.get("KDEBUG_TOOLS_IMAGE", "kdebug.local/tools:1")
+DEMO = "kdebug-demo"
+DNS_PROBE = ["dig", "+time=2", "+tries=1", "kubernetes.default.svc.cluster.local"]
+NET_PROBE = ("cat /etc/resolv.conf; dig +time=2 +tries=1 kubernetes.default.svc.cluster.local; "
+             "dig +time=2 +tries=1 web.kdebug-demo.svc.cluster.local; ip addr; ip route; ss -ltnup; "
+             "nc -z -w 2 kube-dns.kube-system.svc.cluster.local 53; nc -z -w 2 kubernetes.default.svc.cluster.local 443")
+
+
+class Lab(object):
+    """Just what fleet_fixture needs from the test harness's Lab."""
+    busybox_image = os.environ.get("KDEBUG_BUSYBOX_IMAGE", "kdebug.local/busybox:1.35")
+
+    @staticmethod
+    def kubectl(*args, **kwargs):
+        timeout = kwargs.pop("timeout", 300)
+        return run([KUBECTL, "--kubeconfig", KUBECONFIG] + list(args), timeout=timeout, **kwargs)
+
+
+def run(argv, check=True, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, **kwargs)
+    if check and result.returncode != 0:
+        raise SystemExit("failed: %s\n%s%s" % (" ".join(argv), result.stdout[-3000:], result.stderr[-3000:]))
+    return result
+
+
+def kubectl(*args, **kwargs):
+    return Lab.kubectl(*args, **kwargs).stdout
+
+
+def playbook(name, extra_vars, *args):
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), KUBECONFIG=KUBECONFIG)
+    argv = [PLAYBOOK, os.path.join(REPO, "playbooks", name), "-e", json.dumps(extra_vars),
+            "-e", "ansible_python_interpreter=" + sys.executable] + list(args)
+    started = time.perf_counter()
+    run(argv, env=env, cwd=REPO, timeout=1800)
+    return time.perf_counter() - started
+
+
+class PeakCounter(threading.Thread):
+    """Polls a count (e.g. agent pods) while a run goes on and keeps the highest seen."""
+
+    def __init__(self, count):
+        super(PeakCounter, self).__init__(daemon=True)
+        self.count, self.peak, self.stopping = count, 0, threading.Event()
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.peak = max(self.peak, self.count())
+            self.stopping.wait(0.5)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        return self.peak
+
+
+def agent_pods():
+    pods = json.loads(kubectl("get", "pods", "-A", "-l", "kdebug.io/component=agent", "-o", "json"))["items"]
+    return len([p for p in pods if not p["metadata"].get("deletionTimestamp")])
+
+
+def ephemeral_containers(namespace):
+    pods = json.loads(kubectl("get", "pods", "-n", namespace, "-o", "json"))["items"]
+    return sum(len(p["spec"].get("ephemeralContainers") or []) for p in pods)
+
+
+def bench_fleet(runs, work):
+    namespace = "kdebug-bench-fleet"
+    Lab.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=300)
+    kubectl("create", "namespace", namespace)
+    try:
+        ok, bad = create_fleet(Lab, namespace)
+        pods = ok + bad
+        inventory = write_inventory(work, namespace)
+        ours, peaks = [], []
+        for index in range(runs):
+            counter = PeakCounter(agent_pods)
+            counter.start()
+            ours.append(playbook("fleet_dns.yml", {"image": TOOLS, "strategy": "agent", "timeout": 30,
+                                                   "output_dir": os.path.join(work, "fleet-%d" % index)},
+                                 "-i", inventory, "--forks", "32"))
+            peaks.append(counter.stop())
+        ours_containers = ephemeral_containers(namespace)
+        theirs = []
+        for _index in range(runs):
+            started = time.perf_counter()
+            for pod in pods:
+                kubectl_debug_and_wait(namespace, pod, DNS_PROBE, target="app")
+            theirs.append(time.perf_counter() - started)
+        theirs_containers = ephemeral_containers(namespace) - ours_containers
+        return {"pods": len(pods), "ours": statistics.median(ours), "theirs": statistics.median(theirs),
+                "ours_all": ours, "theirs_all": theirs, "agent_pods_peak": max(peaks),
+                "ours_ephemeral": ours_containers, "theirs_ephemeral_per_run": theirs_containers // runs}
+    finally:
+        kubectl("delete", "namespace", namespace, "--wait=false")
+
+
+def kubectl_diagnose(pod):
+    """The same checks typed as kubectl commands, one after the other."""
+    started = time.perf_counter()
+    node = json.loads(kubectl("get", "pod", "-n", DEMO, pod, "-o", "json"))["spec"]["nodeName"]
+    kubectl("get", "events", "-n", DEMO, "--field-selector", "involvedObject.name=" + pod, "-o", "json")
+    kubectl("logs", "-n", DEMO, pod, "--tail", "50")
+    Lab.kubectl("logs", "-n", DEMO, pod, "--tail", "50", "--previous", check=False)
+    kubectl("get", "node", node, "-o", "json")
+    kubectl("get", "services", "-n", DEMO, "-o", "json")
+    kubectl_debug_and_wait(DEMO, pod, ["sh", "-c", NET_PROBE], target="web")
+    return time.perf_counter() - started
+
+
+def bench_diagnose(runs, work):
+    pods = json.loads(kubectl("get", "pods", "-n", DEMO, "-l", "app=web", "-o", "json"))["items"]
+    pod = [p for p in pods if p["status"].get("phase") == "Running"][0]["metadata"]["name"]
+    ours = [playbook("diagnose.yml", {"pod": pod, "namespace": DEMO, "image": TOOLS, "strategy": "ephemeral",
+                                      "output_dir": os.path.join(work, "diagnose-%d" % i)}) for i in range(runs)]
+    theirs = [kubectl_diagnose(pod) for _ in range(runs)]
+    return {"ours": statistics.median(ours), "theirs": statistics.median(theirs), "ours_all": ours,
+            "theirs_all": theirs}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["fleet", "diagnose"])
+    opts = parser.parse_args()
+    work = tempfile.mkdtemp(prefix="kdebug-bench-")
+    rows = []
+    try:
+        if opts.only in (None, "diagnose"):
+            diag = bench_diagnose(opts.runs, work)
+            rows.append(("(e) diagnose.yml on web vs kubectl commands", diag["ours"], diag["theirs"],
+                         "%.2fx slower" % (diag["ours"] / diag["theirs"]), "<= 3x"))
+            print("diagnose runs: ours %s, kubectl %s" % (["%.1f" % v for v in diag["ours_all"]],
+                                                          ["%.1f" % v for v in diag["theirs_all"]]))
+        if opts.only in (None, "fleet"):
+            fleet = bench_fleet(opts.runs, work)
+            rows.append(("(d) fleet_dns.yml over %d pods vs sequential kubectl debug" % fleet["pods"], fleet["ours"],
+                         fleet["theirs"], "%.2fx faster" % (fleet["theirs"] / fleet["ours"]), ">= 10x"))
+            print("fleet runs: ours %s, kubectl %s" % (["%.1f" % v for v in fleet["ours_all"]],
+                                                       ["%.1f" % v for v in fleet["theirs_all"]]))
+            print("created per run: kdebug %d agent pod(s) at most at once, %d ephemeral containers; kubectl debug %d "
+                  "ephemeral containers" % (fleet["agent_pods_peak"], fleet["ours_ephemeral"],
+                                            fleet["theirs_ephemeral_per_run"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n%-62s %9s %9s %14s %8s" % ("measure (median seconds)", "kdebug", "kubectl", "ratio", "target"))
+    for label, ours, theirs, ratio, target in rows:
+        print("%-62s %9.2f %9.2f %14s %8s" % (label, ours, theirs, ratio, target))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The crashloop runbook's checks, from kdebug_fork results (docs/result-schema.md).
+
+Pure functions: the crashloop role registers the fork-and-replay result and the
+removal result and hands both here. Per-filter documentation lives in
+plugins/filter/crashloop_checks.yml.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from collections.abc import Mapping
+
+REPLAY_CHECK = "crash reproduced in a fork"
+REMOVAL_CHECK = "fork removed"
+EVIDENCE_LINES = 40
+
+
+def _tail(lines, count=EVIDENCE_LINES):
+    return "\n".join(list(lines or [])[-count:])
+
+
+def _target(result, pod, namespace, container):
+    source = result.get("source") or {}
+    return {"namespace": source.get("namespace") or namespace, "pod": source.get("pod") or pod,
+            "container": source.get("container") or container}
+
+
+def _last_line(replay):
+    for stream in ("stderr_lines", "stdout_lines"):
+        lines = [line for line in replay.get(stream) or [] if line.strip()]
+        if lines:
+            return lines[-1]
+    return ""
+
+
+def _evidence(result, replay):
+    evidence = []
+    if replay.get("argv"):
+        evidence.append({"label": "replayed command", "text": " ".join(replay["argv"])})
+    for stream in ("stdout", "stderr"):
+        text = _tail(replay.get(stream + "_lines"))
+        if text:
+            evidence.append({"label": "replay " + stream, "text": text})
+    previous = ((result.get("source") or {}).get("previous_logs") or {}).get("lines")
+    if previous:
+        evidence.append({"label": "previous run's log (the source pod)", "text": _tail(previous)})
+    return evidence
+
+
+def module_failed(result):
+    """Whether a registered kdebug_fork result is a failure.
+
+    The role registers it with ``failed_when: false``, which sets ``failed``
+    to false, so a failure shows as a ``msg`` without the ``state`` that every
+    successful kdebug_fork result carries.
+    """
+    return bool(result.get("failed")) or ("state" not in result and "msg" in result)
+
+
+def replay_check(result, pod, namespace, container=None):
+    """One check from a kdebug_fork ``replay: true`` result (failed or not)."""
+    result = result if isinstance(result, Mapping) else {}
+    target = _target(result, pod, namespace, container)
+    if module_failed(result):
+        return {"name": REPLAY_CHECK, "status": "error", "target": target,
+                "summary": "could not fork pod %s/%s: %s" % (namespace, pod, result.get("msg") or "unknown error"),
+                "details": {"msg": result.get("msg")}}
+    replay = result.get("replay") or {}
+    fork = result.get("fork") or {}
+    details = {"fork": fork.get("name"), "replay_status": replay.get("status"), "rc": replay.get("rc"),
+               "timed_out": replay.get("timed_out"), "argv": replay.get("argv"),
+               "last_termination": (result.get("source") or {}).get("last_termination"),
+               "changes": result.get("changes") or []}
+    check = {"name": REPLAY_CHECK, "target": target, "details": details, "evidence": _evidence(result, replay),
+             "duration_ms": replay.get("duration_ms") or 0}
+    status = replay.get("status")
+    if status == "needs_replay_command":
+        check.update(status="skipped", summary="%s Set crashloop_replay_command to the image's entrypoint."
+                     % (replay.get("msg") or "the entrypoint is not in the pod spec."))
+    elif status != "ran":
+        check.update(status="skipped", summary=replay.get("msg") or "the replay did not run (%s)" % status)
+    elif replay.get("rc") is None:
+        check.update(status="error", summary="the replay in fork %s could not run: %s"
+                     % (fork.get("name"), replay.get("error") or "no exit code"))
+    elif replay.get("timed_out"):
+        check.update(status="pass", summary=(
+            "no crash: the command kept running in fork %s for its whole timeout with probes off, so the restarts "
+            "more likely come from a probe, an OOM kill or the environment (see triage)" % fork.get("name")))
+    elif replay["rc"] == 0:
+        check.update(status="pass", summary=(
+            "no crash: the command exits 0 in fork %s; a container that exits 0 is still restarted under "
+            "restartPolicy Always - check that it is meant to keep running" % fork.get("name")))
+    else:
+        last = _last_line(replay)
+        check.update(status="fail", summary="the crash reproduces: the command exits %d in fork %s%s"
+                     % (replay["rc"], fork.get("name"), (": " + last) if last else ""))
+    return check
+
+
+def removal_check(result, pod, namespace, container=None):
+    """One check from the ``state: absent`` kdebug_fork result that removes the fork."""
+    result = result if isinstance(result, Mapping) else {}
+    target = {"namespace": namespace, "pod": pod, "container": container}
+    if result.get("skipped"):
+        return {"name": REMOVAL_CHECK, "status": "skipped", "target": target,
+                "summary": "the fork was kept (crashloop_keep_fork): remove it with kdebug_fork state=absent"}
+    if module_failed(result):
+        return {"name": REMOVAL_CHECK, "status": "error", "target": target,
+                "summary": "could not remove the fork of %s/%s: %s" % (namespace, pod, result.get("msg")),
+                "details": {"msg": result.get("msg")}}
+    fork = result.get("fork") or {}
+    return {"name": REMOVAL_CHECK, "status": "pass", "target": target,
+            "summary": ("fork %s removed" % fork["name"]) if fork.get("name") else "no fork was left to remove",
+            "details": {"fork": fork.get("name"), "changed": bool(result.get("changed"))}}
+
+
+def crashloop_checks(fork_result, removal_result=None, pod=None, namespace="default", container=None):
+    """The crashloop runbook's checks: the replay, then (when given) the fork's removal."""
+    checks = [replay_check(fork_result, pod, namespace, container)]
+    if removal_result is not None:
+        checks.append(removal_check(removal_result, pod, namespace, container))
+    return checks
+
+
+class FilterModule(object):
+    """kdebug.toolkit crashloop filters."""
+
+    def filters(self):
+        return {"crashloop_checks": crashloop_checks}

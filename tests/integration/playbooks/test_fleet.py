@@ -1,0 +1,78 @@
+"""fleet_dns.yml and fleet_network.yml over 31 pods on the lab: one summary naming exactly the broken ones."""
+import json
+import os
+import shutil
+
+import pytest
+
+from fleet_fixture import create_fleet, temp_dir, write_inventory, UNREACHABLE_NAMESERVER
+
+
+@pytest.fixture(scope="module")
+def fleet(lab):
+    namespace = "kdebug-fleet-test"
+    lab.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=180)
+    lab.kubectl("create", "namespace", namespace)
+    ok, bad = create_fleet(lab, namespace)
+    work = temp_dir()
+    yield {"namespace": namespace, "ok": ok, "bad": bad, "inventory": write_inventory(work, namespace),
+           "work": work}
+    lab.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def run_fleet(lab, fleet, playbook, out, **extra):
+    # 32 forks on 2 shared cores: an answer can take longer than the default 500 ms to be read
+    extra_vars = {"image": lab.tools_image, "output_dir": out, "timeout": 30, "slow_ms": 3000}
+    extra_vars.update(extra)
+    proc = lab.playbook(playbook, extra_vars, args=["-i", fleet["inventory"], "--forks", "32"], timeout=900)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    with open(os.path.join(out, "report.json")) as handle:
+        return proc, json.load(handle)
+
+
+def failing_pods(report):
+    return sorted({c["target"]["pod"] for c in report["checks"] if c["status"] in ("fail", "error")})
+
+
+def managed_pods(lab):
+    return lab.kubectl_json("get", "pods", "-A", "-l", "app.kubernetes.io/managed-by=kdebug")["items"]
+
+
+@pytest.mark.parametrize("strategy", ["agent", "ephemeral"])
+def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
+    agents_before = {p["metadata"]["name"] for p in managed_pods(lab)
+                     if p["metadata"]["labels"].get("kdebug.io/component") == "agent"}
+    out = os.path.join(fleet["work"], "dns-" + strategy)
+    proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy=strategy)
+    problems = report["summary"]["problems"]
+    assert failing_pods(report) == sorted(fleet["bad"]), problems
+    pods_checked = {c["target"]["pod"] for c in report["checks"]}
+    assert pods_checked == set(fleet["ok"]) | set(fleet["bad"])
+    assert any(UNREACHABLE_NAMESERVER in p["summary"] for p in problems), problems
+    # the printed summary names every broken pod
+    for name in fleet["bad"]:
+        assert name in proc.stdout
+    if strategy == "agent":
+        # one agent for the one node at most while it ran, and none left that this run created
+        agents_after = {p["metadata"]["name"] for p in managed_pods(lab)
+                        if p["metadata"]["labels"].get("kdebug.io/component") == "agent"
+                        and not p["metadata"].get("deletionTimestamp")}
+        assert agents_after <= agents_before
+    else:
+        # one ephemeral container per pod, never a new pod
+        for pod in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]:
+            assert len(pod["spec"].get("ephemeralContainers") or []) == 1, pod["metadata"]["name"]
+
+
+def test_fleet_network_passes_on_healthy_pods(lab, fleet):
+    out = os.path.join(fleet["work"], "network")
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_network.yml", out, strategy="agent")
+    assert {c["target"]["pod"] for c in report["checks"]} == set(fleet["ok"]) | set(fleet["bad"])
+    assert report["summary"]["total"] >= 31
+
+
+def test_fleet_refuses_an_unknown_runbook(lab, fleet):
+    proc = lab.playbook("playbooks/fleet.yml", {"runbook": "tracing"}, args=["-i", fleet["inventory"]])
+    assert proc.returncode != 0
+    assert "runbook must be dns or network" in proc.stdout

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kdebug.toolkit.plugins.filter.diagnose import (
+    container_state, created_agent_nodes, diagnose_runbooks, service_endpoints)
+
+RUNNING = {"name": "app", "state": {"running": {"startedAt": "2026-11-27T00:00:00Z"}}, "restart_count": 0}
+CRASHING = {"name": "app", "state": {"waiting": {"reason": "CrashLoopBackOff"}}, "restart_count": 4,
+            "last_termination": {"exit_code": 1, "reason": "Error"}}
+PULLING = {"name": "app", "state": {"waiting": {"reason": "ImagePullBackOff"}}, "restart_count": 0}
+BETWEEN_RESTARTS = {"name": "app", "state": "terminated", "reason": "Error", "restart_count": 2,
+                    "last_termination": {"exit_code": 2}}
+
+
+def pod(phase, *containers, **extra):
+    return dict({"phase": phase, "containers": list(containers)}, **extra)
+
+
+@pytest.mark.parametrize("info, container, expected", [
+    (pod("Running", RUNNING), None, ["triage", "dns", "network"]),
+    (pod("Running", CRASHING), None, ["triage", "crashloop"]),
+    (pod("Running", BETWEEN_RESTARTS), None, ["triage", "crashloop"]),
+    (pod("Pending", PULLING), None, ["triage"]),
+    (pod("Failed", dict(RUNNING, state={"terminated": {"reason": "Error", "exitCode": 3}})), None,
+     ["triage", "crashloop"]),
+    (pod("Succeeded", dict(RUNNING, state={"terminated": {"reason": "Completed", "exitCode": 0}})), None, ["triage"]),
+    # the target container decides: a running sidecar does not hide a crashing app
+    (pod("Running", dict(RUNNING, name="sidecar"), CRASHING), "app", ["triage", "crashloop"]),
+    (pod("Running", dict(RUNNING, name="sidecar"), CRASHING, default_container="app"), None,
+     ["triage", "crashloop"]),
+    (pod("Running", dict(CRASHING, name="sidecar"), RUNNING), "app", ["triage", "dns", "network"]),
+    ({}, None, ["triage"]),
+])
+def test_runbooks_by_state(info, container, expected):
+    assert diagnose_runbooks(info, [], container) == expected
+
+
+@pytest.mark.parametrize("requested, expected", [
+    (["network", "dns"], ["triage", "dns", "network"]),
+    ("capture, dns", ["triage", "dns", "capture"]),
+    (["crashloop"], ["triage", "crashloop"]),
+])
+def test_requested_runbooks_win_in_canonical_order(requested, expected):
+    assert diagnose_runbooks(pod("Running", RUNNING), requested) == expected
+
+
+def test_an_unknown_runbook_is_named():
+    with pytest.raises(AnsibleFilterError) as err:
+        diagnose_runbooks(pod("Running", RUNNING), "dns,tracing")
+    assert "tracing" in str(err.value) and "crashloop" in str(err.value)
+
+
+def test_container_state_shapes():
+    assert container_state(CRASHING) == ("waiting", "CrashLoopBackOff")
+    assert container_state(BETWEEN_RESTARTS) == ("terminated", "Error")
+    assert container_state({}) == (None, None)
+
+
+def test_service_endpoints_by_in_cluster_name():
+    ports = {"web": [{"port": 80, "protocol": "TCP"}, {"port": 53, "protocol": "UDP"}], "api": [8443]}
+    assert service_endpoints(ports, "shop") == ["api.shop.svc.cluster.local:8443", "web.shop.svc.cluster.local:80"]
+    assert service_endpoints({}, "shop") == []
+    assert service_endpoints(None, "shop", "corp.local") == []
+
+
+def test_created_agent_nodes_only_from_runs_that_created_one():
+    results = [{"agent_pod": {"node": "n1", "created": True}}, {"agent_pod": {"node": "n1", "created": True}},
+               {"agent_pod": {"node": "n2", "created": False}}, {"failed": True, "msg": "x"}, {}, None,
+               {"agent_pod": None, "debug_container": {"name": "kdebug-x"}}]
+    assert created_agent_nodes(results) == ["n1"]
