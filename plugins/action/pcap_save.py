@@ -16,11 +16,11 @@ __metaclass__ = type
 
 import hashlib
 import os
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.files import same_file, write_atomically
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils.pcap import PcapError, decode_base64, parse_pcap
 
 ARGUMENT_SPEC = dict(
@@ -42,30 +42,6 @@ def _mode(value):
     if not 0 <= mode <= 0o7777:
         raise PcapError("mode must be an octal file mode such as '0600', got %r" % value)
     return mode
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def write_atomically(path, data, mode):
-    """Write ``data`` to ``path`` through a temporary file in the same directory (parents made as needed)."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=".pcap_save-", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class ActionModule(ActionBase):
@@ -95,14 +71,13 @@ class ActionModule(ActionBase):
         if os.path.isdir(dest):
             result.update(failed=True, msg="not saved: %s is a directory; give the file's path." % dest)
             return result
-        same = os.path.isfile(dest) and os.path.getsize(dest) == len(pcap) and _sha256(dest) == digest
-        if same and (os.stat(dest).st_mode & 0o7777) == mode:
+        if same_file(dest, pcap, mode):
             return result
         result["changed"] = True
         if self._task.check_mode:
             return result
         try:
-            write_atomically(dest, pcap, mode)
+            write_atomically(dest, pcap, mode, prefix=".pcap_save-")
         except (IOError, OSError) as exc:
             result.update(failed=True, changed=False, msg="could not write %s: %s." % (dest, to_native(exc)))
         return result

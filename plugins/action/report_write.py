@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""kdebug.toolkit.report_write: render check results and write every report file in one step, on the controller.
+
+The report role used to create the directory and copy each format with its own
+module run; each of those is a Python process (about a second apiece on a busy
+2-core machine), which made the report the slowest step of a diagnose run. This
+action plugin renders with the same filters (plugins/filter/report.py) and writes
+the files atomically in the controller's own process.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kdebug.toolkit.plugins.filter import report
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.files import same_file, write_atomically
+
+FILE_NAMES = {"json": "report.json", "markdown": "report.md", "html": "report.html", "junit": "report.xml"}
+
+ARGUMENT_SPEC = dict(
+    checks=dict(type="list", elements="dict", required=True),
+    dest=dict(type="path", required=True),
+    name=dict(type="str", required=True),
+    title=dict(type="str", required=True),
+    generated=dict(type="str", required=True),
+    formats=dict(type="list", elements="str", choices=sorted(FILE_NAMES), default=["json", "markdown", "html", "junit"]),
+)
+
+
+def render(fmt, checks, name, title, generated):
+    """The text of one report file; ``checks`` are already validated (report.validate_checks)."""
+    if fmt == "json":
+        document = {"name": name, "title": title, "generated": generated, "summary": report.check_summary(checks),
+                    "checks": checks}
+        return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    renderer = {"markdown": report.render_markdown, "html": report.render_html, "junit": report.render_junit}[fmt]
+    return renderer(checks, title=title, generated=generated)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dest = os.path.abspath(os.path.expanduser(args["dest"]))
+        result.update(changed=False, dest=dest, files=[])
+        try:
+            checks = report.validate_checks(args["checks"])
+        except Exception as exc:  # AnsibleFilterError names the check and the field
+            result.update(failed=True, msg=to_native(exc))
+            return result
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            result.update(failed=True, msg="cannot write the report into %s: it is not a directory." % dest)
+            return result
+        for fmt in sorted(set(args["formats"]), key=args["formats"].index):
+            path = os.path.join(dest, FILE_NAMES[fmt])
+            data = to_bytes(render(fmt, checks, args["name"], args["title"], args["generated"]))
+            result["files"].append(path)
+            if same_file(path, data, 0o644):
+                continue
+            result["changed"] = True
+            if self._task.check_mode:
+                continue
+            try:
+                write_atomically(path, data, 0o644, prefix=".report_write-")
+            except (IOError, OSError) as exc:
+                result.update(failed=True, msg="could not write %s: %s." % (path, to_native(exc)))
+                return result
+        return result

@@ -1,0 +1,89 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: report_write
+short_description: Write runbook check results as JSON, Markdown, HTML and JUnit report files on the controller
+version_added: 0.1.0
+description:
+  - Validates the check results (docs/result-schema.md), renders each format with the same code as the filters
+    P(kdebug.toolkit.render_markdown#filter), P(kdebug.toolkit.render_html#filter) and
+    P(kdebug.toolkit.render_junit#filter), and writes C(report.json), C(report.md), C(report.html) and C(report.xml)
+    into O(dest), creating it when missing.
+  - Each file is written through a temporary file in the same directory, so readers never see half a report, and only
+    when its content changed.
+  - This is an action plugin - it always runs on the controller, in Ansible's own process (no module run per file).
+    The P(kdebug.toolkit.report#role) role calls it.
+author:
+  - kdebug.toolkit contributors (@kdebug)
+attributes:
+  check_mode:
+    description: Renders everything and says whether a file would change; writes nothing.
+    support: full
+  diff_mode:
+    description: Not supported.
+    support: none
+  idempotent:
+    description: The same checks, name, title and time write nothing the second time.
+    support: full
+options:
+  checks:
+    description: The check results.
+    type: list
+    elements: dict
+    required: true
+  dest:
+    description: The directory on the controller (C(~) is expanded; relative to the directory Ansible runs in).
+    type: path
+    required: true
+  name:
+    description: The report's name (in C(report.json)).
+    type: str
+    required: true
+  title:
+    description: The report's title.
+    type: str
+    required: true
+  generated:
+    description: When the report was made, as shown in it (for example C(2026-11-27T02:00:00Z)).
+    type: str
+    required: true
+  formats:
+    description: The formats to write.
+    type: list
+    elements: str
+    choices: [html, json, junit, markdown]
+    default: [json, markdown, html, junit]
+seealso:
+  - module: kdebug.toolkit.pcap_save
+"""
+
+EXAMPLES = r"""
+- name: Write a report of two checks
+  kdebug.toolkit.report_write:
+    checks:
+      - {name: cluster DNS answers, status: pass, summary: 10.96.0.10 answers}
+      - {name: web listens on 8080, status: fail, summary: nobody listens on 8080}
+    dest: reports/web
+    name: web
+    title: kdebug report web
+    generated: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+"""
+
+RETURN = r"""
+dest:
+  description: Absolute path of the directory.
+  returned: always
+  type: str
+files:
+  description: Absolute paths of the report files, in the order of O(formats).
+  returned: always
+  type: list
+  elements: str
+"""
