@@ -153,6 +153,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     forbidden_error,
     translate_api_error,
 )
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import (
     AUTH_ARG_NAMES,
     HAS_KUBERNETES,
@@ -353,7 +354,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for name, value in headers.items():
             client.set_default_header(name, value)
         try:
-            return self._list_pods(kubernetes.client.CoreV1Api(client), configuration.host, path)
+            # Raw REST: CoreV1Api costs 1-2 s of model building per run (see module_utils/kube_rest.py).
+            return self._list_pods(KubeRest(client), configuration.host, path)
         finally:
             close = getattr(client, "close", None)
             if close is not None:
@@ -367,18 +369,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         timeout = self.get_option("request_timeout")
         selected = []
         for namespace in sorted(set(namespaces), key=lambda n: n or ""):
-            kwargs = dict(limit=PAGE_SIZE, _preload_content=False, _request_timeout=timeout)
+            query = {"limit": PAGE_SIZE}
             if label_selector:
-                kwargs["label_selector"] = label_selector
+                query["labelSelector"] = label_selector
             if field_selector:
-                kwargs["field_selector"] = field_selector
+                query["fieldSelector"] = field_selector
             while True:
                 try:
-                    if namespace:
-                        response = api.list_namespaced_pod(namespace, **kwargs)
-                    else:
-                        response = api.list_pod_for_all_namespaces(**kwargs)
-                    page = json.loads(response.data)
+                    page = api.get(pod_path(namespace) if namespace else "/api/v1/pods", query=query, timeout=timeout)
                 except ApiException as exc:
                     raise AnsibleParserError("%s: %s" % (path, api_error(exc, namespace, label_selector, field_selector)))
                 except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -394,7 +392,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 token = (page.get("metadata") or {}).get("continue")
                 if not token:
                     break
-                kwargs["_continue"] = token
+                query["continue"] = token
         selected.sort(key=lambda v: (v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
         return selected
 

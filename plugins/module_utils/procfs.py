@@ -21,9 +21,10 @@ import re
 # one exec keeps the lookup to a single round trip; one grep over every cgroup file (not one
 # grep per process: hundreds of forks on a busy node, half a second) finds the few that match.
 # A process that ends meanwhile is just missing from the output.
+# Every argument is an id (kdebug_fleet_exec scans for all the targets of a node at once).
 PID_SCAN_SCRIPT = r"""
-id="$1"
-for f in $(grep -l -- "$id" /proc/[0-9]*/cgroup 2>/dev/null); do
+ids=$(printf '%s\n' "$@")
+for f in $(grep -l -F -- "$ids" /proc/[0-9]*/cgroup 2>/dev/null); do
   d=${f%/cgroup}
   echo "@@ ${d#/proc/}"
   cat "$d/stat" 2>/dev/null
