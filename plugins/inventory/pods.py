@@ -135,7 +135,6 @@ cache_timeout: 3600
 #         command: [nslookup, db.shop.svc.cluster.local]
 """
 
-import json
 import re
 
 from ansible.errors import AnsibleParserError
