@@ -35,13 +35,18 @@ def container_state(container):
     return state, container.get("reason") or container.get("state_reason")
 
 
+# A running container that has already died this many times after a non-zero exit is crash-looping, just
+# caught between two crashes: DNS and network checks would find it gone, a fork can replay it.
+CRASH_RESTARTS = 2
+
+
 def _crashing(container):
     kind, reason = container_state(container)
+    exit_code = (container.get("last_termination") or {}).get("exit_code")
     if kind == "running":
-        return False
+        return (container.get("restart_count") or 0) >= CRASH_RESTARTS and exit_code not in (None, 0)
     if kind == "waiting" and reason in CRASH_REASONS:
         return True
-    exit_code = (container.get("last_termination") or {}).get("exit_code")
     if kind == "terminated":
         return reason not in ("Completed",) or bool(exit_code)
     return bool(container.get("restart_count")) and exit_code not in (None, 0)

@@ -26,6 +26,14 @@ def pod(phase, *containers, **extra):
     (pod("Running", RUNNING), None, ["triage", "dns", "network"]),
     (pod("Running", CRASHING), None, ["triage", "crashloop"]),
     (pod("Running", BETWEEN_RESTARTS), None, ["triage", "crashloop"]),
+    # caught running between two crashes
+    (pod("Running", dict(RUNNING, restart_count=3, last_termination={"exit_code": 1})), None,
+     ["triage", "crashloop"]),
+    # one old restart, or restarts after clean exits: a running pod
+    (pod("Running", dict(RUNNING, restart_count=1, last_termination={"exit_code": 1})), None,
+     ["triage", "dns", "network"]),
+    (pod("Running", dict(RUNNING, restart_count=5, last_termination={"exit_code": 0})), None,
+     ["triage", "dns", "network"]),
     (pod("Pending", PULLING), None, ["triage"]),
     (pod("Failed", dict(RUNNING, state={"terminated": {"reason": "Error", "exitCode": 3}})), None,
      ["triage", "crashloop"]),
