@@ -133,6 +133,7 @@ class AgentManager(object):
         self.api = KubeRest.of(api)
         self.namespace = namespace
         self.check_mode = check_mode
+        self.namespace_created = False  # by the last ensure(): a change even when another run made the pod
 
     def _dry_run(self):
         return {"dryRun": dry_run(self.check_mode)}
@@ -185,6 +186,7 @@ class AgentManager(object):
             return existing, False
         self.check_node(node)
         changed = self.ensure_namespace(desired["metadata"]["annotations"][metadata.ANNOTATION_REQUESTED_BY])
+        self.namespace_created = changed
         if self.check_mode and (changed or existing):
             # A dry-run create would 404 (no namespace yet) or 409 (the old agent is still there): say what would be.
             return desired, True
@@ -195,10 +197,10 @@ class AgentManager(object):
         except ApiException as exc:
             if exc.status != 409:
                 raise translate_api_error(exc, "create", "pods", self.namespace, desired["metadata"]["name"])
-            pod = self.read(node)  # a concurrent run created it first
+            pod = self.read(node)  # a concurrent run created it first: not ours, even if the namespace was
             if wait and not self.check_mode:
                 pod = self.wait_running(node, wait_timeout)
-            return pod, changed
+            return pod, False
         if wait and not self.check_mode:
             try:
                 pod = self.wait_running(node, wait_timeout)
@@ -304,7 +306,7 @@ def run_agent_module(module):
         pod, changed = manager.ensure(desired, wait=params["wait"], wait_timeout=params["wait_timeout"])
     except KdebugError as err:
         module.fail_json(msg=err.message, **err.details)
-    result = dict(changed=changed, agent=agent_summary(pod, changed), state="present")
+    result = dict(changed=changed or manager.namespace_created, agent=agent_summary(pod, changed), state="present")
     if module._diff:
         result["diff"] = diff_of(before, pod)
     module.exit_json(**result)
