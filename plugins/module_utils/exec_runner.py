@@ -63,10 +63,18 @@ EXEC_MUTUALLY_EXCLUSIVE = [("command", "shell"), ("pod", "docker_container")]
 EXEC_REQUIRED_ONE_OF = [("command", "shell"), ("pod", "docker_container")]
 
 
-def exec_spec(params):
-    for name in ("timeout", "max_output_bytes", "ttl_seconds", "wait_timeout"):
+POSITIVE_OPTIONS = ("timeout", "max_output_bytes", "ttl_seconds", "wait_timeout")
+
+
+def require_positive(params, names=POSITIVE_OPTIONS):
+    """KdebugError naming the first option of ``names`` that is set and not a positive number."""
+    for name in names:
         if params[name] is not None and params[name] <= 0:
             raise KdebugError("%s must be a positive number, got %s." % (name, params[name]))
+
+
+def exec_spec(params):
+    require_positive(params)
     return ExecSpec(command=params["command"], shell=params["shell"], stdin=params["stdin"], env=params["env"],
                     timeout=params["timeout"], max_output_bytes=params["max_output_bytes"], chroot=params["chroot"])
 

@@ -25,7 +25,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import agent as age
 from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth, metadata, procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import exec_in_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.exec_runner import DEFAULT_IMAGE
+from ansible_collections.kdebug.toolkit.plugins.module_utils.exec_runner import exec_argument_spec, require_positive
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, TIMEOUT_EXIT_CODES
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import NAMESPACE_FLAGS
@@ -235,24 +235,22 @@ class FleetRun(object):
         return [results.get(i) or error_result(t, "no result (internal error)") for i, t in enumerate(targets)]
 
 
+# Options that mean the same as kdebug_exec's (agent strategy), taken from its spec rather than copied.
+SHARED_EXEC_OPTIONS = ("env", "timeout", "image", "image_pull_secrets", "image_pull_policy", "ttl_seconds",
+                       "agent_namespace", "wait_timeout", "requested_by")
+
+
 def fleet_argument_spec():
+    exec_spec_options = exec_argument_spec()
     spec = kube_auth.auth_argument_spec()
+    spec.update((name, exec_spec_options[name]) for name in SHARED_EXEC_OPTIONS)
     spec.update(
         targets=dict(type="list", elements="dict", required=True, options=dict(
             namespace=dict(type="str", default="default"), pod=dict(type="str", required=True),
             container=dict(type="str"), host=dict(type="str"))),
         shell=dict(type="str", required=True),
-        env=dict(type="dict", default={}),
-        timeout=dict(type="int", default=60),
         max_output_bytes=dict(type="int", default=262144),
         namespaces=dict(type="list", elements="str", default=["net", "uts"], choices=list(FLEET_NAMESPACES)),
-        image=dict(type="str", default=DEFAULT_IMAGE),
-        image_pull_secrets=dict(type="list", elements="str", default=[], no_log=False),
-        image_pull_policy=dict(type="str", default="IfNotPresent", choices=["Always", "IfNotPresent", "Never"]),
-        ttl_seconds=dict(type="int", default=3600),
-        agent_namespace=dict(type="str", default=agent_utils.DEFAULT_NAMESPACE),
-        wait_timeout=dict(type="int", default=120),
-        requested_by=dict(type="str"),
         reason=dict(type="str", default="kdebug_fleet_exec"),
     )
     return spec
@@ -262,9 +260,10 @@ def run_fleet_module(module):
     """Do what kdebug_fleet_exec is asked; exit_json/fail_json with the documented result."""
     params = module.params
     started = time.monotonic()
-    for name in ("timeout", "max_output_bytes", "ttl_seconds", "wait_timeout"):
-        if params[name] <= 0:
-            module.fail_json(msg="%s must be a positive number, got %s." % (name, params[name]))
+    try:
+        require_positive(params)
+    except KdebugError as err:
+        module.fail_json(msg=err.message)
     rest = KubeRest(kube_auth.get_api_client(module))
     if module.check_mode:
         module.exit_json(changed=False, results=[], msg="check mode: nothing was created or run")
