@@ -37,7 +37,8 @@ Three parts:
     code and reason, with the log tail of that run as evidence; exit code 0 or
     no termination passes.
   - ``pod events``: fails when any of the pod's events is a Warning (listing the
-    reasons with counts, the messages as evidence); passes otherwise.
+    reasons with counts, the messages as evidence); passes otherwise. Warnings that
+    all came before the pod became Ready (and it still is) pass, listed as earlier.
   - ``node <condition>``: Ready must be True; every other node condition
     (MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, and those of
     node-problem-detector) must be False. Skipped when the pod has no node.
@@ -653,24 +654,61 @@ def check_last_termination(pod, kind, name, logs=None):
     return make_check(check_name, "pass", "exit code 0 (%s)%s" % (reason or "Completed", when), target, details, evidence)
 
 
+def ready_since(pod):
+    """When the pod last became Ready, or None when it is not Ready now."""
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "Ready" and cond.get("status") == "True":
+            return cond.get("lastTransitionTime")
+    return None
+
+
+def _before(time, moment):
+    # RFC 3339 UTC timestamps compare as text once cut to the second.
+    return bool(time and moment) and time[:19] <= moment[:19]
+
+
+def _warning_reasons(warnings):
+    reasons = {}
+    for event in warnings:
+        reasons[event["reason"]] = reasons.get(event["reason"], 0) + (event["count"] or 1)
+    order = sorted(reasons, key=lambda r: max(e["last_time"] or "" for e in warnings if e["reason"] == r), reverse=True)
+    return reasons, ", ".join("%s (x%d)" % (r, reasons[r]) for r in order)
+
+
+def _warning_evidence(warnings, limit):
+    # The most recent first, at most ``limit`` of them.
+    return ["%s x%d, last %s: %s" % (e["reason"], e["count"], e["last_time"], e["message"])
+            for e in reversed(warnings[-limit:] if limit else warnings)]
+
+
 def check_events(pod, events, limit=DEFAULT_EVENT_LIMIT):
-    """Warning events among all the pod's events (``events``: summarize_events(..., None) output)."""
+    """Warning events among all the pod's events (``events``: summarize_events(..., None) output).
+
+    A Warning whose last occurrence is no later than the moment the pod became Ready (and still is) was
+    overcome: a volume mounted on the second try, a readiness probe that failed while the app started.
+    Those are reported but pass; any Warning since, or any Warning on a pod that is not Ready, fails.
+    """
     target = pod_target(pod)
     warnings = [e for e in events if e["type"] == "Warning"]
     details = {"events": len(events), "warnings": len(warnings)}
     if not warnings:
         return make_check("pod events", "pass", "%d event%s, no warnings" % (len(events), "" if len(events) == 1 else "s"),
                           target, details)
-    reasons = {}
-    for event in warnings:
-        reasons[event["reason"]] = reasons.get(event["reason"], 0) + (event["count"] or 1)
-    order = sorted(reasons, key=lambda r: max(e["last_time"] or "" for e in warnings if e["reason"] == r), reverse=True)
+    ready = ready_since(pod)
+    current = [e for e in warnings if not _before(e["last_time"], ready)]
+    overcome = [e for e in warnings if _before(e["last_time"], ready)]
+    if not current:
+        reasons, listed = _warning_reasons(overcome)
+        details.update({"reasons": reasons, "overcome": len(overcome), "ready_since": ready})
+        summary = "no warnings since the pod became Ready at %s (earlier: %s)" % (ready, listed)
+        return make_check("pod events", "pass", summary, target, details, _warning_evidence(overcome, limit))
+    reasons, listed = _warning_reasons(current)
     details["reasons"] = reasons
-    summary = "Warning events: %s" % ", ".join("%s (x%d)" % (r, reasons[r]) for r in order)
-    # The most recent first, at most ``limit`` of them.
-    evidence = ["%s x%d, last %s: %s" % (e["reason"], e["count"], e["last_time"], e["message"])
-                for e in reversed(warnings[-limit:] if limit else warnings)]
-    return make_check("pod events", "fail", summary, target, details, evidence)
+    summary = "Warning events: %s" % listed
+    if overcome:
+        details.update({"overcome": len(overcome), "ready_since": ready})
+        summary += " (and %d before the pod became Ready)" % len(overcome)
+    return make_check("pod events", "fail", summary, target, details, _warning_evidence(current, limit))
 
 
 def check_node(pod, node):

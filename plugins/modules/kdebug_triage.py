@@ -27,7 +27,8 @@ description:
     CreateContainerConfigError, fails with its reason and message; terminated fails unless it completed with exit
     code 0 where that is the end), C(container <name> restarts) (fails above O(restart_threshold)),
     C(container <name> last termination) (OOMKilled or a non-zero exit code fails naming them, with that run's log
-    tail as evidence); C(pod events) (fails when the pod has Warning events, listing their reasons);
+    tail as evidence); C(pod events) (fails when the pod has Warning events, listing their reasons; Warnings that all came
+    before the pod became Ready, and it still is, pass as overcome);
     C(node <condition>) for each node condition (Ready must be True, MemoryPressure, DiskPressure, PIDPressure,
     NetworkUnavailable and the others must be False). Init containers get the same container checks, named
     C(init container <name> ...)."

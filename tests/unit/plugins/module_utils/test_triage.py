@@ -319,11 +319,49 @@ def test_events_check(name, status, summary, evidence):
 
 def test_events_evidence_is_bounded_most_recent_first():
     evs = [{"type": "Warning", "reason": "Unhealthy", "message": "probe %d" % i, "count": 1,
-            "lastTimestamp": "2026-11-27T00:%02d:00Z" % i} for i in range(30)]
+            "lastTimestamp": "2026-11-27T01:%02d:00Z" % i} for i in range(30)]
     check = T.check_events(pod("web"), T.summarize_events(evs, None), limit=5)
     assert check["summary"] == "Warning events: Unhealthy (x30)"
     assert len(check["evidence"]) == 5
     assert check["evidence"][0].endswith("probe 29") and check["evidence"][-1].endswith("probe 25")
+
+
+def _warning(reason, when, count=1):
+    return {"type": "Warning", "reason": reason, "message": "%s message" % reason, "count": count, "lastTimestamp": when}
+
+
+# web became Ready at 2026-11-27T00:51:11Z (its fixture).
+@pytest.mark.parametrize("warnings, status, summary", [
+    ([_warning("FailedMount", "2026-11-27T00:51:08Z")], "pass",
+     "no warnings since the pod became Ready at 2026-11-27T00:51:11Z (earlier: FailedMount (x1))"),
+    # The same second as the Ready transition still counts as before it.
+    ([_warning("Unhealthy", "2026-11-27T00:51:11Z", 3)], "pass",
+     "no warnings since the pod became Ready at 2026-11-27T00:51:11Z (earlier: Unhealthy (x3))"),
+    ([_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("Unhealthy", "2026-11-27T00:52:00Z", 2)], "fail",
+     "Warning events: Unhealthy (x2) (and 1 before the pod became Ready)"),
+    ([_warning("Unhealthy", "2026-11-27T00:52:00Z")], "fail", "Warning events: Unhealthy (x1)"),
+])
+def test_warnings_before_ready_are_overcome(warnings, status, summary):
+    check = T.check_events(pod("web"), T.summarize_events(warnings, None))
+    assert (check["status"], check["summary"]) == (status, summary)
+    validate_checks([check])
+
+
+def test_overcome_warnings_stay_as_evidence_and_only_current_ones_fail():
+    mixed = [_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("Unhealthy", "2026-11-27T00:52:00Z")]
+    check = T.check_events(pod("web"), T.summarize_events(mixed, None))
+    assert [e.split(" ")[0] for e in check["evidence"]] == ["Unhealthy"]
+    assert check["details"]["overcome"] == 1 and check["details"]["reasons"] == {"Unhealthy": 1}
+    passed = T.check_events(pod("web"), T.summarize_events(mixed[:1], None))
+    assert passed["evidence"][0].startswith("FailedMount x1, last 2026-11-27T00:51:08Z")
+
+
+def test_warnings_on_a_pod_that_is_not_ready_fail_whenever_they_came():
+    not_ready = edit(pod("web"), lambda p: [c.update(status="False") for c in p["status"]["conditions"]
+                                            if c["type"] == "Ready"])
+    check = T.check_events(not_ready, T.summarize_events([_warning("FailedMount", "2026-11-27T00:51:08Z")], None))
+    assert (check["status"], check["summary"]) == ("fail", "Warning events: FailedMount (x1)")
+    assert T.ready_since(not_ready) is None and T.ready_since(pod("web")) == "2026-11-27T00:51:11Z"
 
 
 def test_summarize_events_sorts_and_limits():
