@@ -46,16 +46,23 @@ class Lab:
     def docker(self, *args, **kwargs):
         return self.run([shutil.which("docker") or "docker", "-H", self.docker_host, *args], **kwargs)
 
-    def module(self, name, args, check=False, diff=False, env=None, timeout=300):
+    def module(self, name, args, check=False, diff=False, env=None, timeout=300, in_worker=None, verbose=False):
         """Run kdebug.toolkit.<name> through ansible (ad hoc, localhost) and return (status, result).
 
         status is SUCCESS, CHANGED or FAILED!; result is the module's whole result
         (diff included), written by the test callback callback_plugins/kdebug_result.py.
-        This is the real module path (AnsiballZ, argument spec, fail_json), not an import.
+        This is the real path a task takes: the action plugin runs the module in the
+        worker (plugin_utils/in_worker.py); in_worker=False, or KDEBUG_TEST_IN_WORKER=0
+        for a whole run, makes it a module process (AnsiballZ) instead.
+        With verbose, returns (status, result, ansible's stdout at -vvv).
         """
+        if in_worker is None:
+            in_worker = os.environ.get("KDEBUG_TEST_IN_WORKER", "1") != "0"
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local",
-                "-e", "ansible_python_interpreter=" + sys.executable,
+                "-e", "ansible_python_interpreter=" + sys.executable, "-e", "kdebug_in_worker=%s" % in_worker,
                 "-m", "kdebug.toolkit." + name, "-a", json.dumps(args)]
+        if verbose:
+            argv.append("-vvv")
         if check:
             argv.append("--check")
         if diff:
@@ -71,6 +78,8 @@ class Lab:
                 raise AssertionError("no result from ansible %s:\n%s\n%s" % (name, proc.stdout, proc.stderr))
             with open(result_file) as handle:
                 written = json.load(handle)
+        if verbose:
+            return written["status"], written["result"], proc.stdout
         return written["status"], written["result"]
 
     def playbook(self, playbook, extra_vars=None, args=(), env=None, timeout=600, cwd=None):
@@ -82,6 +91,8 @@ class Lab:
         """
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                 os.path.join(REPO_ROOT, playbook), "-e", "ansible_python_interpreter=" + sys.executable]
+        if os.environ.get("KDEBUG_TEST_IN_WORKER", "1") == "0":
+            argv += ["-e", "kdebug_in_worker=false"]
         if extra_vars:
             argv += ["-e", json.dumps(extra_vars)]
         argv += list(args)
