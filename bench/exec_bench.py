@@ -11,6 +11,9 @@ then + `import kubernetes`, then + loading the kubeconfig into an ApiClient (kub
 in the same rounds, the whole warm call and an `ansible.builtin.ping` task (what any Ansible task costs).
 Each kdebug figure is given twice: the module call alone (python runs the module file, as AnsiballZ
 would, without Ansible's task machinery) and the whole Ansible task (`ansible localhost -m ...`).
+(a) also runs inside a playbook of --runs + 1 warm tasks, where the module runs in the Ansible worker
+(plugins/plugin_utils/in_worker.py): the module call there (timed by the action plugin), each task's own time
+(bench/callback_plugins/task_times.py) and, for comparison, the same tasks as module processes.
 Medians of --runs; ratios are kdebug / kubectl. The machine is shared and noisy: read medians only.
 """
 import argparse
@@ -102,6 +105,34 @@ def ansible_task(args):
                                            ANSIBLE_INVENTORY_UNPARSED_WARNING="0"))[0]
 
 
+PLAYBOOK = os.path.join(REPO, ".venv", "bin", "ansible-playbook")
+CALLBACKS = os.path.join(REPO, "bench", "callback_plugins")
+
+
+def playbook_tasks(args, count, in_worker):
+    """One ansible-playbook run of ``count`` identical kdebug_exec tasks.
+
+    Returns (each task's seconds from its start to its result, the in-worker module calls' seconds as the
+    action plugin logs them at -vvv). The first task is left out of both: it is where the run imports the
+    kubernetes library, whichever way the module runs.
+    """
+    task = {"kdebug.toolkit.kdebug_exec": args}
+    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [task] * count}]
+    with tempfile.TemporaryDirectory() as work:
+        path, times = os.path.join(work, "play.yml"), os.path.join(work, "times.jsonl")
+        with open(path, "w") as handle:
+            json.dump(play, handle)
+        env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="task_times",
+                   KDEBUG_TASK_TIMES=times, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+        out = run([PLAYBOOK, path, "-vvv", "-e", "ansible_python_interpreter=" + PYTHON,
+                   "-e", "kdebug_in_worker=%s" % in_worker], cwd=REPO, env=env)
+        with open(times) as handle:
+            tasks = [json.loads(line)["seconds"] for line in handle]
+    calls = [float(line.rsplit(" in ", 1)[1].split()[0]) for line in out.splitlines() if "ran in the worker in" in line]
+    assert len(tasks) == count, tasks
+    return tasks[1:], calls[1:]
+
+
 def new_pod(namespace):
     name = "bench-" + uuid.uuid4().hex[:6]
     kubectl("run", name, "-n", namespace, "--image", BUSYBOX, "--image-pull-policy", "Never", "--restart", "Never",
@@ -174,6 +205,15 @@ def main():
         rows.append(("(a) warm ephemeral: module call vs kubectl exec", median(a_ours), a_kubectl))
         rows.append(("(a) warm ephemeral: ansible task vs kubectl exec", median([ansible_task(eph) for _ in range(opts.runs)]),
                      a_kubectl))
+        # In a playbook, where the action plugin runs the module in the worker (the default with connection local).
+        tasks, calls = playbook_tasks(eph, opts.runs + 1, in_worker=True)
+        a_theirs.append(timed([KUBECTL, "exec", "-n", namespace, warm, "--"] + command)[0])
+        process_tasks, _calls = playbook_tasks(eph, opts.runs + 1, in_worker=False)
+        a_theirs.append(timed([KUBECTL, "exec", "-n", namespace, warm, "--"] + command)[0])
+        a_kubectl = median(a_theirs)
+        rows.append(("(a) warm ephemeral: module call in the worker vs kubectl exec", median(calls), a_kubectl))
+        rows.append(("(a) warm ephemeral: playbook task, in the worker", median(tasks), a_kubectl))
+        rows.append(("(a) warm ephemeral: playbook task, module process", median(process_tasks), a_kubectl))
         # (b): every run on a pod nobody has debugged yet
         b_ours, b_kubectl = [], []
         for mine, theirs in zip(fresh_ours, fresh_kubectl):

@@ -35,6 +35,7 @@ import importlib
 import io
 import json
 import os
+import time
 import traceback
 
 from ansible.module_utils import basic as module_basic
@@ -153,7 +154,9 @@ class InWorkerModuleAction(ActionBase):
         self._update_module_args(module_name, module_args, task_vars)
         environment = {}
         self._compute_environment_string(environment)
-        returned = self._parse_returned_data(run_module_main(self.MAIN_IMPORT[0], module_args, environment),
-                                             SERIALIZATION_PROFILE)
+        started = time.perf_counter()
+        output = run_module_main(self.MAIN_IMPORT[0], module_args, environment)
+        display.vvv("%s ran in the worker in %.3f s" % (module_name, time.perf_counter() - started))
+        returned = self._parse_returned_data(output, SERIALIZATION_PROFILE)
         returned.remove_internal_keys()
         return merge_hash(result, returned.as_result_dict(for_round_trip=True))
