@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import json
 import os
 
@@ -27,12 +28,26 @@ FILE_NAMES = {"json": "report.json", "markdown": "report.md", "html": "report.ht
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="dict", required=True),
-    dest=dict(type="path", required=True),
-    name=dict(type="str", required=True),
-    title=dict(type="str", required=True),
-    generated=dict(type="str", required=True),
+    dest=dict(type="path", default=""),
+    name=dict(type="str", default=""),
+    title=dict(type="str", default=""),
+    generated=dict(type="str", default=""),
     formats=dict(type="list", elements="str", choices=sorted(FILE_NAMES), default=["json", "markdown", "html", "junit"]),
 )
+
+
+def report_identity(name="", title="", generated="", dest="", now=None):
+    """(name, title, generated, absolute dest) with the report role's defaults filled in.
+
+    generated: the UTC time; name: kdebug-report-<compact time>; title: "kdebug report <name>";
+    dest: reports/<name> under the current directory. ``now`` (a datetime in UTC) is for tests.
+    """
+    when = now or datetime.datetime.now(datetime.timezone.utc)
+    generated = generated or when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    name = name or "kdebug-report-" + generated.replace("-", "").replace(":", "")
+    title = title or "kdebug report " + name
+    dest = os.path.realpath(os.path.expanduser(dest or os.path.join("reports", name)))
+    return name, title, generated, dest
 
 
 def render(fmt, checks, name, title, generated):
@@ -55,8 +70,8 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        dest = os.path.abspath(os.path.expanduser(args["dest"]))
-        result.update(changed=False, dest=dest, files=[])
+        name, title, generated, dest = report_identity(args["name"], args["title"], args["generated"], args["dest"])
+        result.update(changed=False, dest=dest, files=[], name=name, title=title, generated=generated)
         try:
             checks = report.validate_checks(args["checks"])
         except Exception as exc:  # AnsibleFilterError names the check and the field
@@ -67,7 +82,7 @@ class ActionModule(ActionBase):
             return result
         for fmt in sorted(set(args["formats"]), key=args["formats"].index):
             path = os.path.join(dest, FILE_NAMES[fmt])
-            data = to_bytes(render(fmt, checks, args["name"], args["title"], args["generated"]))
+            data = to_bytes(render(fmt, checks, name, title, generated))
             result["files"].append(path)
             if same_file(path, data, 0o644):
                 continue
@@ -79,4 +94,6 @@ class ActionModule(ActionBase):
             except (IOError, OSError) as exc:
                 result.update(failed=True, msg="could not write %s: %s." % (path, to_native(exc)))
                 return result
+        result["summary"] = report.check_summary(checks)
+        result["lines"] = report.summary_lines(name, result["summary"], result["files"])
         return result

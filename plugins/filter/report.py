@@ -161,6 +161,17 @@ def check_summary(checks):
     return _summary(validate_checks(checks))
 
 
+def summary_lines(name, summary, files=()):
+    """What the report role prints: the counts, a table of the failing and erroring checks, the files."""
+    lines = ["%s: %s, %d checks: %d pass, %d fail, %d error, %d skipped" % (
+        name, summary["status"].upper(), summary["total"], summary["pass"], summary["fail"], summary["error"],
+        summary["skipped"])]
+    if summary["problems"]:
+        lines.append("STATUS | CHECK | TARGET | SUMMARY")
+        lines += [" | ".join((p["status"].upper(), p["name"], p["target"], p["summary"])) for p in summary["problems"]]
+    return lines + ["files: " + ", ".join(files)]
+
+
 def _pretty(value):
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 

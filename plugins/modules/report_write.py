@@ -39,21 +39,23 @@ options:
     elements: dict
     required: true
   dest:
-    description: The directory on the controller (C(~) is expanded; relative to the directory Ansible runs in).
+    description:
+      - The directory on the controller (C(~) is expanded; relative to the directory Ansible runs in).
+      - Empty - C(reports/<name>).
     type: path
-    required: true
+    default: ""
   name:
-    description: The report's name (in C(report.json)).
+    description: The report's name (in C(report.json)). Empty - C(kdebug-report-<UTC time>), e.g. C(kdebug-report-20260101T120000Z).
     type: str
-    required: true
+    default: ""
   title:
-    description: The report's title.
+    description: The report's title. Empty - C(kdebug report <name>).
     type: str
-    required: true
+    default: ""
   generated:
-    description: When the report was made, as shown in it (for example C(2026-11-27T02:00:00Z)).
+    description: When the report was made, as shown in it (for example C(2026-11-27T02:00:00Z)). Empty - now, in UTC.
     type: str
-    required: true
+    default: ""
   formats:
     description: The formats to write.
     type: list
@@ -84,6 +86,28 @@ dest:
 files:
   description: Absolute paths of the report files, in the order of O(formats).
   returned: always
+  type: list
+  elements: str
+name:
+  description: The report's name (O(name) or the default).
+  returned: always
+  type: str
+title:
+  description: The report's title (O(title) or the default).
+  returned: always
+  type: str
+generated:
+  description: The report's time (O(generated) or the default).
+  returned: always
+  type: str
+summary:
+  description: Counts per status, the overall C(status), C(total) and the failing and erroring checks (C(problems)),
+    as the P(kdebug.toolkit.check_summary#filter) filter gives them.
+  returned: success
+  type: dict
+lines:
+  description: A short summary to print - the counts, a table of the failing and erroring checks, the files.
+  returned: success
   type: list
   elements: str
 """

@@ -4,6 +4,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 from ansible_collections.kdebug.toolkit.plugins.action.report_write import FILE_NAMES, render
 from ansible_collections.kdebug.toolkit.plugins.filter import report
@@ -27,3 +28,25 @@ def test_other_formats_are_the_filters_output():
     assert render("html", CHECKS, "r1", "t", "g") == report.render_html(CHECKS, title="t", generated="g")
     assert render("junit", CHECKS, "r1", "t", "g") == report.render_junit(CHECKS, title="t", generated="g")
     assert sorted(FILE_NAMES) == ["html", "json", "junit", "markdown"]
+
+
+def test_identity_defaults_follow_the_time_and_name(tmp_path, monkeypatch):
+    import datetime
+    from ansible_collections.kdebug.toolkit.plugins.action.report_write import report_identity
+    monkeypatch.chdir(tmp_path)
+    now = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    assert report_identity(now=now) == ("kdebug-report-20260101T120000Z", "kdebug report kdebug-report-20260101T120000Z",
+                                        "2026-01-01T12:00:00Z", str(tmp_path / "reports" / "kdebug-report-20260101T120000Z"))
+    name, title, generated, dest = report_identity("web", "", "2026-11-27T00:00:00Z", "~/out", now=now)
+    assert (name, title, generated) == ("web", "kdebug report web", "2026-11-27T00:00:00Z")
+    assert dest == os.path.realpath(os.path.expanduser("~/out"))
+
+
+def test_summary_lines_list_problems_then_files():
+    lines = report.summary_lines("r1", report.check_summary(CHECKS), ["/tmp/r1/report.json"])
+    assert lines == ["r1: FAIL, 2 checks: 1 pass, 1 fail, 0 error, 0 skipped",
+                     "STATUS | CHECK | TARGET | SUMMARY",
+                     "FAIL | dns | p | 10.244.0.253 does not answer",
+                     "files: /tmp/r1/report.json"]
+    passing = report.check_summary(CHECKS[1:])
+    assert report.summary_lines("r2", passing) == ["r2: PASS, 1 checks: 1 pass, 0 fail, 0 error, 0 skipped", "files: "]
