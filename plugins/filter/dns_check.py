@@ -13,7 +13,8 @@ search-list variant. ``dns_check_results`` parses them and judges (docs/result-s
   slow answer.
 - ``DNS search list``: each name resolved the way the pod's resolver (glibc) would, through the search list and
   ndots, on the first nameserver that answers: a search domain that answers for a fully qualified name (the
-  ndots surprise), a short name that does not resolve, SERVFAIL or timeouts on the way, the total time.
+  ndots surprise), a short name that does not resolve, SERVFAIL or timeouts on the way, the total time. Skipped
+  when the probe ran with the replay off (``search=0``, the role's ``dns_check_search_replay: false``).
 
 Per-filter documentation lives in the sidecar files plugins/filter/<filter>.yml.
 """
@@ -509,6 +510,9 @@ class _Judge(object):
         domains = self.probe["search_domains"] or self.conf["search"]
         ndots = self.conf["ndots"]
         details = {"nameserver": primary, "ndots": ndots, "search": domains, "slow_ms": self.slow_ms, "names": []}
+        if self.probe["params"].get("search") == "0":
+            return self.check("search list", "skipped", "not replayed in this run (dns_check_search_replay is false)",
+                              details)
         if not primary:
             return self.check("search list", "skipped", "not tried: no nameserver answered", details)
         wanted = [(name, kind, False) for name, kind in self.names]

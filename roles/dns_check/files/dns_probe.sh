@@ -3,7 +3,7 @@
 # namespace. It prints "@@@ " sections that the kdebug.toolkit.dns_check_results filter parses:
 #
 #   @@@ kdebug-dns-probe 1
-#   @@@ params timeout=2 domain=cluster.local discover=1
+#   @@@ params timeout=2 domain=cluster.local discover=1 search=1
 #   @@@ resolv path=/proc/1/root/etc/resolv.conf     (then the file, at most 60 lines)
 #   @@@ resolv-error path=...                        (then why it could not be read; nothing is asked)
 #   @@@ names a b / search-names c / search-domains d e   (what is asked, after validation and limits)
@@ -20,6 +20,7 @@
 #   KDEBUG_DNS_TIMEOUT       seconds dig waits for an answer (one try)
 #   KDEBUG_DNS_DOMAIN        the cluster domain, to recognise Service names in the reverse lookup
 #   KDEBUG_DNS_DISCOVER      1: find the pod's Services by a reverse (PTR) lookup of its own addresses
+#   KDEBUG_DNS_SEARCH        1 (default): replay each name through the search list; 0: ask the names as they are
 #   KDEBUG_TARGET_ROOT       the target's root filesystem as seen from here (else /etc/resolv.conf is the pod's)
 #
 # Queries run as background jobs, so an unreachable nameserver costs one timeout, not one per query: first every
@@ -42,9 +43,11 @@ case $timeout_s in '' | *[!0-9]*) timeout_s=2 ;; esac
 domain=${KDEBUG_DNS_DOMAIN:-cluster.local}
 domain=${domain%.}
 discover=${KDEBUG_DNS_DISCOVER:-1}
+replay=${KDEBUG_DNS_SEARCH:-1}
+[ "$replay" = 0 ] || replay=1
 
 echo "@@@ kdebug-dns-probe 1"
-echo "@@@ params timeout=$timeout_s domain=$domain discover=$discover"
+echo "@@@ params timeout=$timeout_s domain=$domain discover=$discover search=$replay"
 
 # A DNS name as the role passes it: letters, digits, '-', '_' and dots, no empty label.
 valid_name() {
@@ -213,7 +216,7 @@ for ns in $nameservers; do
         query name A "$ns" "$name"
     done
 done
-if [ -n "$primary" ]; then
+if [ -n "$primary" ] && [ "$replay" = 1 ]; then
     for name in $names $services $search_names; do
         case $name in *.) continue ;; esac
         query search A "$primary" "$name"

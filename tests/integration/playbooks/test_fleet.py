@@ -53,6 +53,9 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     # the printed summary names every broken pod
     for name in fleet["bad"]:
         assert name in proc.stdout
+    # a sweep asks the names as they are: no search-list replay unless asked for
+    search = [c for c in report["checks"] if c["name"] == "DNS search list"]
+    assert len(search) == len(pods_checked) and {c["status"] for c in search} == {"skipped"}
     if strategy == "agent":
         # one agent for the one node at most while it ran, and none left that this run created
         agents_after = {p["metadata"]["name"] for p in managed_pods(lab)
@@ -63,6 +66,15 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
         # one ephemeral container per pod, never a new pod
         for pod in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]:
             assert len(pod["spec"].get("ephemeralContainers") or []) == 1, pod["metadata"]["name"]
+
+
+def test_fleet_dns_replays_the_search_list_when_asked(lab, fleet):
+    out = os.path.join(fleet["work"], "dns-replay")
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent", search_replay=True)
+    assert failing_pods(report) == sorted(fleet["bad"])
+    search = dict((c["target"]["pod"], c) for c in report["checks"] if c["name"] == "DNS search list")
+    assert {search[p]["status"] for p in fleet["ok"]} == {"pass"}
+    assert {search[p]["status"] for p in fleet["bad"]} == {"skipped"}  # no nameserver answered
 
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):

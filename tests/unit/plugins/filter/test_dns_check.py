@@ -1092,3 +1092,23 @@ def test_probe_script_without_dig_or_resolv_conf(fake_tools):
     assert proc.returncode == 3
     checks = dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET, rc=proc.returncode))
     assert checks[0]["status"] == "error" and "dig is not installed" in checks[0]["summary"]
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+@pytest.mark.parametrize("shell", SHELLS, ids=SHELL_IDS)
+def test_probe_without_search_replay_asks_each_name_once_per_nameserver(shell, fake_tools):
+    proc = run_probe(shell, fake_tools, KDEBUG_DNS_SEARCH="0", KDEBUG_DNS_DISCOVER="0")
+    assert proc.returncode == 0, proc.stderr
+    probe = dns_check.parse_probe(proc.stdout)
+    assert probe["params"]["search"] == "0" and probe["ended"]
+    asked = sorted((q["server"], q["name"], q["kind"]) for q in probe["queries"])
+    assert asked == sorted((ns, name, "name") for ns in ("10.96.0.10", "10.244.0.253")
+                           for name in ("kubernetes.default.svc.cluster.local", "example.com"))
+    checks = by_name(dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET)))
+    assert checks["DNS search list"]["status"] == "skipped"
+    assert "not replayed" in checks["DNS search list"]["summary"]
+    assert checks["DNS nameserver 10.244.0.253"]["status"] == "fail"
+    assert checks["DNS name kubernetes.default.svc.cluster.local"]["status"] == "fail"  # one nameserver is dead
+    # the replay is on unless the variable says 0
+    default = dns_check.parse_probe(run_probe(shell, fake_tools, KDEBUG_DNS_SEARCH="yes").stdout)
+    assert default["params"]["search"] == "1" and any(q["kind"] == "search" for q in default["queries"])
