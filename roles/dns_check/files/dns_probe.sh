@@ -198,7 +198,7 @@ done <"$work/index"
 # The first nameserver that answered anything: the pod's resolver would get its answers there.
 primary=""
 for ns in $nameservers; do
-    while read -r id kind type server name; do
+    while read -r id _kind _type server _name; do
         [ "$server" = "$ns" ] || continue
         if grep -q 'status: ' "$work/$id.out" 2>/dev/null; then
             primary=$ns
