@@ -182,7 +182,7 @@ wait
 # The Services the reverse lookup names: <ip-or-hostname>.<service>.<namespace>.svc.<domain>.
 services=""
 domain_re=$(printf '%s' "$domain" | sed 's/[.]/\\./g')
-while read -r id kind type server name; do
+while read -r id _kind type _server _name; do
     [ "$type" = PTR ] || continue
     # shellcheck disable=SC2013
     for svc in $(sed -n "s/.*[[:space:]]PTR[[:space:]]\{1,\}[^.[:space:]]*\.\([a-z0-9-]*\)\.\([a-z0-9-]*\)\.svc\.$domain_re\.\$/\1.\2/p" "$work/$id.out"); do
