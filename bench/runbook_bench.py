@@ -120,7 +120,7 @@ def bench_fleet(runs, work, size):
         # Back-to-back runs that keep the agent (remove_agents=false): the first one creates it.
         for index in range(runs + 1):
             seconds = playbook("fleet_dns.yml", {"image": TOOLS, "strategy": "agent", "timeout": 30,
-                                                 "remove_agents": index < runs,
+                                                 "remove_agents": index == runs,
                                                  "output_dir": os.path.join(work, "warm-%d" % index)},
                                "-i", inventory, "--forks", "32")
             if index:
