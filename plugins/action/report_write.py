@@ -53,7 +53,7 @@ def report_identity(name="", title="", generated="", dest="", now=None):
 def render(fmt, checks, name, title, generated):
     """The text of one report file; ``checks`` are already validated (report.validate_checks)."""
     if fmt == "json":
-        document = {"name": name, "title": title, "generated": generated, "summary": report.check_summary(checks),
+        document = {"name": name, "title": title, "generated": generated, "summary": report.summarize(checks),
                     "checks": checks}
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     renderer = {"markdown": report.render_markdown, "html": report.render_html, "junit": report.render_junit}[fmt]
@@ -94,6 +94,6 @@ class ActionModule(ActionBase):
             except (IOError, OSError) as exc:
                 result.update(failed=True, msg="could not write %s: %s." % (path, to_native(exc)))
                 return result
-        result["summary"] = report.check_summary(checks)
+        result["summary"] = report.summarize(checks)
         result["lines"] = report.summary_lines(name, result["summary"], result["files"])
         return result

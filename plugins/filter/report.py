@@ -142,7 +142,8 @@ def target_label(target):
     return "/".join(parts)
 
 
-def _summary(checks):
+def summarize(checks):
+    """check_summary of checks that validate_checks has already returned (no second validation)."""
     counts = dict((s, 0) for s in STATUSES)
     for check in checks:
         counts[check["status"]] += 1
@@ -158,7 +159,7 @@ def _summary(checks):
 
 def check_summary(checks):
     """Counts per status, the overall status and the failing/erroring checks."""
-    return _summary(validate_checks(checks))
+    return summarize(validate_checks(checks))
 
 
 def summary_lines(name, summary, files=()):
@@ -405,14 +406,14 @@ def render_markdown(checks, title=None, generated=None):
     """The report as Markdown: overall line, summary table, then one section per check."""
     view = _view(checks)
     return _template(_ENV_MD, MARKDOWN_TEMPLATE).render(
-        title=_title(title), generated=generated, checks=view, summary=_summary(view))
+        title=_title(title), generated=generated, checks=view, summary=summarize(view))
 
 
 def render_html(checks, title=None, generated=None):
     """The report as one self-contained HTML page (inline CSS, every user string escaped)."""
     view = _view(checks)
     return _template(_ENV_HTML, HTML_TEMPLATE).render(
-        title=_title(title), generated=generated, checks=view, summary=_summary(view))
+        title=_title(title), generated=generated, checks=view, summary=summarize(view))
 
 
 def render_junit(checks, title=None, generated=None):
@@ -430,10 +431,10 @@ def render_junit(checks, title=None, generated=None):
             suites.append(by_name[name])
         by_name[name]["checks"].append(check)
     for suite in suites:
-        suite["summary"] = _summary(suite["checks"])
+        suite["summary"] = summarize(suite["checks"])
         suite["time"] = sum(c["time"] for c in suite["checks"])
     return _template(_ENV_XML, JUNIT_TEMPLATE).render(_xml_clean({
-        "title": title, "generated": generated, "suites": suites, "summary": _summary(view),
+        "title": title, "generated": generated, "suites": suites, "summary": summarize(view),
         "time": sum(c["time"] for c in view),
     }))
 
