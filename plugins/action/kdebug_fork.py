@@ -7,12 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.plugin_utils.in_worker import InWorkerModuleAction, import_module_main
-
-# At load time on purpose: the strategy loads this class before forking workers, so they inherit the import.
-MAIN_IMPORT = import_module_main("kdebug_fork")
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.in_worker import InWorkerModuleAction
 
 
 class ActionModule(InWorkerModuleAction):
     MODULE = "kdebug_fork"
-    MAIN_IMPORT = MAIN_IMPORT

@@ -123,13 +123,19 @@ def refusal(in_worker, transport, become, async_val, main_import):
 
 
 class InWorkerModuleAction(ActionBase):
-    """Action plugin base for a kdebug module: subclasses set ``MODULE`` and ``MAIN_IMPORT``."""
+    """Action plugin base for a kdebug module: a subclass sets ``MODULE``; its module is imported with the class."""
 
     _supports_check_mode = True
     _supports_async = True
 
     MODULE = None          # the module's short name, e.g. "kdebug_exec"
-    MAIN_IMPORT = (None, "not set")   # import_module_main(MODULE), done when the plugin loads
+    MAIN_IMPORT = (None, "no MODULE set")   # import_module_main(MODULE)
+
+    def __init_subclass__(cls, **kwargs):
+        # At class creation, so when the strategy loads the plugin before forking workers: they inherit the import.
+        super().__init_subclass__(**kwargs)
+        if cls.MODULE:
+            cls.MAIN_IMPORT = import_module_main(cls.MODULE)
 
     def why_not_in_worker(self, task_vars):
         """None when the module may run in this worker, else the reason it runs as a process."""
