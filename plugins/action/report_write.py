@@ -50,14 +50,14 @@ def report_identity(name="", title="", generated="", dest="", now=None):
     return name, title, generated, dest
 
 
-def render(fmt, checks, name, title, generated):
-    """The text of one report file; ``checks`` are already validated (report.validate_checks)."""
+def render(fmt, checks, name, title, generated, view=None):
+    """The text of one report file; ``checks`` are already validated (report.validate_checks), and ``view`` is
+    their report.report_view when the caller made it once for every format."""
     if fmt == "json":
         document = {"name": name, "title": title, "generated": generated, "summary": report.summarize(checks),
                     "checks": checks}
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    renderer = {"markdown": report.render_markdown, "html": report.render_html, "junit": report.render_junit}[fmt]
-    return renderer(checks, title=title, generated=generated)
+    return report.render_view(fmt, report.report_view(checks) if view is None else view, title, generated)
 
 
 class ActionModule(ActionBase):
@@ -80,9 +80,10 @@ class ActionModule(ActionBase):
         if os.path.exists(dest) and not os.path.isdir(dest):
             result.update(failed=True, msg="cannot write the report into %s: it is not a directory." % dest)
             return result
+        view = report.report_view(checks)  # one for every format
         for fmt in sorted(set(args["formats"]), key=args["formats"].index):
             path = os.path.join(dest, FILE_NAMES[fmt])
-            data = to_bytes(render(fmt, checks, name, title, generated))
+            data = to_bytes(render(fmt, checks, name, title, generated, view))
             result["files"].append(path)
             if same_file(path, data, 0o644):
                 continue

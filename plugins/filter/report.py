@@ -177,10 +177,11 @@ def _pretty(value):
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _view(checks):
-    """Checks as the templates see them: validated, with target label, pretty details and an anchor id."""
+def report_view(checks):
+    """Checks that validate_checks returned, as the templates see them: with target label, pretty details and an
+    anchor id. One view serves every format of a report (render_view)."""
     view = []
-    for n, check in enumerate(_xml_clean(validate_checks(checks))):
+    for n, check in enumerate(_xml_clean(checks)):
         item = dict(check)
         item["target_label"] = target_label(check.get("target"))
         item["details_text"] = _pretty(check["details"]) if check["details"] else ""
@@ -402,29 +403,11 @@ def _title(title):
     return str(title) if title else "kdebug report"
 
 
-def render_markdown(checks, title=None, generated=None):
-    """The report as Markdown: overall line, summary table, then one section per check."""
-    view = _view(checks)
-    return _template(_ENV_MD, MARKDOWN_TEMPLATE).render(
-        title=_title(title), generated=generated, checks=view, summary=summarize(view))
-
-
-def render_html(checks, title=None, generated=None):
-    """The report as one self-contained HTML page (inline CSS, every user string escaped)."""
-    view = _view(checks)
-    return _template(_ENV_HTML, HTML_TEMPLATE).render(
-        title=_title(title), generated=generated, checks=view, summary=summarize(view))
-
-
-def render_junit(checks, title=None, generated=None):
-    """The report as JUnit XML: one testsuite per target, one testcase per check."""
-    view = _view(checks)
-    title = _title(title)
+def _render_junit(view, title):
     suites = []
     by_name = {}
     for check in view:
-        check["body"] = _junit_body(check)
-        check["time"] = (check.get("duration_ms") or 0) / 1000.0
+        check = dict(check, body=_junit_body(check), time=(check.get("duration_ms") or 0) / 1000.0)
         name = check["target_label"] or title
         if name not in by_name:
             by_name[name] = {"name": name, "checks": []}
@@ -433,10 +416,33 @@ def render_junit(checks, title=None, generated=None):
     for suite in suites:
         suite["summary"] = summarize(suite["checks"])
         suite["time"] = sum(c["time"] for c in suite["checks"])
-    return _template(_ENV_XML, JUNIT_TEMPLATE).render(_xml_clean({
-        "title": title, "generated": generated, "suites": suites, "summary": summarize(view),
-        "time": sum(c["time"] for c in view),
-    }))
+    return {"suites": suites, "time": sum(s["time"] for s in suites)}
+
+
+def render_view(fmt, view, title=None, generated=None):
+    """One report format (markdown, html or junit) of a report_view."""
+    title = _title(title)
+    if fmt == "junit":
+        values = _render_junit(view, title)
+        values.update(title=title, generated=generated, summary=summarize(view))
+        return _template(_ENV_XML, JUNIT_TEMPLATE).render(_xml_clean(values))
+    env, source = {"markdown": (_ENV_MD, MARKDOWN_TEMPLATE), "html": (_ENV_HTML, HTML_TEMPLATE)}[fmt]
+    return _template(env, source).render(title=title, generated=generated, checks=view, summary=summarize(view))
+
+
+def render_markdown(checks, title=None, generated=None):
+    """The report as Markdown: overall line, summary table, then one section per check."""
+    return render_view("markdown", report_view(validate_checks(checks)), title, generated)
+
+
+def render_html(checks, title=None, generated=None):
+    """The report as one self-contained HTML page (inline CSS, every user string escaped)."""
+    return render_view("html", report_view(validate_checks(checks)), title, generated)
+
+
+def render_junit(checks, title=None, generated=None):
+    """The report as JUnit XML: one testsuite per target, one testcase per check."""
+    return render_view("junit", report_view(validate_checks(checks)), title, generated)
 
 
 class FilterModule(object):

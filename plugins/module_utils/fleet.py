@@ -38,31 +38,41 @@ STRATEGY_REASON = "fleet: one agent exec per node runs the command in all of tha
 FLEET_NAMESPACES = ("net", "uts", "ipc")
 
 # Run in the agent (hostPID) as: sh -c SCRIPT kdebug-fleet TIMEOUT MAX_BYTES NSENTER_FLAGS COMMAND PID...
-# Every target runs in the background at once; afterwards each one's exit code, output size and output
-# (at most MAX_BYTES, base64 on one line) are printed between markers.
+# Every target runs in the background at once, and each job frames its own result as soon as its command ends:
+#
+#   @@kdebug-fleet N rc=RC
+#   (stdout: its first MAX_BYTES + 1 bytes in base64, so the reader can tell it was cut)
+#   @@kdebug-fleet-stderr N
+#   (stderr, the same way)
+#
+# base64 has no '@', so a marker cannot be forged by a target's output. Framing in the jobs overlaps the slow
+# targets (a DNS timeout) instead of queueing after the last of them, and the few processes per target are
+# counted: on a node with a hundred targets each one is CPU the others wait for.
 FLEET_DRIVER_SCRIPT = r"""
-timeout_s=$1; max=$2; flags=$3; cmd=$4; shift 4
+timeout_s=$1; cap=$(($2 + 1)); flags=$3; cmd=$4; shift 4
 dir=$(mktemp -d) || exit 125
 i=0
 for pid in "$@"; do
   i=$((i + 1))
   (
     # shellcheck disable=SC2086 # flags are fixed nsenter options chosen by the module
-    timeout -k 2 "$timeout_s" nsenter --target "$pid" $flags -- \
-      env KDEBUG_TARGET_ROOT="/proc/$pid/root" sh -c "$cmd" </dev/null >"$dir/$i.out" 2>"$dir/$i.err"
-    echo $? >"$dir/$i.rc"
+    KDEBUG_TARGET_ROOT="/proc/$pid/root" timeout -k 2 "$timeout_s" nsenter --target "$pid" $flags -- \
+      sh -c "$cmd" </dev/null >"$dir/$i.out" 2>"$dir/$i.err"
+    rc=$?
+    {
+      echo "@@kdebug-fleet $i rc=$rc"
+      [ -s "$dir/$i.out" ] && head -c "$cap" "$dir/$i.out" | base64
+      echo "@@kdebug-fleet-stderr $i"
+      [ -s "$dir/$i.err" ] && head -c "$cap" "$dir/$i.err" | base64
+    } >"$dir/$i.frame"
   ) &
 done
 wait
-i=0
-for pid in "$@"; do
-  i=$((i + 1))
-  echo "@@kdebug-fleet $i rc=$(cat "$dir/$i.rc" 2>/dev/null) out=$(wc -c <"$dir/$i.out") err=$(wc -c <"$dir/$i.err")"
-  head -c "$max" "$dir/$i.out" | base64 | tr -d '\n'; echo
-  head -c "$max" "$dir/$i.err" | base64 | tr -d '\n'; echo
-done
+cat "$dir"/*.frame 2>/dev/null
 rm -rf "$dir"
 """
+RESULT_MARKER = "@@kdebug-fleet "
+STDERR_MARKER = "@@kdebug-fleet-stderr "
 
 
 def nsenter_flags(namespaces):
@@ -82,36 +92,44 @@ def driver_argv(command, pids, timeout, max_output_bytes, namespaces, env=None):
     return argv
 
 
-def _decode(line):
+def _decode(lines):
     try:
-        return base64.b64decode(line.strip() or b"")
+        return base64.b64decode("".join(line.strip() for line in lines))
     except (binascii.Error, ValueError):
         return b""
 
 
+def _marker_number(line, marker):
+    fields = line[len(marker):].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
+
+
 def parse_driver_output(text, count, max_output_bytes):
     """[{rc, stdout, stderr, truncated}] per target (None where the driver printed nothing for it)."""
+    frames = {}  # target number -> {"rc", "out": base64 lines, "err": base64 lines}
+    section = None  # the list the next base64 lines belong to
+    for line in text.splitlines():
+        if line.startswith(STDERR_MARKER):
+            frame = frames.get(_marker_number(line, STDERR_MARKER))
+            section = frame["err"] if frame else None
+        elif line.startswith(RESULT_MARKER):
+            number = _marker_number(line, RESULT_MARKER)
+            if number is None or not 1 <= number <= count:
+                section = None
+                continue
+            rc = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f).get("rc", "")
+            frames[number] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None, "out": [], "err": []}
+            section = frames[number]["out"]
+        elif section is not None:
+            section.append(line)
     found = [None] * count
-    lines = text.splitlines()
-    for index, line in enumerate(lines):
-        if not line.startswith("@@kdebug-fleet "):
-            continue
-        fields = line.split()
-        try:
-            number = int(fields[1])
-        except (IndexError, ValueError):
-            continue
-        values = dict(f.split("=", 1) for f in fields[2:] if "=" in f)
-        if not 1 <= number <= count:
-            continue
+    for number, frame in frames.items():
         out = BoundedOutput(max_output_bytes)
         err = BoundedOutput(max_output_bytes)
-        out.write(_decode(lines[index + 1] if index + 1 < len(lines) else ""))
-        err.write(_decode(lines[index + 2] if index + 2 < len(lines) else ""))
-        sizes = [int(values.get(k) or 0) if (values.get(k) or "0").isdigit() else 0 for k in ("out", "err")]
-        rc = values.get("rc")
-        found[number - 1] = {"rc": int(rc) if rc and rc.lstrip("-").isdigit() else None, "stdout": out.text(),
-                             "stderr": err.text(), "truncated": sizes[0] > max_output_bytes or sizes[1] > max_output_bytes}
+        out.write(_decode(frame["out"]))
+        err.write(_decode(frame["err"]))
+        found[number - 1] = {"rc": frame["rc"], "stdout": out.text(), "stderr": err.text(),
+                             "truncated": out.truncated or err.truncated}
     return found
 
 

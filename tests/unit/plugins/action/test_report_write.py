@@ -30,6 +30,12 @@ def test_other_formats_are_the_filters_output():
     assert sorted(FILE_NAMES) == ["html", "json", "junit", "markdown"]
 
 
+def test_one_view_serves_every_format_unchanged():
+    view = report.report_view(report.validate_checks(CHECKS))
+    for fmt in ("junit", "html", "markdown", "junit"):  # junit first and again: it must not change the view
+        assert render(fmt, CHECKS, "r1", "t", "g", view) == render(fmt, CHECKS, "r1", "t", "g")
+
+
 def test_identity_defaults_follow_the_time_and_name(tmp_path, monkeypatch):
     import datetime
     from ansible_collections.kdebug.toolkit.plugins.action.report_write import report_identity

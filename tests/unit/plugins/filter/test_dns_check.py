@@ -1064,6 +1064,20 @@ def test_probe_script_sections(shell, fake_tools):
 
 
 @pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+@pytest.mark.parametrize("shell", SHELLS, ids=SHELL_IDS)
+def test_probe_script_shows_resolv_conf_within_limits(shell, fake_tools):
+    """At most 60 lines of at most 400 bytes, a last line without a newline included, and blank lines kept."""
+    long_comment = "# " + "x" * 500
+    lines = ["nameserver 10.96.0.10", "", "  search a.example b.example", long_comment] + ["# %d" % i for i in range(70)]
+    (fake_tools / "root" / "etc" / "resolv.conf").write_text("\n".join(lines[:3]))  # no newline at the end
+    shown = dns_check.parse_probe(run_probe(shell, fake_tools, KDEBUG_DNS_DISCOVER="0").stdout)["resolv_text"]
+    assert shown == "\n".join(lines[:3]) + "\n"
+    (fake_tools / "root" / "etc" / "resolv.conf").write_text("\n".join(lines) + "\n")
+    shown = dns_check.parse_probe(run_probe(shell, fake_tools, KDEBUG_DNS_DISCOVER="0").stdout)["resolv_text"]
+    assert shown.splitlines() == lines[:3] + [long_comment[:400]] + lines[4:60]
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
 def test_probe_script_refuses_bad_input_and_keeps_limits(fake_tools):
     names = " ".join(["n%d.example.com" % i for i in range(30)] + ["$(touch${IFS}pwned)", "-x", "a..b", "ok.example"])
     (fake_tools / "root" / "etc" / "resolv.conf").write_text(
