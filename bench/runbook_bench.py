@@ -3,11 +3,13 @@
 
     eval "$(lab/env)"; .venv/bin/python bench/runbook_bench.py [--runs 3] [--only fleet|diagnose]
 
-(d) fleet: playbooks/fleet_dns.yml over a fleet of 31 pods (28 healthy, 3 with an unreachable nameserver,
-    the same fleet as tests/integration/playbooks/test_fleet.py; --fleet-size N: N pods, a tenth broken) with the
-    agent strategy and --forks 32, against a sequential loop of `kubectl debug --target` per pod running a dig
-    and waiting for its output. Also counts the debug pods and containers each way creates, and times back-to-back
-    runs that keep the agent (-e remove_agents=false). Target: fleet >= 10x faster.
+(d) fleet: playbooks/fleet_dns.yml over fleets of 31 pods (28 healthy, 3 with an unreachable nameserver, the
+    same fleet as tests/integration/playbooks/test_fleet.py) and of 100 pods (a tenth broken; --fleet-sizes) with
+    the agent strategy and --forks 32, against a sequential loop of `kubectl debug --target` per pod running a dig
+    and waiting for its output. Also counts the debug pods and containers each way creates, times back-to-back
+    runs that keep the agent (-e remove_agents=false), and measures the floor no fleet playbook can go under:
+    ansible-playbook doing nothing over the same inventory, plus the one dig timeout (2 s) the broken pods cost
+    (the kubectl loop pays it once per broken pod). Target: fleet >= 10x faster.
 (e) diagnose: playbooks/diagnose.yml on the web pod (triage, DNS and network checks, report) against the same
     checks typed as kubectl commands (get pod, events, logs, node, services; one kubectl debug running
     resolv.conf, dig, ip, ss and TCP connects). Target: <= 3x.
@@ -34,7 +36,8 @@ KUBECTL = os.path.join(os.environ.get("KDEBUG_LAB_BIN", "/var/cache/kdebug-lab/b
 KUBECONFIG = os.environ.get("KUBECONFIG", "/var/lib/kdebug-lab/pki/admin.kubeconfig")
 TOOLS = os.environ.get("KDEBUG_TOOLS_IMAGE", "kdebug.local/tools:1")
 DEMO = "kdebug-demo"
-DNS_PROBE = ["dig", "+time=2", "+tries=1", "kubernetes.default.svc.cluster.local"]
+DNS_TIMEOUT = 2  # seconds: dns_check's default query timeout, and so the kubectl loop's
+DNS_PROBE = ["dig", "+time=%d" % DNS_TIMEOUT, "+tries=1", "kubernetes.default.svc.cluster.local"]
 NET_PROBE = ("cat /etc/resolv.conf; dig +time=2 +tries=1 kubernetes.default.svc.cluster.local; "
              "dig +time=2 +tries=1 web.kdebug-demo.svc.cluster.local; ip addr; ip route; ss -ltnup; "
              "nc -z -w 2 kube-dns.kube-system.svc.cluster.local 53; nc -z -w 2 kubernetes.default.svc.cluster.local 443")
@@ -61,7 +64,18 @@ def kubectl(*args, **kwargs):
     return Lab.kubectl(*args, **kwargs).stdout
 
 
+# What any playbook over a pods inventory costs before it does anything: ansible-playbook's start, the
+# inventory plugin's pod list, one task.
+NOTHING_PLAYBOOK = """- hosts: all
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug: {msg: nothing}
+      run_once: true
+"""
+
+
 def playbook(name, extra_vars, *args):
+    """Seconds one ansible-playbook run takes; name is a playbook of playbooks/ or a path."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), KUBECONFIG=KUBECONFIG)
     argv = [PLAYBOOK, os.path.join(REPO, "playbooks", name), "-e", json.dumps(extra_vars),
             "-e", "ansible_python_interpreter=" + sys.executable] + list(args)
@@ -125,6 +139,10 @@ def bench_fleet(runs, work, size):
                                "-i", inventory, "--forks", "32")
             if index:
                 warm.append(seconds)
+        nothing = os.path.join(work, "nothing.yml")
+        with open(nothing, "w") as handle:
+            handle.write(NOTHING_PLAYBOOK)
+        floor = [playbook(nothing, {}, "-i", inventory) + DNS_TIMEOUT for _index in range(runs)]
         ours_containers = ephemeral_containers(namespace)
         theirs = []
         for _index in range(runs):
@@ -135,6 +153,7 @@ def bench_fleet(runs, work, size):
         theirs_containers = ephemeral_containers(namespace) - ours_containers
         return {"pods": len(pods), "broken": len(bad), "ours": statistics.median(ours),
                 "theirs": statistics.median(theirs), "warm": statistics.median(warm), "warm_all": warm,
+                "floor": statistics.median(floor), "floor_all": floor,
                 "ours_all": ours, "theirs_all": theirs, "agent_pods_peak": max(peaks),
                 "ours_ephemeral": ours_containers, "theirs_ephemeral_per_run": theirs_containers // runs}
     finally:
@@ -168,8 +187,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["fleet", "diagnose"])
-    parser.add_argument("--fleet-size", type=int, default=31,
-                        help="pods in the fleet, a tenth of them (at least 3) with an unreachable nameserver")
+    parser.add_argument("--fleet-sizes", default="31,100",
+                        help="fleets to measure, comma separated: pods in each, a tenth of them (at least 3) with an "
+                             "unreachable nameserver (default 31,100; the lab's node takes 150 pods in all)")
     opts = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kdebug-bench-")
     rows = []
@@ -180,15 +200,18 @@ def main():
                          "%.2fx slower" % (diag["ours"] / diag["theirs"]), "<= 3x"))
             print("diagnose runs: ours %s, kubectl %s" % (["%.1f" % v for v in diag["ours_all"]],
                                                           ["%.1f" % v for v in diag["theirs_all"]]))
-        if opts.only in (None, "fleet"):
-            fleet = bench_fleet(opts.runs, work, opts.fleet_size)
+        for size in ([int(n) for n in opts.fleet_sizes.split(",")] if opts.only in (None, "fleet") else []):
+            fleet = bench_fleet(opts.runs, work, size)
             rows.append(("(d) fleet_dns.yml over %d pods vs sequential kubectl debug" % fleet["pods"], fleet["ours"],
                          fleet["theirs"], "%.2fx faster" % (fleet["theirs"] / fleet["ours"]), ">= 10x"))
             rows.append(("(d) ... the agent kept from the run before (remove_agents=false)", fleet["warm"],
                          fleet["theirs"], "%.2fx faster" % (fleet["theirs"] / fleet["warm"]), ">= 10x"))
-            print("fleet runs (%d pods, %d broken): ours %s, agent kept %s, kubectl %s"
+            rows.append(("(d) ... floor: a no-op playbook over the pods + one DNS timeout", fleet["floor"],
+                         fleet["theirs"], "%.2fx at most" % (fleet["theirs"] / fleet["floor"]), ""))
+            print("fleet runs (%d pods, %d broken): ours %s, agent kept %s, floor %s, kubectl %s"
                   % (fleet["pods"], fleet["broken"], ["%.1f" % v for v in fleet["ours_all"]],
-                     ["%.1f" % v for v in fleet["warm_all"]], ["%.1f" % v for v in fleet["theirs_all"]]))
+                     ["%.1f" % v for v in fleet["warm_all"]], ["%.1f" % v for v in fleet["floor_all"]],
+                     ["%.1f" % v for v in fleet["theirs_all"]]))
             print("created per run: kdebug %d agent pod(s) at most at once, %d ephemeral containers; kubectl debug %d "
                   "ephemeral containers" % (fleet["agent_pods_peak"], fleet["ours_ephemeral"],
                                             fleet["theirs_ephemeral_per_run"]))
