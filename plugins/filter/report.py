@@ -403,7 +403,8 @@ def _title(title):
     return str(title) if title else "kdebug report"
 
 
-def _render_junit(view, title):
+def _junit_suites(view, title):
+    """The view as JUnit suites, one per target (copies: the view stays as it was), and their total time."""
     suites = []
     by_name = {}
     for check in view:
@@ -423,7 +424,7 @@ def render_view(fmt, view, title=None, generated=None):
     """One report format (markdown, html or junit) of a report_view."""
     title = _title(title)
     if fmt == "junit":
-        values = _render_junit(view, title)
+        values = _junit_suites(view, title)
         values.update(title=title, generated=generated, summary=summarize(view))
         return _template(_ENV_XML, JUNIT_TEMPLATE).render(_xml_clean(values))
     env, source = {"markdown": (_ENV_MD, MARKDOWN_TEMPLATE), "html": (_ENV_HTML, HTML_TEMPLATE)}[fmt]
