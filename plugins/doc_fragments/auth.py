@@ -9,7 +9,7 @@ __metaclass__ = type
 
 class ModuleDocFragment:
     # Kubernetes authentication options shared by every kdebug.toolkit module.
-    # Keep in sync with AUTH_ARG_SPEC in plugins/module_utils/kube_auth.py
+    # Keep in sync with AUTH_ARG_SPEC in plugins/module_utils/kube/auth.py
     # (tests/unit/plugins/module_utils/test_kube_auth.py checks it).
     DOCUMENTATION = r"""
 options:
@@ -124,6 +124,16 @@ options:
         variable.
     type: list
     elements: str
+  request_timeout:
+    description:
+      - Seconds each request to the API server may take, from connecting to the last byte of the answer, retries
+        included. A server that does not answer in time fails the task with an error saying so.
+      - HTTP 429 and 5xx answers that carry C(Retry-After), and 500, 502, 503 and 504 answers to reads, are tried
+        again within this time, after the delay the server asks for.
+      - Waiting for something to start (C(wait_timeout) where a module has it) is bounded separately.
+      - Can also be set with the E(K8S_AUTH_REQUEST_TIMEOUT) environment variable.
+    type: float
+    default: 30
 notes:
   - >-
     Credentials are taken from the first of these that applies:

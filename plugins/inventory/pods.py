@@ -75,11 +75,6 @@ options:
         C(pod_<namespace>_<pod>). Init and ephemeral containers are not hosts.
     type: bool
     default: false
-  request_timeout:
-    description:
-      - Seconds to wait for each answer of the API server before giving up with an error.
-    type: int
-    default: 30
 notes:
   - The caller needs C(list) on C(pods) in every namespace of O(namespaces) (cluster-wide when
     O(namespaces) is empty).
@@ -147,29 +142,16 @@ except ImportError:  # ansible-core < 2.19 templates every inventory string
     def trust_as_template(value):
         return value
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    api_error_message,
-    forbidden_error,
-    translate_api_error,
-)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, pod_path
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import (
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiInvalid, ConfigError, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import (
     AUTH_ARG_NAMES,
     HAS_KUBERNETES,
-    KubeAuthError,
     auth_argument_spec,
-    build_configuration,
-    impersonation_headers,
+    kube_client,
 )
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_names, default_container, owner_of
 
-try:
-    import kubernetes.client
-    from kubernetes.client.exceptions import ApiException
-    import urllib3.exceptions
-except ImportError:
-    pass  # HAS_KUBERNETES (from kube_auth) is False; parse() says what to install
-
-DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 PAGE_SIZE = 500
 FILE_SUFFIXES = ("kdebug_pods.yml", "kdebug_pods.yaml")
 
@@ -194,27 +176,6 @@ def host_name(namespace, pod, container=None):
     return name
 
 
-def default_container(pod):
-    """The container ``kubectl exec`` would pick: the annotation when it names a container, else the first."""
-    names = container_names(pod)
-    wanted = ((pod.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION)
-    if wanted and wanted in names:
-        return wanted
-    return names[0] if names else None
-
-
-def container_names(pod):
-    return [c.get("name") for c in ((pod.get("spec") or {}).get("containers") or []) if c.get("name")]
-
-
-def controller_owner(pod):
-    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
-    chosen = [o for o in owners if o.get("controller")] or owners
-    if not chosen:
-        return None
-    return {"kind": chosen[0].get("kind"), "name": chosen[0].get("name")}
-
-
 def pod_host_vars(pod):
     """The ``kdebug_*`` host variables of a pod (a dict as the API returns it)."""
     metadata = pod.get("metadata") or {}
@@ -231,7 +192,7 @@ def pod_host_vars(pod):
         "kdebug_container": default,
         "kdebug_labels": dict(metadata.get("labels") or {}),
         "kdebug_pod_ip": status.get("podIP"),
-        "kdebug_owner": controller_owner(pod),
+        "kdebug_owner": owner_of(pod),
     }
 
 
@@ -269,35 +230,31 @@ def auth_params(options):
     ``options`` maps the auth option names to the values given in the file (None when
     not given). The environment variables are those of ``AUTH_ARG_SPEC`` (read from
     ``os.environ``); an option given in the file wins. Returns the validated parameters;
-    raises :class:`KubeAuthError` when one is malformed (for example K8S_AUTH_VERIFY_SSL=maybe).
+    raises :class:`ConfigError` when one is malformed (for example K8S_AUTH_VERIFY_SSL=maybe).
     """
     given = dict((name, value) for name, value in options.items() if value is not None)
     result = ArgumentSpecValidator(auth_argument_spec()).validate(given)
     if result.error_messages:
-        raise KubeAuthError("invalid Kubernetes auth option: %s" % "; ".join(result.error_messages))
+        raise ConfigError("invalid Kubernetes auth option: %s" % "; ".join(result.error_messages))
     return result.validated_parameters
 
 
-def api_error(exc, namespace, label_selector, field_selector):
-    """A sentence for an ApiException raised while listing pods (namespace None: all namespaces)."""
-    status = getattr(exc, "status", None)
-    if status == 403:
-        return str(forbidden_error(exc, "list", "pods", namespace))
-    if status == 400 and (label_selector or field_selector):
-        given = []
-        if label_selector:
-            given.append("label_selector %r" % label_selector)
-        if field_selector:
-            given.append("field_selector %r" % field_selector)
-        hint = "same syntax as kubectl get pods -l" if label_selector else ""
-        if field_selector:
-            hint += (" / " if hint else "") + (
-                "same syntax as kubectl get pods --field-selector; pods support metadata.name, metadata.namespace, "
-                "spec.nodeName, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName, spec.hostNetwork, "
-                "status.phase, status.podIP and status.nominatedNodeName"
-            )
-        return "the API server refused %s: %s. Fix the selector (%s)" % (" and ".join(given), api_error_message(exc), hint)
-    return str(translate_api_error(exc, "list", "pods", namespace))
+def selector_error(exc, label_selector, field_selector):
+    """A sentence for a selector the API server refused (HTTP 400 on the list)."""
+    given = []
+    if label_selector:
+        given.append("label_selector %r" % label_selector)
+    if field_selector:
+        given.append("field_selector %r" % field_selector)
+    hint = "same syntax as kubectl get pods -l" if label_selector else ""
+    if field_selector:
+        hint += (" / " if hint else "") + (
+            "same syntax as kubectl get pods --field-selector; pods support metadata.name, metadata.namespace, "
+            "spec.nodeName, spec.restartPolicy, spec.schedulerName, spec.serviceAccountName, spec.hostNetwork, "
+            "status.phase, status.podIP and status.nominatedNodeName"
+        )
+    return "the API server refused %s: %s. Fix the selector (%s)" % (" and ".join(given),
+                                                                     exc.server_message or exc.message, hint)
 
 
 # --- the plugin --------------------------------------------------------------
@@ -344,28 +301,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             )
         options = dict((name, self.get_option(name)) for name in AUTH_ARG_NAMES)
         try:
-            params = auth_params(options)
-            configuration = build_configuration(params)
-            headers = impersonation_headers(params)
-        except KubeAuthError as exc:
-            raise AnsibleParserError("%s: %s" % (path, exc))
-        client = kubernetes.client.ApiClient(configuration)
-        for name, value in headers.items():
-            client.set_default_header(name, value)
+            client = kube_client(auth_params(options))
+        except KdebugError as exc:
+            raise AnsibleParserError("%s: %s" % (path, exc.message))
         try:
-            # Raw REST: CoreV1Api costs 1-2 s of model building per run (see module_utils/kube_rest.py).
-            return self._list_pods(KubeRest(client), configuration.host, path)
+            # Raw REST: CoreV1Api costs 1-2 s of model building per run (see module_utils/kube/client.py).
+            return self._list_pods(client, path)
         finally:
-            close = getattr(client, "close", None)
+            close = getattr(client.api_client, "close", None)
             if close is not None:
                 close()
 
-    def _list_pods(self, api, api_host, path):
+    def _list_pods(self, client, path):
         namespaces = [n for n in (self.get_option("namespaces") or []) if n] or [None]
         label_selector = self.get_option("label_selector")
         field_selector = self.get_option("field_selector")
         phases = self.get_option("phases") or []
-        timeout = self.get_option("request_timeout")
         selected = []
         for namespace in sorted(set(namespaces), key=lambda n: n or ""):
             query = {"limit": PAGE_SIZE}
@@ -375,18 +326,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 query["fieldSelector"] = field_selector
             while True:
                 try:
-                    page = api.get(pod_path(namespace) if namespace else "/api/v1/pods", query=query, timeout=timeout)
-                except ApiException as exc:
-                    raise AnsibleParserError("%s: %s" % (path, api_error(exc, namespace, label_selector, field_selector)))
-                except (urllib3.exceptions.HTTPError, OSError) as exc:
-                    raise AnsibleParserError(
-                        "%s: cannot reach the Kubernetes API server at %s: %s. Check that it is up "
-                        "(kubectl cluster-info) and that kubeconfig/context/host point to it"
-                        % (path, api_host, _reason(exc))
-                    )
-                except ValueError as exc:
-                    raise AnsibleParserError("%s: the API server at %s did not answer with JSON: %s"
-                                             % (path, api_host, exc))
+                    page = client.get(pod_path(namespace) if namespace else "/api/v1/pods", query=query)
+                except ApiInvalid as exc:
+                    if not (label_selector or field_selector):
+                        raise AnsibleParserError("%s: %s" % (path, exc.message))
+                    raise AnsibleParserError("%s: %s" % (path, selector_error(exc, label_selector, field_selector)))
+                except KdebugError as exc:
+                    raise AnsibleParserError("%s: %s" % (path, exc.message))
                 selected.extend(pod_host_vars(p) for p in page.get("items") or [] if pod_selected(p, phases))
                 token = (page.get("metadata") or {}).get("continue")
                 if not token:
@@ -415,8 +361,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)
                 self._add_host_to_composed_groups(self.get_option("groups"), host_vars, name, strict=strict)
                 self._add_host_to_keyed_groups(self.get_option("keyed_groups"), host_vars, name, strict=strict)
-
-
-def _reason(exc):
-    reason = getattr(exc, "reason", None)
-    return str(reason or exc)

@@ -35,8 +35,9 @@ import datetime
 import re
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiError, ApiNotFound, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path
 
 MANAGED_SELECTOR = "%s=%s" % (metadata.MANAGED_BY_LABEL, metadata.MANAGED_BY)
 
@@ -290,26 +291,16 @@ def check_kinds(kinds):
 
 
 class KubeSweeper(object):
-    """Lists and deletes kdebug-labelled objects through a kube_rest.KubeRest."""
+    """Lists and deletes kdebug-labelled objects through a KubeClient."""
 
-    def __init__(self, rest, check_mode=False):
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException  # pylint: disable=import-outside-toplevel
-        self.rest = rest
+    def __init__(self, client, check_mode=False):
+        self.client = client
         self.check_mode = check_mode
-        self.ApiException = ApiException
 
     def _path(self, resource, namespace=None, name=None):
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import api_path  # pylint: disable=import-outside-toplevel
         if KINDS[resource][1] and namespace:
             return api_path("namespaces", namespace, resource, name)
         return api_path(resource, name)
-
-    def _error(self, exc, verb, resource, namespace=None, name=None):
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import translate_api_error  # pylint: disable=import-outside-toplevel
-        err = translate_api_error(exc, verb, resource, namespace, name)
-        if exc.status == 403 and verb == "list":
-            err.message += " Or leave %s out of kinds." % resource
-        return err
 
     def list(self, resource, namespaces=None, selector=MANAGED_SELECTOR):
         """Records of the ``resource`` objects matching ``selector``, in ``namespaces`` (empty: cluster-wide)."""
@@ -318,11 +309,12 @@ class KubeSweeper(object):
         records = []
         for namespace in scopes:
             try:
-                answer = self.rest.get(self._path(resource, namespace), query={"labelSelector": selector})
-            except self.ApiException as exc:
-                if exc.status == 404 and namespace:
+                answer = self.client.get(self._path(resource, namespace), query={"labelSelector": selector},
+                                         hints={"rbac": "Or leave %s out of kinds" % resource})
+            except ApiNotFound:
+                if namespace:
                     continue  # the namespace does not exist: nothing of ours there
-                raise self._error(exc, "list", resource, namespace)
+                raise
             records.extend(normalize_kube(kind, item) for item in (answer or {}).get("items") or [])
         if resource == "namespaces" and namespaces:
             records = [r for r in records if r["name"] in namespaces]
@@ -331,8 +323,8 @@ class KubeSweeper(object):
     def pod_names(self, namespace):
         """Every pod name in the namespace (kdebug's or not), or None when they cannot be listed."""
         try:
-            answer = self.rest.get(self._path("pods", namespace))
-        except self.ApiException:
+            answer = self.client.get(self._path("pods", namespace))
+        except ApiError:
             return None
         return [item["metadata"]["name"] for item in (answer or {}).get("items") or []]
 
@@ -347,22 +339,15 @@ class KubeSweeper(object):
         if record["kind"] == "Pod":
             body["gracePeriodSeconds"] = 0  # debug pods hold nothing worth a grace period
         try:
-            self.rest.delete(self._path(resource, record["namespace"], record["name"]), body=body)
-        except self.ApiException as exc:
-            if exc.status in (404, 409):
-                return False
-            raise self._error(exc, "delete", resource, record["namespace"], record["name"])
+            self.client.delete(self._path(resource, record["namespace"], record["name"]), body=body)
+        except (ApiNotFound, ApiConflict):
+            return False
         return True
 
     def gone(self, record):
         resource = next(r for r, (kind, _ns) in KINDS.items() if kind == record["kind"])
-        try:
-            obj = self.rest.get(self._path(resource, record["namespace"], record["name"]))
-        except self.ApiException as exc:
-            if exc.status == 404:
-                return True
-            raise self._error(exc, "get", resource, record["namespace"], record["name"])
-        return (obj.get("metadata") or {}).get("uid") != record.get("uid")
+        obj = self.client.get_or_none(self._path(resource, record["namespace"], record["name"]))
+        return obj is None or (obj.get("metadata") or {}).get("uid") != record.get("uid")
 
     def wait_gone(self, records, timeout):
         """The records (namespaces aside: they terminate at their own pace) still there after ``timeout``."""
@@ -433,17 +418,14 @@ class DockerSweeper(object):
 
 
 def cleanup_argument_spec():
-    from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
-    spec = kube_auth.auth_argument_spec()
-    spec.update(
+    return options.module_spec(
+        options.lifetime_options(ttl=False),
         older_than=dict(type="raw"),
         namespaces=dict(type="list", elements="str", default=[]),
         kinds=dict(type="list", elements="str", default=list(DEFAULT_KINDS), choices=sorted(KINDS)),
         docker_host=dict(type="str"),
         wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=60),
     )
-    return spec
 
 
 def _key(item):
@@ -467,15 +449,10 @@ def run_cleanup_module(module):
         older_than = parse_duration(params["older_than"])
         kinds = check_kinds(params["kinds"])
         namespaces = [n for n in params["namespaces"] or [] if n]
-        if params["wait_timeout"] < 0:
-            raise KdebugError("wait_timeout must be 0 or more seconds, got %s." % params["wait_timeout"])
         now = metadata.utc_now()
         kube, records, pods_by_namespace = None, [], {}
         if kinds:
-            from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
-            from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest  # pylint: disable=import-outside-toplevel
-            kube_auth.require_kubernetes(module)
-            kube = KubeSweeper(KubeRest(kube_auth.get_api_client(module)), module.check_mode)
+            kube = KubeSweeper(module.kube(), module.check_mode)
             for resource in kinds:
                 records.extend(kube.list(resource, namespaces))
             for record in records:
@@ -503,7 +480,9 @@ def run_cleanup_module(module):
                 warnings.append("%s %s/%s is still terminating after %ss."
                                 % (record["kind"], record["namespace"], record["name"], params["wait_timeout"]))
     except KdebugError as err:
-        module.fail_json(msg=err.message, removed=removed, kept=kept, **err.details)
+        # What was removed before the failure is part of the answer.
+        err.details.update(removed=removed, kept=kept)
+        raise
     finally:
         if docker_sweeper is not None:
             docker_sweeper.close()
@@ -515,4 +494,4 @@ def run_cleanup_module(module):
         gone = set(_key(item) for item in removed)
         result["diff"] = {"before": {"objects": [_key(item) for _record, item in before]},
                           "after": {"objects": [_key(item) for _record, item in before if _key(item) not in gone]}}
-    module.exit_json(**result)
+    return result

@@ -3,63 +3,162 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Errors a user can act on: what was wrong, with the object's name, and what to do.
 
-module_utils raise KdebugError; each module turns it into ``fail_json`` (no
-traceback). API errors are translated here once, so every module words a 403
-or a 404 the same way.
+Everything in module_utils raises a KdebugError (or a subclass); the module
+base (module_base.py) turns it into ``fail_json`` with the message and a
+structured ``error_class``, never a traceback. The Kubernetes layer
+(kube/failures.py) is where every transport, TLS, HTTP and admission failure
+becomes one of the classes below, so every module words a 403 or a refused
+connection the same way. Pure: no I/O.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 
 class KdebugError(Exception):
-    """A failure to report to the user as is; ``details`` are extra result keys."""
+    """A failure to report to the user as is; ``details`` are extra result keys.
+
+    ``error_class`` names the kind of failure in one word; it is in every
+    failed result, so a playbook can branch on it
+    (``failed_when: result.error_class != 'not_found'``).
+    """
+
+    error_class = "error"
 
     def __init__(self, message, **details):
         super(KdebugError, self).__init__(message)
         self.message = message
         self.details = details
 
-
-def api_error_message(exc):
-    """The API server's own message from an ApiException (its body is a v1 Status)."""
-    body = getattr(exc, "body", None)
-    if body:
-        try:
-            status = json.loads(body)
-            if isinstance(status, dict) and status.get("message"):
-                return status["message"]
-        except (TypeError, ValueError):
-            pass
-    return getattr(exc, "reason", None) or str(exc)
+    def result(self):
+        """The keys of a failed module result: msg, error_class and the details."""
+        result = dict(self.details)
+        result["msg"] = self.message
+        result["error_class"] = self.error_class
+        return result
 
 
-def api_status(exc):
-    return getattr(exc, "status", None)
+class OptionError(KdebugError):
+    """An option value that cannot work (a negative timeout, a profile that does not exist)."""
+
+    error_class = "option"
 
 
-def forbidden_error(exc, verb, resource, namespace=None):
-    """A 403 as a sentence naming the verb, the resource and the fix."""
-    where = " in namespace %s" % namespace if namespace else " cluster-wide"
-    return KdebugError(
-        "not allowed to %s %s%s: %s. Grant the caller a Role or ClusterRole with verbs: [%s] on resources: [%s] "
-        "(see docs/rbac.md)." % (verb, resource, where, api_error_message(exc), verb, resource),
-        missing_permission={"verb": verb, "resource": resource, "namespace": namespace},
-    )
+class ConfigError(KdebugError):
+    """Credentials or a kubeconfig that cannot be used (missing file, malformed YAML, unknown context)."""
+
+    error_class = "config"
 
 
-def translate_api_error(exc, verb, resource, namespace=None, name=None):
-    """KdebugError for an ApiException raised while doing ``verb`` on ``resource``."""
-    status = api_status(exc)
-    if status == 403:
-        return forbidden_error(exc, verb, resource, namespace)
-    if status == 401:
-        return KdebugError("the API server rejected the credentials (401 Unauthorized): check kubeconfig, "
-                           "api_key or the K8S_AUTH_* variables.")
-    target = "%s %s" % (resource, name) if name else resource
-    if namespace:
-        target += " in namespace %s" % namespace
-    return KdebugError("could not %s %s: %s (HTTP %s)" % (verb, target, api_error_message(exc), status))
+class MissingLibrary(KdebugError):
+    """A Python library the module needs is not installed where it runs."""
+
+    error_class = "missing_library"
+
+
+# --- failures of the Kubernetes API (built by kube/failures.py) ---------------------------------------------
+
+
+class ApiError(KdebugError):
+    """Any failure talking to the API server. ``endpoint`` is the server, ``status`` the HTTP status (None: no answer)."""
+
+    error_class = "api"
+
+    def __init__(self, message, status=None, endpoint=None, server_message=None, **details):
+        super(ApiError, self).__init__(message, **details)
+        self.status = status
+        self.endpoint = endpoint
+        self.server_message = server_message
+
+    def result(self):
+        result = super(ApiError, self).result()
+        result.setdefault("api_status", self.status)
+        return result
+
+
+class ApiUnreachable(ApiError):
+    """No connection: refused, no route, the host name does not resolve."""
+
+    error_class = "unreachable"
+
+
+class ApiTlsError(ApiError):
+    """The TLS handshake failed: unknown CA, host name mismatch, expired certificate, not TLS at all."""
+
+    error_class = "tls"
+
+
+class ApiProxyError(ApiError):
+    """The proxy refused or failed the connection."""
+
+    error_class = "proxy"
+
+
+class ApiTimeout(ApiError):
+    """No answer within request_timeout."""
+
+    error_class = "timeout"
+
+
+class ApiBadResponse(ApiError):
+    """An answer that is not the API's JSON: an HTML page, a proxy's error text, a cut body."""
+
+    error_class = "bad_response"
+
+
+class ApiServerError(ApiError):
+    """HTTP 5xx (after the retries), or 429 that did not clear within the deadline."""
+
+    error_class = "server_error"
+
+
+class ApiUnauthorized(ApiError):
+    """HTTP 401: the credentials were not accepted."""
+
+    error_class = "unauthorized"
+
+
+class ApiDenied(ApiError):
+    """HTTP 403, classified once: ``denied_by`` is rbac, pod_security, resource_quota, admission_webhook or admission.
+
+    ``denial`` holds what the classification found (the verb and resource for
+    RBAC, the level and violations for PodSecurity, the quota, the webhook).
+    """
+
+    error_class = "denied"
+
+    def __init__(self, message, denied_by, denial=None, **kwargs):
+        super(ApiDenied, self).__init__(message, **kwargs)
+        self.denied_by = denied_by
+        self.denial = denial or {}
+
+    def result(self):
+        result = super(ApiDenied, self).result()
+        result["denied_by"] = self.denied_by
+        result["denial"] = self.denial
+        return result
+
+
+class ApiNotFound(ApiError):
+    """HTTP 404."""
+
+    error_class = "not_found"
+
+
+class ApiConflict(ApiError):
+    """HTTP 409: it exists already, or a precondition (uid, resourceVersion) no longer holds."""
+
+    error_class = "conflict"
+
+
+class ApiInvalid(ApiError):
+    """HTTP 400 or 422: the server refused the request's content."""
+
+    error_class = "invalid"
+
+
+class ApiGone(ApiError):
+    """HTTP 410: a watch's resourceVersion is too old."""
+
+    error_class = "gone"

@@ -21,16 +21,16 @@ import binascii
 import threading
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import agent as agent_utils
-from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth, metadata, procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import exec_in_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.exec_runner import exec_argument_spec, require_positive
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options, procfs
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, TIMEOUT_EXIT_CODES
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import NAMESPACE_FLAGS
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import (
-    check_joinable, choose_container, target_info)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.exec import argument_spec as exec_argument_spec
 
 STRATEGY_REASON = "fleet: one agent exec per node runs the command in all of that node's targets"
 # Namespaces a fleet command may enter. Not pid: a private /proc per target (unshare --mount-proc) would hide
@@ -78,7 +78,7 @@ STDERR_MARKER = "@@kdebug-fleet-stderr "
 def nsenter_flags(namespaces):
     unknown = [n for n in namespaces if n not in FLEET_NAMESPACES]
     if unknown:
-        raise KdebugError("namespaces %s cannot be entered by kdebug_fleet_exec: choose from %s."
+        raise OptionError("join_namespaces %s cannot be entered by kdebug_fleet_exec: choose from %s."
                           % (", ".join(unknown), ", ".join(FLEET_NAMESPACES)))
     return " ".join(NAMESPACE_FLAGS[n] for n in namespaces)
 
@@ -148,19 +148,17 @@ def error_result(target, message):
 class FleetRun(object):
     """One fleet run: read pods, one agent per node, one scan and one driver exec per node."""
 
-    def __init__(self, rest, params, requester):
-        self.rest = rest
+    def __init__(self, client, params, requester, reason):
+        self.rest = client
         self.params = params
         self.requester = requester
-        self.manager = agent_utils.AgentManager(rest, params["agent_namespace"])
+        self.reason = reason
+        self.manager = AgentManager(client, params["agent_namespace"])
 
     def _pods(self, namespaces):
         pods = {}
         for namespace in sorted(namespaces):
-            try:
-                listed = self.rest.get(pod_path(namespace))
-            except ApiException as exc:
-                raise translate_api_error(exc, "list", "pods", namespace)
+            listed = self.rest.get(pod_path(namespace))
             for pod in listed.get("items") or []:
                 pods["%s/%s" % (namespace, pod["metadata"]["name"])] = pod
         return pods
@@ -189,14 +187,14 @@ class FleetRun(object):
         params = self.params
         started = time.monotonic()
         try:
-            desired = agent_utils.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
-                                                self.requester, params["image_pull_policy"],
-                                                params["image_pull_secrets"], reason="kdebug_fleet_exec agent")
+            desired = agent_spec.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
+                                               self.requester, self.reason, params["image_pull_policy"],
+                                               params["image_pull_secrets"])
             agent_pod, created = self.manager.ensure(desired, wait=True, wait_timeout=params["wait_timeout"])
-            summary = agent_utils.agent_summary(agent_pod, created)
+            summary = agent_spec.agent_summary(agent_pod, created)
             ns, name = agent_pod["metadata"]["namespace"], agent_pod["metadata"]["name"]
             raw_ids = [procfs.split_container_id(target_info(pod, c)["container_id"])[1] for _i, _t, pod, c in members]
-            scan = exec_in_container(self.rest, ns, name, agent_utils.AGENT_CONTAINER,
+            scan = exec_in_container(self.rest, ns, name, agent_spec.AGENT_CONTAINER,
                                      ["sh", "-c", procfs.PID_SCAN_SCRIPT, "kdebug-pid-scan"] + raw_ids, timeout=60)
             processes = procfs.parse_scan(scan.stdout.text())
             runnable = []
@@ -211,9 +209,9 @@ class FleetRun(object):
             if not runnable:
                 return
             outcome = exec_in_container(
-                self.rest, ns, name, agent_utils.AGENT_CONTAINER,
+                self.rest, ns, name, agent_spec.AGENT_CONTAINER,
                 driver_argv(params["shell"], [r[4] for r in runnable], params["timeout"], params["max_output_bytes"],
-                            params["namespaces"], params["env"]),
+                            params["join_namespaces"], params["env"]),
                 timeout=params["timeout"] + 30, max_output_bytes=(params["max_output_bytes"] * 3 + 1024) * len(runnable))
             parsed = parse_driver_output(outcome.stdout.text(), len(runnable), params["max_output_bytes"])
             elapsed_ms = int((time.monotonic() - started) * 1000)
@@ -255,12 +253,12 @@ class FleetRun(object):
 
 # Options that mean the same as kdebug_exec's (agent strategy), taken from its spec rather than copied.
 SHARED_EXEC_OPTIONS = ("env", "timeout", "image", "image_pull_secrets", "image_pull_policy", "ttl_seconds",
-                       "agent_namespace", "wait_timeout", "requested_by")
+                       "agent_namespace", "wait_timeout", "requested_by", "reason")
 
 
 def fleet_argument_spec():
     exec_spec_options = exec_argument_spec()
-    spec = kube_auth.auth_argument_spec()
+    spec = options.module_spec()
     spec.update((name, exec_spec_options[name]) for name in SHARED_EXEC_OPTIONS)
     spec.update(
         targets=dict(type="list", elements="dict", required=True, options=dict(
@@ -268,29 +266,21 @@ def fleet_argument_spec():
             container=dict(type="str"), host=dict(type="str"))),
         shell=dict(type="str", required=True),
         max_output_bytes=dict(type="int", default=262144),
-        namespaces=dict(type="list", elements="str", default=["net", "uts"], choices=list(FLEET_NAMESPACES)),
-        reason=dict(type="str", default="kdebug_fleet_exec"),
+        join_namespaces=dict(type="list", elements="str", default=["net", "uts"], choices=list(FLEET_NAMESPACES)),
     )
-    return spec
+    return options.deprecated_alias(spec, "join_namespaces", "namespaces")
 
 
 def run_fleet_module(module):
-    """Do what kdebug_fleet_exec is asked; exit_json/fail_json with the documented result."""
+    """Do what kdebug_fleet_exec is asked: the documented result."""
     params = module.params
     started = time.monotonic()
-    try:
-        require_positive(params)
-    except KdebugError as err:
-        module.fail_json(msg=err.message)
-    rest = KubeRest(kube_auth.get_api_client(module))
+    client = module.kube()
     if module.check_mode:
-        module.exit_json(changed=False, results=[], msg="check mode: nothing was created or run")
-    try:
-        results = FleetRun(rest, params, metadata.requested_by(params["requested_by"])).run(params["targets"])
-    except KdebugError as err:
-        module.fail_json(msg=err.message, **err.details)
+        return dict(changed=False, results=[], msg="check mode: nothing was created or run")
+    results = FleetRun(client, params, module.requested_by(), module.reason()).run(params["targets"])
     failed = [r for r in results if r.get("failed")]
-    module.exit_json(changed=any(r.get("changed") for r in results), results=results,
-                     summary={"targets": len(results), "ran": len(results) - len(failed), "failed": len(failed),
-                              "nodes": sorted(set(r["target"]["node"] for r in results if r["target"].get("node")))},
-                     duration_ms=int((time.monotonic() - started) * 1000))
+    return dict(changed=any(r.get("changed") for r in results), results=results,
+                summary={"targets": len(results), "ran": len(results) - len(failed), "failed": len(failed),
+                         "nodes": sorted(set(r["target"]["node"] for r in results if r["target"].get("node")))},
+                duration_ms=int((time.monotonic() - started) * 1000))

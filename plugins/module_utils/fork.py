@@ -39,19 +39,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import hashlib
 import json
-import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    KdebugError, api_error_message, translate_api_error)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import (
-    ApiException, KubeRest, api_path, dry_run, pod_path)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import (
-    choose_container, container_status, last_termination)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.waiting import (
-    container_state_problem, unschedulable_problem)
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiError, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
+    delete_and_wait, ensure_by_spec_hash, read_pod, wait_for)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    DEFAULT_CONTAINER_ANNOTATION, choose_container, container_state_problem, container_status, last_termination,
+    owners_text, selector_matches, unschedulable_problem)
 
 COMPONENT = "fork"
 NAME_PREFIX = "kdebug-fork"
@@ -60,8 +57,7 @@ ANNOTATION_FORK_OF = "kdebug.io/fork-of"
 ANNOTATION_SOURCE_UID = "kdebug.io/fork-source-uid"
 ANNOTATION_HELD_CONTAINER = "kdebug.io/held-container"
 ANNOTATION_ORIGINAL = "kdebug.io/original-command"
-ANNOTATION_SPEC_HASH = "kdebug.io/spec-hash"
-DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+ANNOTATION_SPEC_HASH = metadata.ANNOTATION_SPEC_HASH
 
 # The injected busybox: volume, init container and where the target sees it.
 TOOLS_VOLUME = "kdebug-fork-tools"
@@ -75,11 +71,10 @@ HOLD_SCRIPT = "trap 'exit 0' TERM INT; %s sleep %d & wait"
 COPY_USER = 65534
 
 # The official busybox image ships a static busybox, which runs in any target image.
-DEFAULT_TOOLS_IMAGE = "docker.io/library/busybox:stable"
+DEFAULT_TOOLS_IMAGE = options.DEFAULT_FORK_TOOLS_IMAGE
 DEFAULT_BUSYBOX_PATH = "/bin/busybox"
 PROBES = ("readinessProbe", "livenessProbe", "startupProbe")
 ENDED_PHASES = ("Succeeded", "Failed")
-POLL_SECONDS = 1.0
 LOG_LIMIT_BYTES = 64 * 1024
 
 # Metadata the server owns (or that ties the copy to the original's lifecycle).
@@ -109,10 +104,11 @@ def default_options(**overrides):
     """The transform's options with their defaults (the module's defaults)."""
     opts = dict(
         container=None,
-        tools_image=DEFAULT_TOOLS_IMAGE,
-        tools_image_pull_policy="IfNotPresent",
+        image=DEFAULT_TOOLS_IMAGE,
+        image_pull_policy="IfNotPresent",
+        image_pull_secrets=[],
         busybox_path=DEFAULT_BUSYBOX_PATH,
-        image=None,
+        target_image=None,
         keep_labels=[],
         keep_annotations=[],
         keep_init_containers=True,
@@ -134,10 +130,6 @@ def default_options(**overrides):
 def hold_command(ttl_seconds):
     """The held container's command: idle for the TTL through the injected busybox."""
     return [BUSYBOX, "sh", "-c", HOLD_SCRIPT % (BUSYBOX, int(ttl_seconds))]
-
-
-def _owner_text(refs):
-    return ", ".join("%s/%s" % (r.get("kind"), r.get("name")) for r in refs)
 
 
 def _strip_container(container, kind, changes):
@@ -177,7 +169,7 @@ def spec_hash(fork):
             ANNOTATION_SOURCE_UID, ANNOTATION_SPEC_HASH}
     annotations = dict((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in skip)
     material = {"labels": meta.get("labels"), "annotations": annotations, "spec": fork["spec"]}
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return metadata.spec_hash(material)
 
 
 def build_fork(pod, opts):
@@ -224,7 +216,7 @@ def build_fork(pod, opts):
         changes.append("metadata.annotations: removed %s" % ", ".join(dropped_annotations))
     if src_meta.get("ownerReferences"):
         changes.append("metadata.ownerReferences: cleared (%s): the fork is a standalone pod"
-                       % _owner_text(src_meta["ownerReferences"]))
+                       % owners_text(src_meta["ownerReferences"]))
     if src_meta.get("finalizers"):
         changes.append("metadata.finalizers: cleared (%s)" % ", ".join(src_meta["finalizers"]))
     if src_meta.get("generateName"):
@@ -277,9 +269,9 @@ def build_fork(pod, opts):
         "args": target.get("args"),
         "image": target.get("image"),
     }
-    if opts.get("image") and opts["image"] != target.get("image"):
-        changes.append("%s.image: %s (was %s)" % (where, opts["image"], target.get("image")))
-        target["image"] = opts["image"]
+    if opts.get("target_image") and opts["target_image"] != target.get("image"):
+        changes.append("%s.image: %s (target_image; was %s)" % (where, opts["target_image"], target.get("image")))
+        target["image"] = opts["target_image"]
     if opts.get("env"):
         env = target.get("env") or []
         for key in sorted(opts["env"]):
@@ -309,8 +301,8 @@ def build_fork(pod, opts):
     spec["volumes"] = (spec.get("volumes") or []) + [{"name": TOOLS_VOLUME, "emptyDir": {"sizeLimit": "64Mi"}}]
     copy_init = {
         "name": TOOLS_INIT_CONTAINER,
-        "image": opts["tools_image"],
-        "imagePullPolicy": opts.get("tools_image_pull_policy") or "IfNotPresent",
+        "image": opts["image"],
+        "imagePullPolicy": opts.get("image_pull_policy") or "IfNotPresent",
         # busybox copies itself: the tools image needs no shell or cp of its own.
         "command": [opts["busybox_path"], "cp", opts["busybox_path"], BUSYBOX],
         "volumeMounts": [{"name": TOOLS_VOLUME, "mountPath": TOOLS_MOUNT}],
@@ -327,7 +319,13 @@ def build_fork(pod, opts):
     spec["initContainers"] = [copy_init] + init_containers
     changes.append("spec.initContainers[%s]: added (copies a static busybox from %s into the emptyDir %s, "
                    "mounted at %s in %s)"
-                   % (TOOLS_INIT_CONTAINER, opts["tools_image"], TOOLS_VOLUME, TOOLS_MOUNT, container_name))
+                   % (TOOLS_INIT_CONTAINER, opts["image"], TOOLS_VOLUME, TOOLS_MOUNT, container_name))
+    pull_secrets = [{"name": n} for n in opts.get("image_pull_secrets") or []
+                    if {"name": n} not in (spec.get("imagePullSecrets") or [])]
+    if pull_secrets:
+        spec["imagePullSecrets"] = (spec.get("imagePullSecrets") or []) + pull_secrets
+        changes.append("spec.imagePullSecrets: added %s (image_pull_secrets, for %s)"
+                       % (", ".join(p["name"] for p in pull_secrets), opts["image"]))
 
     # kubectl exec/logs/attach without -c land in the held container.
     if annotations.get(DEFAULT_CONTAINER_ANNOTATION, container_name) != container_name:
@@ -411,36 +409,6 @@ def held_info(fork, replay_command=None, replay_args=None):
         "replay_argv": argv,
         "replay_note": why,
     }
-
-
-def selector_matches(selector, labels):
-    """Does a selector pick a pod with ``labels``?
-
-    ``selector`` is either a map (Service, ReplicationController) or a
-    LabelSelector (matchLabels/matchExpressions). An empty selector selects
-    nothing here: a Service without one has manual endpoints.
-    """
-    if not selector:
-        return False
-    if "matchLabels" in selector or "matchExpressions" in selector:
-        match_labels = selector.get("matchLabels") or {}
-        expressions = selector.get("matchExpressions") or []
-        if not match_labels and not expressions:
-            return False
-        if any(labels.get(k) != v for k, v in match_labels.items()):
-            return False
-        for expr in expressions:
-            key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-            if op == "In" and labels.get(key) not in values:
-                return False
-            if op == "NotIn" and key in labels and labels[key] in values:
-                return False
-            if op == "Exists" and key not in labels:
-                return False
-            if op == "DoesNotExist" and key in labels:
-                return False
-        return True
-    return all(labels.get(k) == v for k, v in selector.items())
 
 
 def _succeeded(cstatus):
@@ -531,46 +499,25 @@ def diff_view(pod):
 # --- the API part ----------------------------------------------------------------
 
 
-def _is_rbac_denial(message):
-    # RBAC: 'pods is forbidden: User "x" cannot create resource "pods" ...'.
-    # Admission (ResourceQuota, PodSecurity, webhooks) also answers 403, with its own reason.
-    return "cannot " in message and ("User " in message or "system:" in message)
-
-
-def create_error(exc, namespace, name):
-    """KdebugError for a failed create: quota and admission refusals keep the server's words."""
-    status = getattr(exc, "status", None)
-    message = api_error_message(exc)
-    if status == 403 and not _is_rbac_denial(message):
-        hint = "Ask for the namespace's quota to be raised, or free room (kubectl describe resourcequota -n %s)." \
-            % namespace if "exceeded quota" in message else \
-            "The namespace's admission rules refused the fork; adjust the options or the namespace policy."
-        return KdebugError("could not create fork pod %s in namespace %s: %s. %s" % (name, namespace, message, hint),
-                           api_status=status)
-    if status == 422:
-        return KdebugError("the API server rejected fork pod %s in namespace %s as invalid: %s. Check the image, env "
-                           "and keep_* options." % (name, namespace, message), api_status=status)
-    return translate_api_error(exc, "create", "pods", namespace, name)
+# The fix for a refused create, by the class of the refusal (kube/failures.py).
+CREATE_HINTS = {
+    "rbac_role": "kdebug-fork",
+    "pod_security": ("The fork copies the source pod's spec, which the level refuses now: check what changed in the "
+                     "namespace's pod-security.kubernetes.io/enforce label, or set target_image / env to what it allows"),
+    "resource_quota": "The fork counts against the namespace's quota like the source pod",
+}
 
 
 class ForkManager(object):
-    """Find, create, replace, delete and wait for forks; replay in them (kube_rest: plain dicts)."""
+    """Find, create, replace, delete and wait for forks; replay in them (through a KubeClient: plain dicts)."""
 
-    def __init__(self, api, check_mode=False):
-        self.api = KubeRest.of(api)
+    def __init__(self, client, check_mode=False):
+        self.client = client
         self.check_mode = check_mode
         self.warnings = []
 
-    def _dry_run(self):
-        return {"dryRun": dry_run(self.check_mode)}
-
     def read(self, namespace, name):
-        try:
-            return self.api.get(pod_path(namespace, name))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise translate_api_error(exc, "get", "pods", namespace, name)
+        return self.client.get_or_none(pod_path(namespace, name))
 
     # --- selection safety (only needed when labels are kept)
 
@@ -588,10 +535,10 @@ class ForkManager(object):
                     ("jobs", "Job", api_path("namespaces", namespace, "jobs", group="batch"))]
         for resource, kind, path in listings:
             try:
-                items = (self.api.get(path) or {}).get("items") or []
-            except ApiException as exc:
+                items = (self.client.get(path) or {}).get("items") or []
+            except ApiError as exc:
                 self.warnings.append("could not check whether a %s selects the fork's kept labels (%s): %s"
-                                     % (kind, resource, api_error_message(exc)))
+                                     % (kind, resource, exc.message))
                 continue
             for item in items:
                 selector = (item.get("spec") or {}).get("selector")
@@ -608,35 +555,10 @@ class ForkManager(object):
 
     def ensure(self, desired, wait, wait_timeout, container):
         """(pod, changed, note): a fork matching ``desired``, created or replaced as needed."""
+        ready = (lambda pod: self.wait_running(pod, container, wait_timeout)) if wait else None
         namespace, name = desired["metadata"]["namespace"], desired["metadata"]["name"]
-        existing = self.read(namespace, name)
-        note = None
-        if existing is not None:
-            why = self._why_replace(existing, desired)
-            if why is None:
-                if wait and not self.check_mode:
-                    existing = self.wait_running(existing, container, wait_timeout, cleanup=False)
-                return existing, False, None
-            note = "%s the existing fork: %s" % ("would replace" if self.check_mode else "replaced", why)
-            self.delete(namespace, name, wait=True, wait_timeout=wait_timeout, expected_uid=existing["metadata"]["uid"])
-            if self.check_mode:
-                return desired, True, note  # a dry-run create would meet the fork that is still there
-        try:
-            pod = self.api.post(pod_path(namespace), desired, query=self._dry_run())
-        except ApiException as exc:
-            if exc.status != 409:
-                raise create_error(exc, namespace, name)
-            # Another run created it first: take it if it is the same fork.
-            pod = self.read(namespace, name)
-            if pod is None or self._why_replace(pod, desired) is not None:
-                raise KdebugError("fork pod %s/%s was created concurrently with other options: run again."
-                                  % (namespace, name))
-            if wait and not self.check_mode:
-                pod = self.wait_running(pod, container, wait_timeout, cleanup=False)
-            return pod, False, "another run created the fork at the same time"
-        if wait and not self.check_mode:
-            pod = self.wait_running(pod, container, wait_timeout, cleanup=True)
-        return pod, True, note
+        return ensure_by_spec_hash(self.client, desired, self._why_replace, self.check_mode, ready, wait_timeout,
+                                   what="fork pod %s/%s" % (namespace, name), hints=CREATE_HINTS)
 
     @staticmethod
     def _why_replace(existing, desired):
@@ -660,73 +582,57 @@ class ForkManager(object):
 
     def delete(self, namespace, name, wait=True, wait_timeout=60, expected_uid=None):
         """(old pod or None, changed)."""
-        existing = self.read(namespace, name)
-        if existing is None or (expected_uid and existing["metadata"]["uid"] != expected_uid):
-            return None, False
-        # With a body, the API server reads the options from it and ignores the query string:
-        # dryRun has to be in the body too, or a check-mode delete would be real.
-        body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": existing["metadata"]["uid"]}}
-        if self.check_mode:
-            body["dryRun"] = [dry_run(True)]
-        try:
-            self.api.delete(pod_path(namespace, name), body=body, query=self._dry_run())
-        except ApiException as exc:
-            if exc.status in (404, 409):
-                return existing, False
-            raise translate_api_error(exc, "delete", "pods", namespace, name)
-        if wait and not self.check_mode:
-            self._wait_gone(namespace, name, existing["metadata"]["uid"], wait_timeout)
-        return existing, True
+        return delete_and_wait(self.client, pod_path(namespace, name), expected_uid=expected_uid, wait=wait,
+                               wait_timeout=wait_timeout, check_mode=self.check_mode,
+                               what="fork pod %s/%s" % (namespace, name))
 
-    def _wait_gone(self, namespace, name, uid, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            pod = self.read(namespace, name)
-            if pod is None or pod["metadata"]["uid"] != uid:
-                return
-            if time.monotonic() >= deadline:
-                raise KdebugError("fork pod %s/%s was still there %ss after its deletion: check its finalizers "
-                                  "(kubectl get pod -n %s %s -o yaml)." % (namespace, name, timeout, namespace, name))
-            time.sleep(POLL_SECONDS)
+    def wait_running(self, pod, container, timeout):
+        """The fork once its held container runs; KdebugError (with the fix) when it cannot or does not in time.
 
-    def wait_running(self, pod, container, timeout, cleanup):
-        """Wait until the held container runs; on failure delete a fork this run made (cleanup)."""
+        ensure_by_spec_hash deletes a fork this run created when this fails.
+        """
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
-        uid = pod["metadata"].get("uid")
-        deadline = time.monotonic() + timeout
-        message = "not started"
-        while True:
+        seen = {"pod": pod, "message": "not started"}
+
+        def read():
             current = self.read(namespace, name)
             if current is None:
                 raise KdebugError("fork pod %s/%s disappeared while starting." % (namespace, name))
+            seen["pod"] = current
+            return current
+
+        def running(current):
             state, message = fork_progress(current, container)
-            message = message.rstrip(". ")
-            if state == "running":
-                return current
-            if state == "failed" or time.monotonic() >= deadline:
-                if state == "failed":
-                    text = "fork pod %s/%s cannot run: %s." % (namespace, name, message)
-                else:
-                    text = "fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
-                        namespace, name, timeout, message)
-                text += " " + self._advice(message)
-                if cleanup:
-                    self.delete(namespace, name, wait=True, wait_timeout=60, expected_uid=uid)
-                    text += " The fork was deleted."
-                raise KdebugError(text, fork={"name": name, "namespace": namespace, "deleted": bool(cleanup),
-                                              "phase": (current.get("status") or {}).get("phase"),
-                                              "problem": message})
-            time.sleep(POLL_SECONDS)
+            seen["message"] = message.rstrip(". ")
+            if state == "failed":
+                raise self._failure("fork pod %s/%s cannot run: %s." % (namespace, name, seen["message"]), current,
+                                    seen["message"])
+            return state == "running"
+
+        try:
+            return wait_for(read, running, timeout, "fork pod %s/%s" % (namespace, name),
+                            watch=lambda obj, seconds: self.client.watch_object(pod_path(namespace), obj, seconds))
+        except KdebugError as err:
+            if err.message.startswith("timed out after"):
+                raise self._failure("fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
+                    namespace, name, timeout, seen["message"]), seen["pod"], seen["message"])
+            raise
+
+    def _failure(self, text, pod, message):
+        return KdebugError(text + " " + self._advice(message),
+                           fork={"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
+                                 "phase": (pod.get("status") or {}).get("phase"), "problem": message})
 
     @staticmethod
     def _advice(message):
         if "Image" in message or "image" in message:
-            return ("Check the image options (image, tools_image) and that the node can pull them "
-                    "(imagePullPolicy, imagePullSecrets).")
+            return ("Check the image options (image: the tools image the busybox is copied from; target_image) and "
+                    "that the node can pull them (image_pull_policy, image_pull_secrets). Before 1.0, image replaced "
+                    "the target's image: that is target_image now.")
         if "schedul" in message:
             return "Check the node's capacity and taints, the pod's nodeSelector and affinity, or set same_node."
         if "not a dynamic executable" in message or "no such file" in message or "exec format" in message:
-            return ("The busybox copied from tools_image (busybox_path) must be a static binary for the target's "
+            return ("The busybox copied from image (busybox_path) must be a static binary for the target's "
                     "architecture.")
         return "See kubectl describe pod for the events."
 
@@ -741,12 +647,12 @@ class ForkManager(object):
                 result["error"] = "the container has not terminated yet: no previous logs"
             return result
         try:
-            data = self.api.get(pod_path(pod["metadata"]["namespace"], pod["metadata"]["name"], "log"),
-                                query={"container": container, "previous": info["logs_of"] == "previous",
-                                       "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
-                                accept="text/plain, */*", decode=False) or b""
-        except ApiException as exc:
-            result["error"] = api_error_message(exc)
+            data = self.client.get(pod_path(pod["metadata"]["namespace"], pod["metadata"]["name"], "log"),
+                                   query={"container": container, "previous": info["logs_of"] == "previous",
+                                          "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
+                                   accept="text/plain, */*", decode=False) or b""
+        except ApiError as exc:
+            result["error"] = exc.message
             return result
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
         result["truncated"] = len(data) >= LOG_LIMIT_BYTES
@@ -757,12 +663,12 @@ class ForkManager(object):
 
     def replay(self, fork, argv, timeout, max_output_bytes):
         """Run the original argv in the held container, bounded by ``timeout`` (busybox timeout)."""
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import (  # pylint: disable=import-outside-toplevel
+        from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import (  # pylint: disable=import-outside-toplevel
             exec_in_container)
         container = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_HELD_CONTAINER)
         wrapped = [BUSYBOX, "timeout", "-k", "2", str(int(timeout))] + list(argv)
-        # exec_in_container words a refused stream itself (403 on pods/exec, no such container).
-        outcome = exec_in_container(self.api, fork["metadata"]["namespace"], fork["metadata"]["name"], container,
+        # A refused stream (403 on pods/exec, no such container) is an ApiError from kube/failures.py.
+        outcome = exec_in_container(self.client, fork["metadata"]["namespace"], fork["metadata"]["name"], container,
                                     wrapped, timeout=timeout, max_output_bytes=max_output_bytes)
         return replay_result(argv, outcome, timeout)
 
@@ -807,19 +713,20 @@ def _source_block(pod, container, logs):
         "uid": pod["metadata"].get("uid"),
         "node": pod["spec"].get("nodeName"),
         "phase": (pod.get("status") or {}).get("phase"),
-        "owner": _owner_text(owners) or None,
+        "owner": owners_text(owners) or None,
         "last_termination": source_termination(pod, container),
         "previous_logs": logs,
     }
 
 
-def options_from_params(params):
+def options_from_params(params, requester, reason):
     return default_options(
         container=params.get("container"),
-        tools_image=params.get("tools_image") or DEFAULT_TOOLS_IMAGE,
-        tools_image_pull_policy=params.get("tools_image_pull_policy") or "IfNotPresent",
+        image=params.get("image") or DEFAULT_TOOLS_IMAGE,
+        image_pull_policy=params.get("image_pull_policy") or "IfNotPresent",
+        image_pull_secrets=params.get("image_pull_secrets") or [],
         busybox_path=params.get("busybox_path") or DEFAULT_BUSYBOX_PATH,
-        image=params.get("image"),
+        target_image=params.get("target_image"),
         keep_labels=params.get("keep_labels") or [],
         keep_annotations=params.get("keep_annotations") or [],
         keep_init_containers=params.get("keep_init_containers", True),
@@ -827,8 +734,8 @@ def options_from_params(params):
         share_processes=params.get("share_processes"),
         same_node=bool(params.get("same_node")),
         ttl_seconds=params.get("ttl_seconds"),
-        requester=metadata.requested_by(params.get("requested_by")),
-        reason=params.get("reason") or "kdebug_fork",
+        requester=requester,
+        reason=reason,
     )
 
 
@@ -856,10 +763,9 @@ def _absent(module, manager, params):
 
 
 def _present(module, manager, params):
-    from ansible_collections.kdebug.toolkit.plugins.module_utils.target import read_pod  # pylint: disable=import-outside-toplevel
     namespace = params["namespace"]
-    source = read_pod(manager.api, namespace, params["pod"])
-    opts = options_from_params(params)
+    source = read_pod(manager.client, namespace, params["pod"])
+    opts = options_from_params(params, module.requested_by(), module.reason())
     desired, changes = build_fork(source, opts)
     container = desired["metadata"]["annotations"][ANNOTATION_HELD_CONTAINER]
     if params.get("keep_labels"):
@@ -898,20 +804,39 @@ def _present(module, manager, params):
 
 def run_fork_module(module):
     """What kdebug_fork does: ensure (and optionally replay in) or remove the fork of a pod."""
-    from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
-    kube_auth.require_kubernetes(module)
     params = module.params
-    try:
-        for option in ("ttl_seconds", "wait_timeout", "replay_timeout"):
-            if params.get(option) is not None and params[option] <= 0:
-                raise KdebugError("%s must be a positive number of seconds, got %s." % (option, params[option]))
-        manager = ForkManager(KubeRest(kube_auth.get_api_client(module)), module.check_mode)
-        if params["state"] == "absent":
-            result = _absent(module, manager, params)
-        else:
-            result = _present(module, manager, params)
-    except KdebugError as err:
-        module.fail_json(msg=err.message, **err.details)
+    manager = ForkManager(module.kube(), module.check_mode)
+    if params["state"] == "absent":
+        result = _absent(module, manager, params)
+    else:
+        result = _present(module, manager, params)
     for warning in manager.warnings:
         module.warn(warning)
-    module.exit_json(**result)
+    return result
+
+
+def fork_argument_spec():
+    spec = options.module_spec(
+        options.target_options(), options.tools_image_options(DEFAULT_TOOLS_IMAGE), options.lifetime_options(),
+        options.audit_options(),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        busybox_path=dict(type="str", default=DEFAULT_BUSYBOX_PATH),
+        target_image=dict(type="str"),
+        keep_labels=dict(type="list", elements="str", default=[]),
+        keep_annotations=dict(type="list", elements="str", default=[]),
+        keep_init_containers=dict(type="bool", default=True),
+        env=dict(type="dict", default={}),
+        share_processes=dict(type="bool"),
+        same_node=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        replay=dict(type="bool", default=False),
+        replay_command=dict(type="list", elements="str"),
+        replay_args=dict(type="list", elements="str"),
+        replay_timeout=dict(type="int", default=60),
+        max_output_bytes=dict(type="int", default=1048576),
+        previous_logs_lines=dict(type="int", default=50),
+    )
+    # Before 1.0 the tools image was tools_image (and `image` replaced the target's image, now target_image).
+    options.deprecated_alias(spec, "image", "tools_image")
+    options.deprecated_alias(spec, "image_pull_policy", "tools_image_pull_policy")
+    return spec

@@ -14,10 +14,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import getpass
 import hashlib
+import json
 import re
-import socket
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "kdebug"
@@ -29,6 +28,8 @@ ANNOTATION_CREATED_AT = "kdebug.io/created-at"
 ANNOTATION_REASON = "kdebug.io/reason"
 ANNOTATION_TARGET = "kdebug.io/target"
 ANNOTATION_TTL = "kdebug.io/ttl-seconds"
+# A hash of what makes an object what it is (not who asked or when): an existing one is kept only when it matches.
+ANNOTATION_SPEC_HASH = "kdebug.io/spec-hash"
 
 DNS_LABEL_MAX = 63
 
@@ -51,15 +52,9 @@ def stable_name(prefix, readable, *parts):
     return "-".join(p for p in (prefix, cleaned, suffix) if p)
 
 
-def requested_by(explicit=None):
-    """Who asked: the option when given, else the user and host running the module."""
-    if explicit:
-        return explicit
-    try:
-        user = getpass.getuser()
-    except Exception:  # pylint: disable=broad-except  # no passwd entry in some containers
-        user = "unknown"
-    return "%s@%s" % (user, socket.gethostname())
+def spec_hash(material):
+    """A short, stable hash of a JSON-able value (key order does not matter)."""
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
 def utc_now():

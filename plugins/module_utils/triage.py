@@ -6,7 +6,7 @@
 Three parts:
 
 * :class:`TriageFetcher` holds every API call (read the pod, list its events and
-  the namespace's Services, read log tails, read the node), through kube_rest.
+  the namespace's Services, read log tails, read the node), through kube/client.py.
   It returns plain dicts, the JSON the API server sent (as ``kubectl get -o
   json`` shows it), so its transport can change without touching the rest.
 * :func:`gather` reads the pod first (a missing pod or namespace fails the
@@ -54,10 +54,12 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    KdebugError, api_error_message, translate_api_error)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, api_path, pod_path
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import last_termination, read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, ApiInvalid, KdebugError, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by, spec_containers, state_of)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
@@ -66,8 +68,6 @@ DEFAULT_RESTART_THRESHOLD = 3
 LOG_LIMIT_BYTES = 64 * 1024
 # Concurrent API calls after the pod is read.
 MAX_WORKERS = 8
-# Seconds each API call may take (the generated client would wait forever).
-REQUEST_TIMEOUT = 60
 
 # Pod conditions whose True is the problem.
 NEGATIVE_POD_CONDITIONS = ("DisruptionTarget",)
@@ -87,55 +87,43 @@ class LogUnavailable(KdebugError):
 
 
 class TriageFetcher(object):
-    """Every API call kdebug_triage makes, through kube_rest (plain REST: no generated API class or model).
+    """Every API call kdebug_triage makes, through a KubeClient (plain REST: no generated API class or model).
 
-    Methods return the API's JSON as dicts and raise KdebugError (translate_api_error), LogUnavailable for a
+    Methods return the API's JSON as dicts and raise the ApiError of kube/failures.py, LogUnavailable for a
     log the API does not have.
     """
 
-    def __init__(self, api, timeout=REQUEST_TIMEOUT):
-        self.rest = KubeRest.of(api)
-        self.timeout = timeout
+    def __init__(self, client):
+        self.client = client
 
     def read_pod(self, namespace, name):
-        """The pod; a missing namespace and a missing pod are told apart (target.read_pod)."""
-        return read_pod(self.rest, namespace, name)
+        """The pod; a missing namespace and a missing pod are told apart (kube/objects.read_pod)."""
+        return read_pod(self.client, namespace, name)
 
     def list_pod_events(self, namespace, uid):
         """The events whose involved object is this pod (by UID, so an earlier pod of the same name is left out)."""
-        try:
-            answer = self.rest.get(api_path("namespaces", namespace, "events"),
-                                   query={"fieldSelector": "involvedObject.uid=%s" % uid}, timeout=self.timeout)
-        except ApiException as exc:
-            raise translate_api_error(exc, "list", "events", namespace)
+        answer = self.client.get(api_path("namespaces", namespace, "events"),
+                                 query={"fieldSelector": "involvedObject.uid=%s" % uid})
         return (answer or {}).get("items") or []
 
     def list_services(self, namespace):
-        try:
-            answer = self.rest.get(api_path("namespaces", namespace, "services"), timeout=self.timeout)
-        except ApiException as exc:
-            raise translate_api_error(exc, "list", "services", namespace)
+        answer = self.client.get(api_path("namespaces", namespace, "services"))
         return (answer or {}).get("items") or []
 
     def read_log(self, namespace, name, container, previous, tail_lines):
         """(text, truncated): the last ``tail_lines`` lines, at most LOG_LIMIT_BYTES."""
         try:
-            data = self.rest.get(pod_path(namespace, name, "log"),
-                                 query={"container": container, "previous": bool(previous),
-                                        "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
-                                 accept="text/plain, */*", decode=False, timeout=self.timeout) or b""
-        except ApiException as exc:
-            if exc.status == 400:
-                raise LogUnavailable(api_error_message(exc))
-            raise translate_api_error(exc, "get", "pods/log", namespace, name)
+            data = self.client.get(pod_path(namespace, name, "log"),
+                                   query={"container": container, "previous": bool(previous),
+                                          "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
+                                   accept="text/plain, */*", decode=False) or b""
+        except ApiInvalid as exc:
+            raise LogUnavailable(exc.server_message or exc.message)
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
         return text, len(data) >= LOG_LIMIT_BYTES
 
     def read_node(self, name):
-        try:
-            return self.rest.get(api_path("nodes", name), timeout=self.timeout)
-        except ApiException as exc:
-            raise translate_api_error(exc, "get", "nodes", name=name)
+        return self.client.get(api_path("nodes", name))
 
 
 # --- gathering ---------------------------------------------------------------------------------------
@@ -233,18 +221,10 @@ def gather(fetcher, namespace, name, container=None, log_lines=DEFAULT_LOG_LINES
 # --- pure helpers ------------------------------------------------------------------------------------
 
 
-def _spec_containers(pod, kind):
-    return (pod.get("spec") or {}).get("initContainers" if kind == "init" else "containers") or []
-
-
-def _statuses(pod, kind):
-    return (pod.get("status") or {}).get("initContainerStatuses" if kind == "init" else "containerStatuses") or []
-
-
 def select_containers(pod, requested=None):
     """[(kind, name)], init containers first; only ``requested`` when given (KdebugError when unknown)."""
-    pairs = [("init", c["name"]) for c in _spec_containers(pod, "init")] + \
-        [("main", c["name"]) for c in _spec_containers(pod, "main")]
+    pairs = [("init", c["name"]) for c in spec_containers(pod, INIT)] + \
+        [("main", c["name"]) for c in spec_containers(pod, MAIN)]
     if not requested:
         return pairs
     chosen = [p for p in pairs if p[1] == requested]
@@ -253,34 +233,6 @@ def select_containers(pod, requested=None):
                           % (requested, pod["metadata"].get("namespace"), pod["metadata"].get("name"),
                              ", ".join(p[1] for p in pairs)))
     return chosen
-
-
-def find_status(pod, kind, name):
-    for status in _statuses(pod, kind):
-        if status.get("name") == name:
-            return status
-    return None
-
-
-def find_spec(pod, kind, name):
-    for spec in _spec_containers(pod, kind):
-        if spec.get("name") == name:
-            return spec
-    return {}
-
-
-def is_sidecar(spec):
-    """A native sidecar: an init container with restartPolicy Always (it keeps running)."""
-    return (spec or {}).get("restartPolicy") == "Always"
-
-
-def state_of(status):
-    """(state name, the state's dict): running, waiting, terminated, or (None, {})."""
-    state = (status or {}).get("state") or {}
-    for key in ("running", "waiting", "terminated"):
-        if key in state and state[key] is not None:
-            return key, state[key] or {}
-    return None, {}
 
 
 def log_plan(pod, selected):
@@ -312,30 +264,15 @@ def log_plan(pod, selected):
     return plan
 
 
-def selector_matches(selector, labels):
-    """Does a Service's selector (a plain map) pick a pod with ``labels``? An empty selector picks none."""
-    if not selector:
-        return False
-    return all((labels or {}).get(k) == v for k, v in selector.items())
-
-
 def matching_services(services, labels):
-    return sorted(s["metadata"]["name"] for s in services or []
-                  if selector_matches((s.get("spec") or {}).get("selector"), labels))
+    return selected_by(services, labels)
 
 
 def matching_service_ports(services, labels):
     """{service: [{port, protocol}]} of the Services selecting the pod: what network checks connect to."""
     return dict((s["metadata"]["name"], [{"port": p.get("port"), "protocol": p.get("protocol", "TCP")}
                                          for p in (s.get("spec") or {}).get("ports") or []])
-                for s in services or [] if selector_matches((s.get("spec") or {}).get("selector"), labels))
-
-
-def owner_of(pod):
-    """The controller owner {kind, name} (or the first owner), None for a standalone pod."""
-    refs = pod["metadata"].get("ownerReferences") or []
-    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
-    return {"kind": ref.get("kind"), "name": ref.get("name")} if ref else None
+                for s in services or [] if s["metadata"]["name"] in selected_by([s], labels))
 
 
 def _condition(cond):
@@ -501,7 +438,7 @@ def check_phase(pod):
         else:
             waiting = []
             for kind in ("init", "main"):
-                for cstatus in _statuses(pod, kind):
+                for cstatus in container_statuses(pod, kind):
                     state, detail = state_of(cstatus)
                     if state != "running" and not (state == "terminated" and detail.get("exitCode") == 0):
                         waiting.append("%s%s %s" % ("init container " if kind == "init" else "", cstatus.get("name"),
@@ -736,7 +673,7 @@ def error_check(name, target, exc):
     """An ``error`` check for a piece that could not be read (KdebugError or another exception)."""
     details = {}
     if isinstance(exc, KdebugError):
-        details.update(exc.details)
+        details.update((k, v) for k, v in exc.result().items() if k != "msg")
     return make_check(name, "error", _error_text(exc), target, details)
 
 
@@ -770,11 +707,14 @@ def build_checks(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_li
 
 
 def missing_permissions(errors):
+    """{verb, resource, namespace} of every RBAC refusal among the pieces that could not be read."""
     out = []
     for exc in errors.values():
-        perm = getattr(exc, "details", {}).get("missing_permission") if isinstance(exc, KdebugError) else None
-        if perm and perm not in out:
-            out.append(perm)
+        if isinstance(exc, ApiDenied) and exc.denied_by == "rbac":
+            perm = {"verb": exc.denial.get("verb"), "resource": exc.denial.get("resource"),
+                    "namespace": exc.denial.get("namespace")}
+            if perm not in out:
+                out.append(perm)
     return out
 
 
@@ -795,17 +735,21 @@ def triage_result(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_l
 
 def run_triage_module(module):
     """What kdebug_triage does: one pod's state, events, logs and node, with checks. Read-only."""
-    from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth  # pylint: disable=import-outside-toplevel
-    kube_auth.require_kubernetes(module)
     params = module.params
-    try:
-        for option in ("log_lines", "event_limit", "restart_threshold"):
-            if params[option] < 0:
-                raise KdebugError("%s must be 0 or more, got %s." % (option, params[option]))
-        fetcher = TriageFetcher(KubeRest(kube_auth.get_api_client(module)))
-        gathered = gather(fetcher, params["namespace"], params["pod"], params.get("container"),
-                          params["log_lines"], params["event_limit"])
-    except KdebugError as err:
-        module.fail_json(msg=err.message, **err.details)
+    for option in ("log_lines", "event_limit", "restart_threshold"):
+        if params[option] < 0:
+            raise OptionError("%s must be 0 or more, got %s." % (option, params[option]))
+    gathered = gather(TriageFetcher(module.kube()), params["namespace"], params["pod"], params.get("container"),
+                      params["log_lines"], params["event_limit"])
     result = triage_result(gathered, params["restart_threshold"], params["event_limit"])
-    module.exit_json(changed=False, **result)
+    result["changed"] = False
+    return result
+
+
+def triage_argument_spec():
+    return options.module_spec(
+        options.target_options(),
+        log_lines=dict(type="int", default=DEFAULT_LOG_LINES),
+        event_limit=dict(type="int", default=DEFAULT_EVENT_LIMIT),
+        restart_threshold=dict(type="int", default=DEFAULT_RESTART_THRESHOLD),
+    )

@@ -25,6 +25,10 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.common.tools_image
+  - kdebug.toolkit.common.lifetime
+  - kdebug.toolkit.common.agent_namespace
+  - kdebug.toolkit.common.audit
 attributes:
   check_mode:
     description: Server-side dry run (C(dryRun=All)); nothing is created or deleted.
@@ -45,35 +49,25 @@ options:
     description: The node. Either this or O(pod) is required.
     type: str
   pod:
-    description: A pod whose node gets the agent (with O(pod_namespace)).
+    description: A pod whose node gets the agent (in O(namespace)).
     type: str
-  pod_namespace:
-    description: Namespace of O(pod).
+  namespace:
+    description:
+      - Namespace of O(pod).
+      - The agents' own namespace is O(agent_namespace). Before 1.0 this option named the agents' namespace and the
+        pod's was C(pod_namespace), which is now a deprecated alias of this one.
     type: str
     default: default
-    aliases: [target_namespace]
-  namespace:
-    description: Namespace of the agents.
-    type: str
-    default: kdebug-system
+    aliases: [pod_namespace, target_namespace]
   image:
     description: The tools image (needs C(nsenter), C(sh) and the tools you want to run).
     type: str
     default: docker.io/nicolaka/netshoot:latest
-  image_pull_policy:
-    description: Pull policy of the image.
-    type: str
-    default: IfNotPresent
-    choices: [Always, IfNotPresent, Never]
   image_pull_secrets:
-    description: Names of image pull secrets in O(namespace).
+    description: Names of image pull secrets in O(agent_namespace), for the agent pod.
     type: list
     elements: str
     default: []
-  ttl_seconds:
-    description: Seconds the agent lives (C(activeDeadlineSeconds)).
-    type: int
-    default: 3600
   tolerations:
     description: Tolerations of the agent pod. Default tolerates every taint, like node debugging.
     type: list
@@ -85,17 +79,6 @@ options:
     description: Wait until the agent runs (or, with O(state=absent), is gone).
     type: bool
     default: true
-  wait_timeout:
-    description: Seconds to wait. Image pull and scheduling failures are reported at once.
-    type: int
-    default: 120
-  requested_by:
-    description: Who asked, for the audit annotations. Default is the user and host running the module.
-    type: str
-  reason:
-    description: Why, for the audit annotations.
-    type: str
-    default: kdebug_agent
 seealso:
   - module: kdebug.toolkit.kdebug_exec
 """
@@ -104,7 +87,7 @@ EXAMPLES = r"""
 - name: Agent on the node of a pod, for 30 minutes
   kdebug.toolkit.kdebug_agent:
     pod: api-7d9f
-    pod_namespace: shop
+    namespace: shop
     ttl_seconds: 1800
 
 - name: Remove the agent of a node
@@ -153,15 +136,13 @@ state:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.kdebug.toolkit.plugins.module_utils.agent import agent_argument_spec, run_agent_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.agent import (
+    MODULE_KWARGS, argument_spec, run_agent)
 
 
 def main():
-    module = AnsibleModule(argument_spec=agent_argument_spec(), required_one_of=[("node", "pod")],
-                           mutually_exclusive=[("node", "pod")], supports_check_mode=True)
-    run_agent_module(module)
+    run_module("kdebug_agent", argument_spec(), run_agent, **MODULE_KWARGS)
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ options:
   wait_timeout:
     description: Seconds to wait.
     type: int
-    default: 60
+    default: 120
 notes:
   - Needs C(list) and C(delete) on the swept resources (cluster-wide, or in each of O(namespaces)); see docs/cleanup.md.
 seealso:
@@ -178,14 +178,12 @@ namespaces:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.kdebug.toolkit.plugins.module_utils.cleanup import cleanup_argument_spec, run_cleanup_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=cleanup_argument_spec(), supports_check_mode=True)
-    run_cleanup_module(module)
+    run_module("kdebug_cleanup", cleanup_argument_spec(), run_cleanup_module)
 
 
 if __name__ == "__main__":

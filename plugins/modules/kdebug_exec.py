@@ -31,6 +31,11 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.common.target
+  - kdebug.toolkit.common.tools_image
+  - kdebug.toolkit.common.lifetime
+  - kdebug.toolkit.common.agent_namespace
+  - kdebug.toolkit.common.audit
 attributes:
   check_mode:
     description: Reports the strategy, the target and what would be created; creates and runs nothing.
@@ -44,15 +49,6 @@ attributes:
 options:
   pod:
     description: Name of the target pod. Required unless O(docker_container) is given.
-    type: str
-  namespace:
-    description: Namespace of the target pod.
-    type: str
-    default: default
-  container:
-    description:
-      - Target container in the pod. Default is the pod's C(kubectl.kubernetes.io/default-container)
-        annotation, else its first container.
     type: str
   docker_container:
     description: Name or id of a container on a Docker engine (no Kubernetes). Implies O(strategy=docker).
@@ -95,21 +91,13 @@ options:
         without extra work, so tools can read the target's own files, such as its C(/etc/resolv.conf).
     type: bool
     default: false
-  image:
-    description: The tools image.
-    type: str
-    default: docker.io/nicolaka/netshoot:latest
   image_pull_secrets:
     description:
-      - Names of image pull secrets for the agent pod. An ephemeral container uses its pod's pull secrets.
+      - Names of image pull secrets in O(agent_namespace) for the agent pod. An ephemeral container is pulled with
+        its pod's own pull secrets.
     type: list
     elements: str
     default: []
-  image_pull_policy:
-    description: Pull policy of the tools image.
-    type: str
-    default: IfNotPresent
-    choices: [Always, IfNotPresent, Never]
   strategy:
     description:
       - How the tools get into the target's namespaces.
@@ -124,31 +112,19 @@ options:
     type: str
     default: general
     choices: [legacy, general, baseline, restricted, netadmin, sysadmin]
-  namespaces:
-    description: Namespaces the agent strategy enters (C(nsenter) flags).
+  join_namespaces:
+    description:
+      - The Linux namespaces of the target the agent strategy enters (C(nsenter) flags).
+      - Before 1.0 this option was C(namespaces), which is now a deprecated alias.
     type: list
     elements: str
     default: [net, uts, ipc, pid]
     choices: [net, uts, ipc, pid, mnt, cgroup]
+    aliases: [namespaces]
   ttl_seconds:
     description: How long the debug container idles (ephemeral) or the agent lives (agent) before it ends itself.
     type: int
     default: 3600
-  agent_namespace:
-    description: Namespace of the node agents (created with the PodSecurity C(privileged) label when absent).
-    type: str
-    default: kdebug-system
-  wait_timeout:
-    description: Seconds to wait for the debug container or agent to run. Image and scheduling errors fail at once.
-    type: int
-    default: 120
-  requested_by:
-    description: Who asked, for the audit annotations. Default is the user and host running the module.
-    type: str
-  reason:
-    description: Why, for the audit annotations.
-    type: str
-    default: kdebug_exec
 notes:
   - Ephemeral containers cannot be removed from a pod; they end after O(ttl_seconds). After that, the next call
     adds a new one (a numbered generation of the same name).
@@ -273,16 +249,12 @@ plan:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.kdebug.toolkit.plugins.module_utils.exec_runner import (
-    EXEC_MUTUALLY_EXCLUSIVE, EXEC_REQUIRED_ONE_OF, exec_argument_spec, run_exec)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.exec import MODULE_KWARGS, argument_spec, run_exec
 
 
 def main():
-    module = AnsibleModule(argument_spec=exec_argument_spec(), mutually_exclusive=EXEC_MUTUALLY_EXCLUSIVE,
-                           required_one_of=EXEC_REQUIRED_ONE_OF, supports_check_mode=True)
-    run_exec(module)
+    run_module("kdebug_exec", argument_spec(), run_exec, **MODULE_KWARGS)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.common.tools_image
+  - kdebug.toolkit.common.lifetime
+  - kdebug.toolkit.common.agent_namespace
+  - kdebug.toolkit.common.audit
 attributes:
   check_mode:
     description: Runs nothing and creates nothing; returns no results.
@@ -72,45 +76,13 @@ options:
     description: At most this many bytes of each target's stdout and of its stderr.
     type: int
     default: 262144
-  namespaces:
-    description: The target namespaces to enter.
+  join_namespaces:
+    description: The Linux namespaces of each target to enter (C(namespaces) before 1.0, a deprecated alias).
     type: list
     elements: str
     choices: [net, uts, ipc]
     default: [net, uts]
-  image:
-    description: The tools image of the agents.
-    type: str
-    default: docker.io/nicolaka/netshoot:latest
-  image_pull_secrets:
-    description: Pull secrets of the agent pods.
-    type: list
-    elements: str
-    default: []
-  image_pull_policy:
-    description: Pull policy of the agent pods.
-    type: str
-    choices: [Always, IfNotPresent, Never]
-    default: IfNotPresent
-  ttl_seconds:
-    description: Seconds an agent created by this call lives (activeDeadlineSeconds).
-    type: int
-    default: 3600
-  agent_namespace:
-    description: Namespace of the agents.
-    type: str
-    default: kdebug-system
-  wait_timeout:
-    description: Seconds to wait for an agent to run.
-    type: int
-    default: 120
-  requested_by:
-    description: Who asked, for the audit annotations. Default is the user and host running the module.
-    type: str
-  reason:
-    description: Why, for the audit annotations.
-    type: str
-    default: kdebug_fleet_exec
+    aliases: [namespaces]
 notes:
   - Rights are those of the agent strategy (docs/rbac.md), plus C(list) on pods in the targets' namespaces.
 seealso:
@@ -147,14 +119,12 @@ duration_ms:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.kdebug.toolkit.plugins.module_utils.fleet import fleet_argument_spec, run_fleet_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
 
 
 def main():
-    module = AnsibleModule(argument_spec=fleet_argument_spec(), supports_check_mode=True)
-    run_fleet_module(module)
+    run_module("kdebug_fleet_exec", fleet_argument_spec(), run_fleet_module)
 
 
 if __name__ == "__main__":

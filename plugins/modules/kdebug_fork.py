@@ -20,7 +20,7 @@ description:
     ownerReferences, finalizers, generateName, ephemeralContainers, status and server fields cleared; C(nodeName)
     cleared unless O(same_node); readiness, liveness and startup probes removed on every container; hostPorts
     cleared; the target's lifecycle hooks removed; C(restartPolicy=Never); C(activeDeadlineSeconds) = O(ttl_seconds)."
-  - The target container is held - an init container copies a static busybox from O(tools_image) into an emptyDir
+  - The target container is held - an init container copies a static busybox from O(image) into an emptyDir
     mounted at C(/.kdebug) in the target, and the target runs C(/.kdebug/busybox sh -c 'sleep TTL') instead of its
     entrypoint, so images without a shell or C(sleep) work too. The original command and args are kept in the
     C(kdebug.io/original-command) annotation.
@@ -36,6 +36,8 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.common.lifetime
+  - kdebug.toolkit.common.audit
 attributes:
   check_mode:
     description: Server-side dry run (C(dryRun=All)) of the create or delete; the would-be pod is returned in
@@ -68,27 +70,36 @@ options:
     type: str
     default: present
     choices: [present, absent]
-  tools_image:
+  image:
     description:
-      - The image the static busybox is copied from. It needs nothing but that binary (at O(busybox_path)).
+      - The tools image, the one the static busybox is copied from. It needs nothing but that binary (at
+        O(busybox_path)). Before 1.0 this was C(tools_image), now a deprecated alias.
       - The busybox must be statically linked to run in any target image, as in the default (the official
         busybox image). Alpine-based images (netshoot among them) usually ship a busybox linked against musl,
         which runs only in targets that have musl.
     type: str
     default: docker.io/library/busybox:stable
-  tools_image_pull_policy:
-    description: Pull policy of O(tools_image).
+    aliases: [tools_image]
+  image_pull_policy:
+    description: Pull policy of O(image). Before 1.0 this was C(tools_image_pull_policy), now a deprecated alias.
     type: str
     default: IfNotPresent
     choices: [Always, IfNotPresent, Never]
+    aliases: [tools_image_pull_policy]
+  image_pull_secrets:
+    description: Names of image pull secrets for O(image), added to the fork's C(imagePullSecrets).
+    type: list
+    elements: str
+    default: []
   busybox_path:
-    description: Path of the static busybox in O(tools_image).
+    description: Path of the static busybox in O(image).
     type: str
     default: /bin/busybox
-  image:
+  target_image:
     description:
       - Replace the held container's image (like C(kubectl debug --set-image)), for example with a build that has
         debugging symbols or a shell. Its pull policy stays the source's.
+      - Before 1.0 this option was called C(image), which names the tools image now, as in every module.
     type: str
   keep_labels:
     description:
@@ -167,13 +178,6 @@ options:
     description: Lines of the source container's last terminated run to return (0 to skip).
     type: int
     default: 50
-  requested_by:
-    description: Who asked, for the audit annotations. Default is the user and host running the module.
-    type: str
-  reason:
-    description: Why, for the audit annotations.
-    type: str
-    default: kdebug_fork
 notes:
   - The fork runs the source's other containers and (unless O(keep_init_containers=false)) its init containers
     again; a replay runs the application's entrypoint for real, with the pod's service account and volumes.
@@ -201,7 +205,7 @@ EXAMPLES = r"""
   kdebug.toolkit.kdebug_fork:
     namespace: shop
     pod: worker-0
-    tools_image: docker.io/library/busybox:1.36
+    image: docker.io/library/busybox:1.36
     replay: true
     replay_command: [/app/worker]
 
@@ -209,7 +213,7 @@ EXAMPLES = r"""
   kdebug.toolkit.kdebug_fork:
     namespace: shop
     pod: api-7d9f8c6b5-x2x4q
-    image: registry.example.com/shop/api:1.4.2-debug
+    target_image: shop/api:1.4.2-debug
     env:
       LOG_LEVEL: debug
     same_node: true
@@ -259,7 +263,7 @@ held:
                        elements: str, returned: always}
     original_args: {description: The spec's args (null when none)., type: list, elements: str, returned: always}
     original_image: {description: The source container's image., type: str, returned: always}
-    image: {description: The fork container's image (differs with O(image))., type: str, returned: always}
+    image: {description: The fork container's image (differs with O(target_image))., type: str, returned: always}
     entrypoint_known: {description: Whether the argv to replay is known (spec command or O(replay_command))., type: bool,
                        returned: always}
     replay_argv: {description: What O(replay) runs (null when the entrypoint is unknown)., type: list, elements: str,
@@ -317,43 +321,12 @@ manifest:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.kdebug.toolkit.plugins.module_utils.fork import DEFAULT_BUSYBOX_PATH, DEFAULT_TOOLS_IMAGE, run_fork_module
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import auth_argument_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.fork import fork_argument_spec, run_fork_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
 
 
 def main():
-    argument_spec = auth_argument_spec()
-    argument_spec.update(
-        pod=dict(type="str", required=True),
-        namespace=dict(type="str", default="default"),
-        container=dict(type="str"),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        tools_image=dict(type="str", default=DEFAULT_TOOLS_IMAGE),
-        tools_image_pull_policy=dict(type="str", default="IfNotPresent", choices=["Always", "IfNotPresent", "Never"]),
-        busybox_path=dict(type="str", default=DEFAULT_BUSYBOX_PATH),
-        image=dict(type="str"),
-        keep_labels=dict(type="list", elements="str", default=[]),
-        keep_annotations=dict(type="list", elements="str", default=[]),
-        keep_init_containers=dict(type="bool", default=True),
-        env=dict(type="dict", default={}),
-        share_processes=dict(type="bool"),
-        same_node=dict(type="bool", default=False),
-        ttl_seconds=dict(type="int", default=3600),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=120),
-        replay=dict(type="bool", default=False),
-        replay_command=dict(type="list", elements="str"),
-        replay_args=dict(type="list", elements="str"),
-        replay_timeout=dict(type="int", default=60),
-        max_output_bytes=dict(type="int", default=1048576),
-        previous_logs_lines=dict(type="int", default=50),
-        requested_by=dict(type="str"),
-        reason=dict(type="str", default="kdebug_fork"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_fork_module(module)
+    run_module("kdebug_fork", fork_argument_spec(), run_fork_module)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.common.target
 attributes:
   check_mode:
     description: Read-only; runs the same in check mode.
@@ -52,10 +53,6 @@ options:
     description: The pod's name.
     type: str
     required: true
-  namespace:
-    description: The pod's namespace.
-    type: str
-    default: default
   container:
     description:
       - Look at this container only (a container or an init container of the pod). Default is all of them.
@@ -200,25 +197,12 @@ missing_permissions:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import auth_argument_spec
-from ansible_collections.kdebug.toolkit.plugins.module_utils.triage import (
-    DEFAULT_EVENT_LIMIT, DEFAULT_LOG_LINES, DEFAULT_RESTART_THRESHOLD, run_triage_module)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.triage import run_triage_module, triage_argument_spec
 
 
 def main():
-    argument_spec = auth_argument_spec()
-    argument_spec.update(
-        pod=dict(type="str", required=True),
-        namespace=dict(type="str", default="default"),
-        container=dict(type="str"),
-        log_lines=dict(type="int", default=DEFAULT_LOG_LINES),
-        event_limit=dict(type="int", default=DEFAULT_EVENT_LIMIT),
-        restart_threshold=dict(type="int", default=DEFAULT_RESTART_THRESHOLD),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_triage_module(module)
+    run_module("kdebug_triage", triage_argument_spec(), run_triage_module)
 
 
 if __name__ == "__main__":

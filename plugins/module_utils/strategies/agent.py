@@ -12,13 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import agent as agent_utils
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import exec_in_container, with_timeout
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
 NAMESPACE_FLAGS = {"net": "--net", "uts": "--uts", "ipc": "--ipc", "pid": "--pid", "mnt": "--mount",
                    "cgroup": "--cgroup"}
@@ -34,7 +34,8 @@ def nsenter_argv(pid, namespaces, inner_argv):
     """
     unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
     if unknown:
-        raise KdebugError("unknown namespace(s) %s: choose from %s." % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
+        raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
+                          % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
     argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
     if "pid" in namespaces and "mnt" not in namespaces:
         argv += ["unshare", "--mount-proc", "--"]
@@ -51,15 +52,15 @@ def target_root(process, namespaces):
 class AgentStrategy(Strategy):
     name = "agent"
 
-    def __init__(self, api, pod, container, desired_agent, namespaces=DEFAULT_NAMESPACES, wait_timeout=120,
+    def __init__(self, client, pod, container, desired_agent, namespaces=DEFAULT_NAMESPACES, wait_timeout=120,
                  check_mode=False):
-        self.api = KubeRest.of(api)
+        self.client = client
         self.pod = pod
         self.container = container
         self.desired = desired_agent
         self.namespaces = list(namespaces)
         self.wait_timeout = wait_timeout
-        self.manager = agent_utils.AgentManager(self.api, desired_agent["metadata"]["namespace"], check_mode)
+        self.manager = AgentManager(client, desired_agent["metadata"]["namespace"], check_mode)
         self.agent_pod = None
         self.created = False
         self.pid = None
@@ -67,7 +68,7 @@ class AgentStrategy(Strategy):
 
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
-        reuse = bool(existing and agent_utils.is_usable(existing, self.desired))
+        reuse = bool(existing and agent_spec.why_replace(existing, self.desired) is None)
         inner = spec.inner_argv("/proc/<pid>/root")
         return {"agent_pod": self.desired["metadata"]["name"], "agent_namespace": self.desired["metadata"]["namespace"],
                 "would_create": not reuse, "argv": with_timeout(nsenter_argv("<pid>", self.namespaces, inner),
@@ -79,8 +80,8 @@ class AgentStrategy(Strategy):
         return self.created
 
     def _agent_exec(self, argv, **kwargs):
-        return exec_in_container(self.api, self.agent_pod["metadata"]["namespace"], self.agent_pod["metadata"]["name"],
-                                 agent_utils.AGENT_CONTAINER, argv, **kwargs)
+        return exec_in_container(self.client, self.agent_pod["metadata"]["namespace"],
+                                 self.agent_pod["metadata"]["name"], agent_spec.AGENT_CONTAINER, argv, **kwargs)
 
     def _find_pid(self):
         container_id = target_info(self.pod, self.container)["container_id"]
@@ -121,4 +122,4 @@ class AgentStrategy(Strategy):
         return info
 
     def handle(self):
-        return {"debug_container": None, "agent_pod": agent_utils.agent_summary(self.agent_pod, self.created)}
+        return {"debug_container": None, "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created)}

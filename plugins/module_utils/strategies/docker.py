@@ -43,7 +43,8 @@ import uuid
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
-    audit_annotations, managed_labels, requested_by, stable_name)
+    audit_annotations, managed_labels, stable_name)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.options import local_requester
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import TARGET_ROOT_ENV, Strategy
 
@@ -386,7 +387,7 @@ class DockerStrategy(Strategy):
         self.docker_host = docker_host
         self.address = engine_address(docker_host)
         self.pull_policy = check_pull_policy(pull_policy)
-        self.requester = requested_by(requester)
+        self.requester = requester or local_requester()
         self.reason = reason
         self.ttl_seconds = ttl_seconds
         self.namespaces = check_namespaces(namespaces)

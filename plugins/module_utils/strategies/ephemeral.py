@@ -5,11 +5,8 @@
 
 ``targetContainerName`` puts it in the target container's pid namespace (the
 pod already shares net, ipc and uts). Ephemeral containers cannot be removed,
-so the container idles for a TTL and then ends by itself. Its name is a hash
-of what makes it (image, target, profile, pull policy), so a second call with
-the same inputs re-uses it and concurrent calls send identical patches that
-merge into one container; when the TTL has ended it, the next generation gets
-the next name (``-2``, ``-3``...).
+so the container idles for a TTL and then ends by itself; its name and spec
+are transforms/ephemeral.py.
 
 A new container is not waited for through its status: the first exec reaches
 it as soon as it starts, up to a second before the kubelet reports it running.
@@ -21,27 +18,17 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, translate_api_error
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_exec import (
-    exec_error, exec_in_container, exec_raw, with_timeout)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import ApiException, KubeRest, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
-from ansible_collections.kdebug.toolkit.plugins.module_utils.target import target_info
-from ansible_collections.kdebug.toolkit.plugins.module_utils.waiting import container_state_problem, wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
+    base_name, ephemeral_container, ephemeral_status, pick_container, security_context)
 
-# securityContext per profile, as `kubectl debug --profile` sets it for an ephemeral container.
-PROFILES = {
-    "legacy": None,
-    "general": {"capabilities": {"add": ["SYS_PTRACE"]}},
-    "baseline": {},
-    "restricted": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
-                   "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}},
-    "netadmin": {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}},
-    "sysadmin": {"privileged": True},
-}
-MAX_GENERATIONS = 50
 # A debug container that does not run yet is reached by exec as soon as it starts, while the kubelet reports
 # it running up to a second later (its PLEG relist): the first exec knocks this often, for this long, before
 # it waits on the container's status instead (a slow image pull).
@@ -49,72 +36,12 @@ START_KNOCK_INTERVAL = 0.1
 START_KNOCK_SECONDS = 3
 
 
-def security_context(profile):
-    if profile not in PROFILES:
-        raise KdebugError("unknown profile %s: choose one of %s." % (profile, ", ".join(sorted(PROFILES))))
-    return PROFILES[profile]
-
-
-def base_name(image, target_container, profile, pull_policy):
-    return "kdebug-" + metadata.stable_suffix(image, target_container, profile, pull_policy)
-
-
-def generation_name(base, generation):
-    return base if generation == 1 else "%s-%d" % (base, generation)
-
-
-def pick_container(pod, base):
-    """(name, exists): the live generation to re-use, or the first free name to create.
-
-    A generation whose container has terminated (its TTL ran out) is skipped:
-    ephemeral containers cannot be restarted or removed.
-    """
-    declared = set(c["name"] for c in pod["spec"].get("ephemeralContainers") or [])
-    statuses = dict((s["name"], s) for s in (pod.get("status") or {}).get("ephemeralContainerStatuses") or [])
-    for generation in range(1, MAX_GENERATIONS + 1):
-        name = generation_name(base, generation)
-        if name not in declared:
-            return name, False
-        if "terminated" not in ((statuses.get(name) or {}).get("state") or {}):
-            return name, True
-    raise KdebugError("pod %s/%s already has %d ended kdebug ephemeral containers: ephemeral containers cannot be "
-                      "removed; use strategy agent or recreate the pod."
-                      % (pod["metadata"]["namespace"], pod["metadata"]["name"], MAX_GENERATIONS))
-
-
-def ephemeral_container(name, image, target_container, profile, pull_policy, ttl_seconds):
-    """The container spec (pure). Identical inputs give identical specs, so concurrent patches merge."""
-    container = {
-        "name": name,
-        "image": image,
-        "imagePullPolicy": pull_policy,
-        "targetContainerName": target_container,
-        "command": ["sleep", str(int(ttl_seconds))],
-        "env": [{"name": "KDEBUG_MANAGED_BY", "value": metadata.MANAGED_BY},
-                {"name": "KDEBUG_TTL_SECONDS", "value": str(int(ttl_seconds))}],
-        "stdin": False,
-        "tty": False,
-        "terminationMessagePolicy": "File",
-    }
-    context = security_context(profile)
-    if context is not None:
-        container["securityContext"] = context
-    return container
-
-
-def ephemeral_status(pod, name):
-    for status in (pod.get("status") or {}).get("ephemeralContainerStatuses") or []:
-        if status.get("name") == name:
-            return status
-    return None
-
-
 class EphemeralStrategy(Strategy):
     name = "ephemeral"
 
-    def __init__(self, api, pod, container, image, pull_policy="IfNotPresent", profile="general",
+    def __init__(self, client, pod, container, image, pull_policy="IfNotPresent", profile="general",
                  ttl_seconds=3600, wait_timeout=120, check_mode=False):
-        self.api = KubeRest.of(api)
+        self.client = client
         self.pod = pod
         self.container = container
         self.image = image
@@ -147,11 +74,18 @@ class EphemeralStrategy(Strategy):
 
     def _read(self):
         try:
-            return self.api.get(pod_path(self._ns, self._pod))
-        except ApiException as exc:
-            if exc.status == 404:
-                raise KdebugError("pod %s/%s disappeared while its debug container was starting." % (self._ns, self._pod))
-            raise translate_api_error(exc, "get", "pods", self._ns, self._pod)
+            return self.client.get(pod_path(self._ns, self._pod))
+        except ApiNotFound:
+            raise KdebugError("pod %s/%s disappeared while its debug container was starting." % (self._ns, self._pod))
+
+    def _hints(self):
+        """The fix for a refused patch, by the class of the refusal (kube/failures.py)."""
+        return {
+            "rbac_role": "kdebug-ephemeral",
+            "pod_security": ("The debug container's profile %s sets what the level forbids: set profile to restricted "
+                             "(or baseline, where the level is baseline), or use strategy agent" % self.profile),
+            "admission_webhook": "Set profile to restricted, or use strategy agent",
+        }
 
     def prepare(self):
         created = False
@@ -159,16 +93,15 @@ class EphemeralStrategy(Strategy):
             # A strategic merge patch merges ephemeralContainers by name: concurrent identical patches make one.
             body = {"spec": {"ephemeralContainers": [self._spec()]}}
             try:
-                self.pod = self.api.patch(pod_path(self._ns, self._pod, "ephemeralcontainers"), body)
+                self.pod = self.client.patch(pod_path(self._ns, self._pod, "ephemeralcontainers"), body,
+                                             hints=self._hints())
                 created = True
-            except ApiException as exc:
-                if exc.status == 403:
-                    raise translate_api_error(exc, "patch", "pods/ephemeralcontainers", self._ns, self._pod)
+            except (ApiInvalid, ApiConflict):
                 # A concurrent run may have added a different spec under this name: re-read and decide again.
                 self.pod = self._read()
                 self.debug_name, self.exists = pick_container(self.pod, self.base)
                 if not self.exists:
-                    raise translate_api_error(exc, "patch", "pods/ephemeralcontainers", self._ns, self._pod)
+                    raise
         # A re-used container that already runs in the pod we read needs nothing more. One that does not run
         # yet is not waited for here: the first exec reaches it sooner than its status would say (_exec).
         self.unconfirmed = created or not self._running(self.pod)
@@ -185,16 +118,18 @@ class EphemeralStrategy(Strategy):
         START_KNOCK_SECONDS, the wait is on the status and the next exec counts.
         """
         if not self.unconfirmed:
-            return exec_in_container(self.api, self._ns, self._pod, self.debug_name, argv, **kwargs)
+            return exec_in_container(self.client, self._ns, self._pod, self.debug_name, argv, **kwargs)
         deadline = time.monotonic() + self.wait_timeout
         knock_until = time.monotonic() + START_KNOCK_SECONDS
         running = False
         while True:
             try:
-                outcome = exec_raw(self.api, self._ns, self._pod, self.debug_name, argv, **kwargs)
-            except ApiException as exc:
-                if exc.status in (401, 403):
-                    raise exec_error(exc, self._ns, self._pod, self.debug_name)
+                outcome = exec_in_container(self.client, self._ns, self._pod, self.debug_name, argv, **kwargs)
+            except (ApiDenied, ApiUnauthorized):
+                raise
+            except ApiError as exc:
+                if exc.status is None:
+                    raise  # no answer at all: not a container that is still starting
                 outcome = None  # refused at the handshake (older API servers): no process either
             if outcome is not None and not outcome.reached_no_process():
                 self.unconfirmed = False
@@ -207,9 +142,9 @@ class EphemeralStrategy(Strategy):
         if not running:
             self.pod = wait_for(self._read, self._running, max(deadline - time.monotonic(), 0),
                                 "debug container %s in pod %s/%s to run" % (self.debug_name, self._ns, self._pod),
-                                watch=lambda pod, seconds: self.api.watch_object(pod_path(self._ns), pod, seconds))
+                                watch=lambda pod, seconds: self.client.watch_object(pod_path(self._ns), pod, seconds))
         self.unconfirmed = False
-        return exec_in_container(self.api, self._ns, self._pod, self.debug_name, argv, **kwargs)
+        return exec_in_container(self.client, self._ns, self._pod, self.debug_name, argv, **kwargs)
 
     def _running(self, pod):
         status = ephemeral_status(pod, self.debug_name)

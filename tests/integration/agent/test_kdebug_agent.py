@@ -18,7 +18,7 @@ def agent_pods(lab, namespace):
 
 
 def test_present_again_modify_absent_again_with_check_mode(lab, agent_namespace):
-    base = {"node": "kdebug-lab", "namespace": agent_namespace, "image": lab.tools_image, "image_pull_policy": "Never",
+    base = {"node": "kdebug-lab", "agent_namespace": agent_namespace, "image": lab.tools_image, "image_pull_policy": "Never",
             "ttl_seconds": 600}
 
     status, result = lab.module("kdebug_agent", base, check=True, diff=True)
@@ -68,24 +68,24 @@ def test_present_again_modify_absent_again_with_check_mode(lab, agent_namespace)
 
 def test_agent_on_the_node_of_a_pod(lab, agent_namespace):
     pod = lab.pod_by_label("kdebug-demo", "app=web")["metadata"]["name"]
-    status, result = lab.module("kdebug_agent", {"pod": pod, "pod_namespace": "kdebug-demo",
-                                                 "namespace": agent_namespace, "image": lab.tools_image,
+    status, result = lab.module("kdebug_agent", {"pod": pod, "namespace": "kdebug-demo",
+                                                 "agent_namespace": agent_namespace, "image": lab.tools_image,
                                                  "image_pull_policy": "Never"})
     assert status == "CHANGED" and result["agent"]["node"] == "kdebug-lab"
 
 
 def test_bad_input(lab, agent_namespace):
-    status, result = lab.module("kdebug_agent", {"node": "no-such-node", "namespace": agent_namespace,
+    status, result = lab.module("kdebug_agent", {"node": "no-such-node", "agent_namespace": agent_namespace,
                                                  "image": lab.tools_image})
     assert status == "FAILED!" and "node no-such-node not found" in result["msg"]
     assert agent_pods(lab, agent_namespace) == []
-    status, result = lab.module("kdebug_agent", {"pod": "nope", "pod_namespace": "kdebug-demo",
-                                                 "namespace": agent_namespace})
+    status, result = lab.module("kdebug_agent", {"pod": "nope", "namespace": "kdebug-demo",
+                                                 "agent_namespace": agent_namespace})
     assert status == "FAILED!" and "pod nope not found in namespace kdebug-demo" in result["msg"]
-    status, result = lab.module("kdebug_agent", {"node": "kdebug-lab", "namespace": agent_namespace,
+    status, result = lab.module("kdebug_agent", {"node": "kdebug-lab", "agent_namespace": agent_namespace,
                                                  "image": "kdebug.local/does-not-exist:1",
                                                  "image_pull_policy": "Never", "wait_timeout": 60})
     assert status == "FAILED!" and "ErrImageNeverPull" in result["msg"]
     assert agent_pods(lab, agent_namespace) == [], "an agent that cannot start is removed"
-    status, result = lab.module("kdebug_agent", {"namespace": agent_namespace})
+    status, result = lab.module("kdebug_agent", {"agent_namespace": agent_namespace})
     assert status == "FAILED!" and "one of the following is required" in result["msg"]

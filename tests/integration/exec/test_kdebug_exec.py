@@ -206,11 +206,13 @@ def test_missing_rights_are_named(lab, tools, scratch_namespace, tmp_path):
                             "no strategy can run here",
                             "patch pods/ephemeralcontainers in namespace " + scratch_namespace,
                             "create pods in namespace kdebug-system")
-    assert result["missing_permissions"]["agent"]
+    assert result["error_class"] == "denied" and result["denied_by"] == "rbac"
+    assert result["denial"]["missing"]["agent"]
     forced = expect_failure(lab, dict(tools, **auth, pod="target", namespace=scratch_namespace, strategy="ephemeral",
                                       command=["true"]),
                             "not allowed to patch pods/ephemeralcontainers in namespace " + scratch_namespace)
-    assert forced["missing_permission"]["verb"] == "patch"
+    assert forced["denied_by"] == "rbac" and forced["denial"]["verb"] == "patch"
+    assert forced["denial"]["role"] == "kdebug-ephemeral"
     assert ephemeral_names(lab, scratch_namespace, "target") == []
 
 

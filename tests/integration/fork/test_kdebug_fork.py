@@ -118,7 +118,7 @@ def assert_fork_shape(pod, held="app"):
 def test_crashy_forks_holds_replays_and_stays_out_of_its_service(lab):
     source = wait_crashed(lab, DEMO, selector="app=crashy")
     name = source["metadata"]["name"]
-    args = {"namespace": DEMO, "pod": name, "tools_image": lab.tools_image}
+    args = {"namespace": DEMO, "pod": name, "image": lab.tools_image}
     fork_module(lab, dict(args, state="absent"))  # a leftover of an interrupted run
     status, result = fork_module(lab, dict(args, replay=True, replay_timeout=30))
     fork_name = (result.get("fork") or {}).get("name")
@@ -206,7 +206,7 @@ def test_noshell_crash_holds_through_the_injected_busybox(lab, scratch_namespace
     }
     apply(lab, deployment)
     source = wait_crashed(lab, ns, selector="app=noshell-crash")
-    args = {"namespace": ns, "pod": source["metadata"]["name"], "tools_image": lab.tools_image}
+    args = {"namespace": ns, "pod": source["metadata"]["name"], "image": lab.tools_image}
 
     status, result = fork_module(lab, dict(args, replay=True))
     assert status == "CHANGED", result
@@ -251,7 +251,7 @@ def test_idempotency_and_check_mode_matrix(lab, scratch_namespace):
     ns = scratch_namespace
     apply(lab, crashing_pod(ns, "src", command=["sh", "-c", "echo src; exit 3"]))
     wait_crashed(lab, ns, name="src")
-    present = {"namespace": ns, "pod": "src", "tools_image": lab.tools_image, "ttl_seconds": 600}
+    present = {"namespace": ns, "pod": "src", "image": lab.tools_image, "ttl_seconds": 600}
     absent = {"namespace": ns, "pod": "src", "state": "absent"}
 
     def uids():
@@ -310,7 +310,7 @@ def test_idempotency_and_check_mode_matrix(lab, scratch_namespace):
 def test_missing_pod_namespace_and_container(lab, scratch_namespace):
     ns = scratch_namespace
     apply(lab, crashing_pod(ns, "src", command=["sh", "-c", "exit 1"]))
-    base = {"namespace": ns, "tools_image": lab.tools_image}
+    base = {"namespace": ns, "image": lab.tools_image}
 
     status, result = fork_module(lab, dict(base, pod="nope"))
     assert status == "FAILED!"
@@ -347,7 +347,7 @@ def test_job_and_statefulset_pods_fork_as_standalone_pods(lab, scratch_namespace
 
     for source, container, owner in ((job_pod["metadata"]["name"], "migrate", "Job/migrate"),
                                      ("db-0", "db", "StatefulSet/db")):
-        status, result = fork_module(lab, {"namespace": ns, "pod": source, "tools_image": lab.tools_image,
+        status, result = fork_module(lab, {"namespace": ns, "pod": source, "image": lab.tools_image,
                                            "replay": True})
         assert status == "CHANGED", result
         assert result["source"]["owner"] == owner
@@ -378,23 +378,25 @@ def test_quota_that_forbids_one_more_pod(lab, scratch_namespace):
     lab.kubectl("create", "quota", "one-pod", "-n", ns, "--hard=pods=1")
     apply(lab, crashing_pod(ns, "src", command=["sh", "-c", "exit 1"]))
     for check in (True, False):
-        status, result = fork_module(lab, {"namespace": ns, "pod": "src", "tools_image": lab.tools_image},
+        status, result = fork_module(lab, {"namespace": ns, "pod": "src", "image": lab.tools_image},
                                      check=check)
         assert status == "FAILED!", result
         assert "exceeded quota: one-pod" in result["msg"], result["msg"]
-        assert "could not create fork pod" in result["msg"]
+        assert "ResourceQuota one-pod in namespace %s refused" % ns in result["msg"]
+        assert result["denied_by"] == "resource_quota" and result["denial"]["quota"] == "one-pod"
+        assert "Grant" not in result["msg"]
         assert "resourcequota" in result["msg"]
     assert fork_pods(lab, ns) == []
 
 
 @pytest.mark.parametrize("option, reason", [
-    ({"image": "kdebug.local/does-not-exist:1"}, "ErrImageNeverPull"),  # the source's policy is Never
-    ({"tools_image": "kdebug.local/does-not-exist:1"}, "ErrImagePull"),  # IfNotPresent: tries a registry
+    ({"target_image": "kdebug.local/does-not-exist:1"}, "ErrImageNeverPull"),  # the source's policy is Never
+    ({"image": "kdebug.local/does-not-exist:1"}, "ErrImagePull"),  # IfNotPresent: tries a registry
 ])
 def test_image_that_cannot_be_pulled(lab, scratch_namespace, option, reason):
     ns = scratch_namespace
     apply(lab, crashing_pod(ns, "src", command=["sh", "-c", "exit 1"]))
-    args = dict({"namespace": ns, "pod": "src", "tools_image": lab.tools_image, "wait_timeout": 240}, **option)
+    args = dict({"namespace": ns, "pod": "src", "image": lab.tools_image, "wait_timeout": 240}, **option)
     started = time.monotonic()
     status, result = fork_module(lab, args)
     assert status == "FAILED!", result
@@ -402,7 +404,8 @@ def test_image_that_cannot_be_pulled(lab, scratch_namespace, option, reason):
     assert "did not run within" not in result["msg"], result["msg"]
     assert reason in result["msg"] or "ImagePullBackOff" in result["msg"], result["msg"]
     assert "kdebug.local/does-not-exist:1" in result["msg"]
-    assert "The fork was deleted" in result["msg"] and result["fork"]["deleted"] is True
+    assert "this run created was deleted" in result["msg"]
+    assert [c["name"] for c in result["cleaned_up"]] == [result["fork"]["name"]]
     assert time.monotonic() - started < 200
     assert fork_pods(lab, ns) == []
 
@@ -413,7 +416,7 @@ def test_63_character_source_name(lab, scratch_namespace):
     assert len(name) == 63
     apply(lab, crashing_pod(ns, name, command=["sh", "-c", "echo long; exit 1"], labels={"app": "long"}))
     wait_crashed(lab, ns, name=name)
-    args = {"namespace": ns, "pod": name, "tools_image": lab.tools_image, "replay": True, "same_node": True}
+    args = {"namespace": ns, "pod": name, "image": lab.tools_image, "replay": True, "same_node": True}
     status, result = fork_module(lab, args)
     assert status == "CHANGED", result
     fork_name = result["fork"]["name"]
@@ -435,14 +438,14 @@ def test_fork_that_cannot_be_scheduled(lab, scratch_namespace):
     pod = crashing_pod(ns, "src", command=["sh", "-c", "exit 1"])
     pod["spec"]["nodeSelector"] = {"kdebug.io/no-such-node": "true"}
     apply(lab, pod)
-    status, result = fork_module(lab, {"namespace": ns, "pod": "src", "tools_image": lab.tools_image,
+    status, result = fork_module(lab, {"namespace": ns, "pod": "src", "image": lab.tools_image,
                                        "wait_timeout": 10})
     assert status == "FAILED!", result
     assert "did not run within wait_timeout (10s)" in result["msg"], result["msg"]
     assert "cannot be scheduled" in result["msg"] and "node" in result["msg"]
-    assert "The fork was deleted" in result["msg"]
+    assert "this run created was deleted" in result["msg"]
     assert fork_pods(lab, ns) == []
     # same_node needs a node to keep
-    status, result = fork_module(lab, {"namespace": ns, "pod": "src", "tools_image": lab.tools_image,
+    status, result = fork_module(lab, {"namespace": ns, "pod": "src", "image": lab.tools_image,
                                        "same_node": True})
     assert status == "FAILED!" and "not scheduled to a node yet" in result["msg"], result

@@ -43,7 +43,7 @@ class Leftovers:
     def make(self, created_at=None):
         lab = self.lab
         # The agent, in a namespace kdebug_agent creates (labelled managed-by=kdebug as well).
-        status, result = lab.module("kdebug_agent", {"node": NODE, "namespace": self.agent_namespace,
+        status, result = lab.module("kdebug_agent", {"node": NODE, "agent_namespace": self.agent_namespace,
                                                      "image": lab.tools_image, "image_pull_policy": "Never",
                                                      "ttl_seconds": self.ttl})
         assert status == "CHANGED", result

@@ -9,7 +9,7 @@ DEMO = "kdebug-demo"
 
 def diagnose(lab, tmp_path, pod, **extra):
     out = str(tmp_path / "report")
-    extra_vars = {"pod": pod, "namespace": DEMO, "image": lab.tools_image, "fork_tools_image": lab.tools_image,
+    extra_vars = {"pod": pod, "namespace": DEMO, "image": lab.tools_image, "fork_image": lab.tools_image,
                   "output_dir": out}
     extra_vars.update(extra)
     proc = lab.playbook("playbooks/diagnose.yml", extra_vars, timeout=600)

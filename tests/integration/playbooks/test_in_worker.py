@@ -56,7 +56,7 @@ def test_bad_arguments_are_refused_the_same_way(lab):
 def test_check_mode_reaches_the_module_in_the_worker(lab):
     node = lab.kubectl_json("get", "nodes")["items"][0]["metadata"]["name"]
     before = lab.kubectl("get", "pods", "-n", "kdebug-system", "-o", "name", check=False).stdout
-    args = {"node": node, "image": lab.tools_image, "namespace": "kdebug-system"}
+    args = {"node": node, "image": lab.tools_image, "agent_namespace": "kdebug-system"}
     in_worker, in_process = both(lab, "kdebug_agent", args, check=True)
     worker, process = in_worker.result, in_process.result
     assert (in_worker.status, worker["changed"]) == (in_process.status, process["changed"])

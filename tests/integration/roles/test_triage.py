@@ -185,7 +185,7 @@ def test_missing_rights_become_error_checks(lab, scratch_namespace, tmp_path):
     lab.kubectl("delete", "rolebinding", "reader", "-n", ns)
     status, denied = triage(lab, pod="target", namespace=ns, **auth)
     assert status == "FAILED!" and "not allowed to get pods in namespace " + ns in denied["msg"], denied
-    assert denied["missing_permission"]["verb"] == "get"
+    assert denied["denied_by"] == "rbac" and denied["denial"]["verb"] == "get"
 
 
 PLAYBOOK = """---

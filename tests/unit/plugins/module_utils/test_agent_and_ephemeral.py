@@ -4,15 +4,17 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import ephemeral
+from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import ANNOTATION_SPEC_HASH
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import nsenter_argv, target_root
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 
 
 def desired(**overrides):
-    options = dict(node="node-1", namespace="kdebug-system", image="tools:1", ttl_seconds=600, requester="me")
+    options = dict(node="node-1", namespace="kdebug-system", image="tools:1", ttl_seconds=600, requester="me",
+                   reason="test")
     options.update(overrides)
     return agent.desired_agent(**options)
 
@@ -30,11 +32,11 @@ def test_desired_agent_is_privileged_pinned_and_expires():
 
 def test_spec_hash_changes_with_the_spec_not_with_the_time_or_requester():
     same = desired(requester="someone else")
-    assert same["metadata"]["annotations"][agent.ANNOTATION_SPEC_HASH] == \
-        desired()["metadata"]["annotations"][agent.ANNOTATION_SPEC_HASH]
+    assert same["metadata"]["annotations"][ANNOTATION_SPEC_HASH] == \
+        desired()["metadata"]["annotations"][ANNOTATION_SPEC_HASH]
     for change in (dict(image="tools:2"), dict(ttl_seconds=900), dict(tolerations=[])):
-        assert desired(**change)["metadata"]["annotations"][agent.ANNOTATION_SPEC_HASH] != \
-            desired()["metadata"]["annotations"][agent.ANNOTATION_SPEC_HASH]
+        assert desired(**change)["metadata"]["annotations"][ANNOTATION_SPEC_HASH] != \
+            desired()["metadata"]["annotations"][ANNOTATION_SPEC_HASH]
 
 
 def live(pod, phase="Running", deleting=False):
@@ -44,12 +46,12 @@ def live(pod, phase="Running", deleting=False):
     return pod
 
 
-def test_is_usable():
+def test_why_replace():
     want = desired()
-    assert agent.is_usable(live(want), want)
-    assert not agent.is_usable(live(want, "Failed"), want)  # TTL ended
-    assert not agent.is_usable(live(want, deleting=True), want)
-    assert not agent.is_usable(live(desired(image="old")), want)
+    assert agent.why_replace(live(want), want) is None
+    assert "ended" in agent.why_replace(live(want, "Failed"), want)  # TTL ended
+    assert "deleted" in agent.why_replace(live(want, deleting=True), want)
+    assert "options changed" in agent.why_replace(live(desired(image="old")), want)
 
 
 def test_agent_ready_fails_fast_on_image_errors():

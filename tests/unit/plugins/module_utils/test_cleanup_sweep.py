@@ -244,16 +244,3 @@ def test_check_kinds():
     assert cleanup.check_kinds([]) == []
     with pytest.raises(KdebugError):
         cleanup.check_kinds(["deployments"])
-
-
-def test_argument_spec_matches_the_module_documentation():
-    import yaml
-    from ansible_collections.kdebug.toolkit.plugins.modules import kdebug_cleanup
-    documented = yaml.safe_load(kdebug_cleanup.DOCUMENTATION)["options"]
-    spec = cleanup.cleanup_argument_spec()
-    own = set(spec) - set(__import__(
-        "ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth", fromlist=["x"]).auth_argument_spec())
-    assert own == set(documented)
-    for name in own:
-        assert spec[name].get("default") == documented[name].get("default"), name
-        assert spec[name]["type"] == documented[name]["type"], name

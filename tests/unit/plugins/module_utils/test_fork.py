@@ -24,7 +24,7 @@ PROBE = {"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 5}
 
 
 def opts(**kw):
-    kw.setdefault("tools_image", "kdebug.local/tools:1")
+    kw.setdefault("image", "kdebug.local/tools:1")
     kw.setdefault("requester", "sre@host")
     kw.setdefault("now", NOW)
     return F.default_options(**kw)
@@ -243,7 +243,7 @@ def test_multi_container_default_annotation_and_sidecars():
 
 
 def test_options_image_env_share_processes_init_containers():
-    fork, changes = F.build_fork(multi_pod(), opts(image="busybox:debug", env={"MODE": "debug", "EXTRA": 1, "ON": True},
+    fork, changes = F.build_fork(multi_pod(), opts(target_image="busybox:debug", env={"MODE": "debug", "EXTRA": 1, "ON": True},
                                                    share_processes=True, keep_init_containers=False))
     app = containers_of(fork)["app"]
     assert app["image"] == "busybox:debug"
@@ -252,7 +252,7 @@ def test_options_image_env_share_processes_init_containers():
     assert fork["spec"]["shareProcessNamespace"] is True
     assert list(inits_of(fork)) == ["kdebug-fork-tools"]
     text = "\n".join(changes)
-    assert "spec.containers[app].image: busybox:debug (was busybox)" in text
+    assert "spec.containers[app].image: busybox:debug (target_image; was busybox)" in text
     assert "spec.containers[app].env: set EXTRA, MODE, ON" in text
     assert "spec.shareProcessNamespace: true" in text
     assert "spec.initContainers: removed setup, proxy (keep_init_containers=false)" in text
@@ -337,8 +337,8 @@ def test_spec_hash_ignores_who_and_when_but_not_options():
     later = NOW + datetime.timedelta(hours=1)
     b, dummy = F.build_fork(deployment_pod(), opts(requester="other@host", now=later, reason="again"))
     assert a["metadata"]["annotations"]["kdebug.io/spec-hash"] == b["metadata"]["annotations"]["kdebug.io/spec-hash"]
-    for changed in (dict(ttl_seconds=60), dict(env={"A": "1"}), dict(image="x"), dict(same_node=True),
-                    dict(tools_image="other:1"), dict(keep_labels=["app"])):
+    for changed in (dict(ttl_seconds=60), dict(env={"A": "1"}), dict(target_image="x"), dict(same_node=True),
+                    dict(image="other:1"), dict(image_pull_secrets=["pull"]), dict(keep_labels=["app"])):
         c, dummy = F.build_fork(deployment_pod(), opts(**changed))
         assert c["metadata"]["annotations"]["kdebug.io/spec-hash"] != a["metadata"]["annotations"]["kdebug.io/spec-hash"], changed
     # The source's own identity (a recreated StatefulSet pod) does not force a new fork.
@@ -398,23 +398,6 @@ def test_replay_result():
 
 # --- selectors, progress, termination ------------------------------------------------
 
-@pytest.mark.parametrize("selector, labels, expected", [
-    ({"app": "crashy"}, {"app": "crashy", "x": "y"}, True),
-    ({"app": "crashy"}, {"tier": "backend"}, False),
-    ({}, {"app": "crashy"}, False),
-    (None, {"app": "crashy"}, False),
-    ({"matchLabels": {"app": "crashy"}}, {"app": "crashy"}, True),
-    ({"matchLabels": {"app": "crashy", "pod-template-hash": "1"}}, {"app": "crashy"}, False),
-    ({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]}, {"tier": "backend"}, True),
-    ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["backend"]}]}, {"tier": "backend"}, False),
-    ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, {}, False),
-    ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {}, True),
-    ({"matchLabels": {}, "matchExpressions": []}, {"a": "b"}, False),
-])
-def test_selector_matches(selector, labels, expected):
-    assert F.selector_matches(selector, labels) is expected
-
-
 def _pod(phase="Pending", inits=None, mains=None, conditions=None, **status):
     st = dict(phase=phase, initContainerStatuses=inits or [], containerStatuses=mains or [],
               conditions=conditions or [])
@@ -469,23 +452,3 @@ def test_last_termination():
     assert info["exit_code"] == 2 and info["message"] == "bye" and info["logs_of"] == "current"
     info = F.source_termination({"status": {}}, "app")
     assert info["exit_code"] is None and info["logs_of"] is None
-
-
-class _ApiExc(Exception):
-    def __init__(self, status, message):
-        super(_ApiExc, self).__init__(message)
-        self.status = status
-        self.body = json.dumps({"kind": "Status", "message": message})
-        self.reason = "Forbidden"
-
-
-def test_create_error_keeps_quota_messages_apart_from_rbac():
-    quota = 'pods "kdebug-fork-x" is forbidden: exceeded quota: one-pod, requested: pods=1, used: pods=1, limited: pods=1'
-    err = F.create_error(_ApiExc(403, quota), "ns", "kdebug-fork-x")
-    assert quota in err.message and "resourcequota" in err.message
-    rbac = 'pods is forbidden: User "bob" cannot create resource "pods" in API group "" in the namespace "ns"'
-    err = F.create_error(_ApiExc(403, rbac), "ns", "kdebug-fork-x")
-    assert "not allowed to create pods" in err.message
-    err = F.create_error(_ApiExc(422, 'Pod "x" is invalid: spec.containers[0].env[0].name: Invalid value'),
-                         "ns", "x")
-    assert "invalid" in err.message and "env" in err.message

@@ -15,16 +15,15 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.kdebug.toolkit.plugins.doc_fragments.auth import ModuleDocFragment
-from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import (
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ConfigError, MissingLibrary
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth as kube_auth
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import (
     AUTH_ARG_SPEC,
-    KubeAuthError,
     auth_argument_spec,
     choose_auth_source,
     configuration_overrides,
-    get_api_client,
+    api_client,
     impersonation_headers,
-    require_kubernetes,
 )
 
 AWX_ENV = {
@@ -33,22 +32,6 @@ AWX_ENV = {
     "K8S_AUTH_VERIFY_SSL": "False",
     "K8S_AUTH_SSL_CA_CERT": "/runner/env/ca.crt",
 }
-
-
-class FailJson(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.kwargs = kwargs
-
-
-class FakeModule:
-    """Just enough of AnsibleModule: params and a fail_json that stops."""
-
-    def __init__(self, params):
-        self.params = params
-
-    def fail_json(self, **kwargs):
-        raise FailJson(kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -197,7 +180,7 @@ def test_choose_auth_source_precedence(params, incluster, default_kc, expected):
 
 
 def test_nothing_available_is_a_clear_error():
-    with pytest.raises(KubeAuthError) as err:
+    with pytest.raises(ConfigError) as err:
         choose_auth_source(validated(), incluster_available=False, default_kubeconfig_exists=False)
     msg = str(err.value)
     assert msg.startswith("no Kubernetes credentials found")
@@ -206,17 +189,17 @@ def test_nothing_available_is_a_clear_error():
 
 
 def test_host_without_credentials_and_nowhere_else_names_the_host():
-    with pytest.raises(KubeAuthError, match=r"host https://h:6443 is set but no credentials"):
+    with pytest.raises(ConfigError, match=r"host https://h:6443 is set but no credentials"):
         choose_auth_source(validated({"host": "https://h:6443"}), False, False)
 
 
 def test_token_without_host_and_nowhere_else_says_to_set_host():
-    with pytest.raises(KubeAuthError, match=r"api_key given but host is not.*K8S_AUTH_HOST"):
+    with pytest.raises(ConfigError, match=r"api_key given but host is not.*K8S_AUTH_HOST"):
         choose_auth_source(validated({"api_key": "t"}), False, False)
 
 
 def test_context_without_any_kubeconfig_file_is_an_error():
-    with pytest.raises(KubeAuthError, match=r"context lab was given but there is no kubeconfig"):
+    with pytest.raises(ConfigError, match=r"context lab was given but there is no kubeconfig"):
         choose_auth_source(validated({"context": "lab"}), True, False)
 
 
@@ -260,9 +243,9 @@ def test_impersonate_groups_from_env_is_split_into_a_list(monkeypatch):
 
 
 def test_impersonation_errors_are_explained():
-    with pytest.raises(KubeAuthError, match="impersonate_user is not"):
+    with pytest.raises(ConfigError, match="impersonate_user is not"):
         impersonation_headers(validated({"impersonate_groups": ["devs"]}))
-    with pytest.raises(KubeAuthError, match="only one"):
+    with pytest.raises(ConfigError, match="only one"):
         impersonation_headers(validated({"impersonate_user": "a", "impersonate_groups": ["x", "y"]}))
 
 
@@ -311,69 +294,73 @@ def bearer(cfg):
 
 
 @needs_kubernetes
-def test_get_api_client_direct_configuration():
-    module = FakeModule(
+def test_api_client_direct_configuration(tmp_path):
+    for name in ("ca.crt", "c.crt", "c.key"):
+        (tmp_path / name).write_text("x")
+    params = (
         validated(
             {
                 "host": "https://10.1.2.3:6443/",
                 "api_key": "tok123",
                 "validate_certs": True,
-                "ca_cert": "/etc/kdebug/ca.crt",
-                "client_cert": "/etc/kdebug/c.crt",
-                "client_key": "/etc/kdebug/c.key",
+                "ca_cert": str(tmp_path / "ca.crt"),
+                "client_cert": str(tmp_path / "c.crt"),
+                "client_key": str(tmp_path / "c.key"),
                 "proxy": "http://proxy.local:3128",
                 "no_proxy": "localhost,10.0.0.0/8",
                 "impersonate_user": "system:serviceaccount:ops:debugger",
             }
         )
     )
-    client = get_api_client(module)
+    client = api_client(params)
     assert isinstance(client, kubernetes.client.ApiClient)
     cfg = client.configuration
     assert cfg.host == "https://10.1.2.3:6443"
     assert bearer(cfg) == "Bearer tok123"
     assert cfg.verify_ssl is True
-    assert cfg.ssl_ca_cert == "/etc/kdebug/ca.crt"
-    assert (cfg.cert_file, cfg.key_file) == ("/etc/kdebug/c.crt", "/etc/kdebug/c.key")
+    assert cfg.ssl_ca_cert == str(tmp_path / "ca.crt")
+    assert (cfg.cert_file, cfg.key_file) == (str(tmp_path / "c.crt"), str(tmp_path / "c.key"))
     assert cfg.proxy == "http://proxy.local:3128"
     assert cfg.no_proxy == "localhost,10.0.0.0/8"
     assert client.default_headers["Impersonate-User"] == "system:serviceaccount:ops:debugger"
 
 
 @needs_kubernetes
-def test_get_api_client_awx_env_only(monkeypatch):
-    for name, value in AWX_ENV.items():
+def test_api_client_awx_env_only(monkeypatch, tmp_path):
+    ca = tmp_path / "ca.crt"  # AWX writes the credential's CA to a file and points the variable at it
+    ca.write_text("x")
+    for name, value in dict(AWX_ENV, K8S_AUTH_SSL_CA_CERT=str(ca)).items():
         monkeypatch.setenv(name, value)
-    cfg = get_api_client(FakeModule(validated({}))).configuration
+    cfg = api_client(validated({})).configuration
     assert cfg.host == "https://api.awx.example:6443"
     assert bearer(cfg) == "Bearer awx-token"
     assert cfg.verify_ssl is False
-    assert cfg.ssl_ca_cert == "/runner/env/ca.crt"
+    assert cfg.ssl_ca_cert == str(ca)
 
 
 @needs_kubernetes
-def test_get_api_client_basic_auth_sends_basic_header():
-    cfg = get_api_client(FakeModule(validated({"host": "https://h", "username": "u", "password": "p"}))).configuration
+def test_api_client_basic_auth_sends_basic_header():
+    cfg = api_client(validated({"host": "https://h", "username": "u", "password": "p"})).configuration
     assert bearer(cfg) == "Basic " + base64.b64encode(b"u:p").decode()
 
 
 @needs_kubernetes
-def test_get_api_client_kubeconfig_file_and_context(tmp_path):
+def test_api_client_kubeconfig_file_and_context(tmp_path):
     kc = tmp_path / "kc.yaml"
     write_kubeconfig(kc, [("one", "https://one:6443", "t1"), ("two", "https://two:6443", "t2")])
-    cfg = get_api_client(FakeModule(validated({"kubeconfig": str(kc)}))).configuration
+    cfg = api_client(validated({"kubeconfig": str(kc)})).configuration
     assert cfg.host == "https://one:6443"
     assert bearer(cfg) == "Bearer t1"
-    cfg = get_api_client(FakeModule(validated({"kubeconfig": str(kc), "context": "two"}))).configuration
+    cfg = api_client(validated({"kubeconfig": str(kc), "context": "two"})).configuration
     assert cfg.host == "https://two:6443"
     assert bearer(cfg) == "Bearer t2"
 
 
 @needs_kubernetes
-def test_get_api_client_kubeconfig_dict_with_overrides(tmp_path):
+def test_api_client_kubeconfig_dict_with_overrides(tmp_path):
     doc = write_kubeconfig(tmp_path / "unused", [("lab", "https://lab:6443", "labtoken")])
     params = validated({"kubeconfig": doc, "host": "https://override:443/", "validate_certs": True})
-    cfg = get_api_client(FakeModule(params)).configuration
+    cfg = api_client(params).configuration
     assert cfg.host == "https://override:443"
     assert bearer(cfg) == "Bearer labtoken"  # runs the loader's refresh hook...
     assert cfg.verify_ssl is True  # ...which must not restore insecure-skip-tls-verify
@@ -383,32 +370,32 @@ def test_get_api_client_kubeconfig_dict_with_overrides(tmp_path):
 @needs_kubernetes
 def test_explicit_token_beats_the_kubeconfig_token(tmp_path):
     doc = write_kubeconfig(tmp_path / "unused", [("lab", "https://lab:6443", "labtoken")])
-    cfg = get_api_client(FakeModule(validated({"kubeconfig": doc, "api_key": "mine"}))).configuration
+    cfg = api_client(validated({"kubeconfig": doc, "api_key": "mine"})).configuration
     assert cfg.host == "https://lab:6443"
     assert bearer(cfg) == "Bearer mine"
     assert bearer(cfg) == "Bearer mine"  # a second request: the refresh hook does not put the old token back
 
 
 @needs_kubernetes
-def test_get_api_client_default_kubeconfig_from_env(tmp_path, monkeypatch):
+def test_api_client_default_kubeconfig_from_env(tmp_path, monkeypatch):
     kc = tmp_path / "elsewhere" / "config"
     write_kubeconfig(kc, [("dflt", "https://default:6443", "dt")])
     monkeypatch.setenv("KUBECONFIG", str(kc))
     monkeypatch.setattr(kube_auth, "incluster_available", lambda environ=None: False)
-    cfg = get_api_client(FakeModule(validated({}))).configuration
+    cfg = api_client(validated({})).configuration
     assert cfg.host == "https://default:6443"
 
 
 @needs_kubernetes
-def test_get_api_client_home_kubeconfig(tmp_path, monkeypatch):
+def test_api_client_home_kubeconfig(tmp_path, monkeypatch):
     write_kubeconfig(tmp_path / "home" / ".kube" / "config", [("home", "https://home:6443", "ht")])
     monkeypatch.setattr(kube_auth, "incluster_available", lambda environ=None: False)
-    cfg = get_api_client(FakeModule(validated({}))).configuration
+    cfg = api_client(validated({})).configuration
     assert cfg.host == "https://home:6443"
 
 
 @needs_kubernetes
-def test_get_api_client_incluster_is_tried_before_default_kubeconfig(tmp_path, monkeypatch):
+def test_api_client_incluster_is_tried_before_default_kubeconfig(tmp_path, monkeypatch):
     write_kubeconfig(tmp_path / "home" / ".kube" / "config", [("home", "https://home:6443", "ht")])
     calls = []
 
@@ -419,7 +406,7 @@ def test_get_api_client_incluster_is_tried_before_default_kubeconfig(tmp_path, m
 
     monkeypatch.setattr(kube_auth, "incluster_available", lambda environ=None: True)
     monkeypatch.setattr(kubernetes.config, "load_incluster_config", fake_incluster)
-    cfg = get_api_client(FakeModule(validated({}))).configuration
+    cfg = api_client(validated({})).configuration
     assert len(calls) == 1
     assert cfg.host == "https://10.96.0.1:443"
 
@@ -432,8 +419,8 @@ def test_incluster_detection_needs_env_and_token(monkeypatch):
 
 @needs_kubernetes
 def test_missing_kubeconfig_file_fails_with_a_sentence(tmp_path):
-    with pytest.raises(FailJson) as err:
-        get_api_client(FakeModule(validated({"kubeconfig": str(tmp_path / "nope.yaml")})))
+    with pytest.raises(ConfigError) as err:
+        api_client(validated({"kubeconfig": str(tmp_path / "nope.yaml")}))
     assert "kubeconfig file {0} does not exist".format(tmp_path / "nope.yaml") in str(err.value)
     assert "Traceback" not in str(err.value)
 
@@ -442,8 +429,8 @@ def test_missing_kubeconfig_file_fails_with_a_sentence(tmp_path):
 def test_unknown_context_fails_naming_the_context(tmp_path):
     kc = tmp_path / "kc.yaml"
     write_kubeconfig(kc, [("one", "https://one:6443", "t1")])
-    with pytest.raises(FailJson) as err:
-        get_api_client(FakeModule(validated({"kubeconfig": str(kc), "context": "missing-ctx"})))
+    with pytest.raises(ConfigError) as err:
+        api_client(validated({"kubeconfig": str(kc), "context": "missing-ctx"}))
     msg = str(err.value)
     assert "with context missing-ctx" in msg
     assert "kubectl config get-contexts" in msg
@@ -452,21 +439,50 @@ def test_unknown_context_fails_naming_the_context(tmp_path):
 @needs_kubernetes
 def test_no_credentials_fails_the_module(monkeypatch):
     monkeypatch.setattr(kube_auth, "incluster_available", lambda environ=None: False)
-    with pytest.raises(FailJson, match="no Kubernetes credentials found"):
-        get_api_client(FakeModule(validated({})))
+    with pytest.raises(ConfigError, match="no Kubernetes credentials found"):
+        api_client(validated({}))
 
 
-def test_require_kubernetes_uses_missing_required_lib(monkeypatch):
+def test_a_missing_kubernetes_library_is_named(monkeypatch):
     monkeypatch.setattr(kube_auth, "HAS_KUBERNETES", False)
     monkeypatch.setattr(kube_auth, "KUBERNETES_IMPORT_ERROR", "Traceback: no module named kubernetes")
-    with pytest.raises(FailJson) as err:
-        require_kubernetes(FakeModule({}))
-    assert "Failed to import the required Python library (kubernetes)" in err.value.kwargs["msg"]
-    assert err.value.kwargs["exception"] == "Traceback: no module named kubernetes"
-    with pytest.raises(FailJson):
-        get_api_client(FakeModule(validated({"host": "https://h", "api_key": "t"})))
+    with pytest.raises(MissingLibrary) as err:
+        api_client(validated({"host": "https://h", "api_key": "t"}))
+    assert "Failed to import the required Python library (kubernetes)" in err.value.message
+    assert err.value.result()["exception"] == "Traceback: no module named kubernetes"
+    assert err.value.result()["error_class"] == "missing_library"
 
 
 @needs_kubernetes
-def test_require_kubernetes_passes_when_installed():
-    require_kubernetes(FakeModule({}))  # does not call fail_json
+def test_malformed_kubeconfig_names_the_file_and_the_problem(tmp_path):
+    kc = tmp_path / "broken.yaml"
+    kc.write_text("apiVersion: v1\nclusters: [\n  - {name: x\n")
+    with pytest.raises(ConfigError) as err:
+        api_client(validated({"kubeconfig": str(kc)}))
+    assert str(kc) in err.value.message and "ParserError" in err.value.message
+    kc.write_text("just a string\n")
+    with pytest.raises(ConfigError) as err:
+        api_client(validated({"kubeconfig": str(kc)}))
+    assert str(kc) in err.value.message
+
+
+@needs_kubernetes
+def test_a_kubeconfig_whose_ca_file_is_missing_names_it(tmp_path):
+    kc = tmp_path / "kc.yaml"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": "https://h:6443", "certificate-authority": "/nonexistent/ca"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+    with pytest.raises(ConfigError) as err:
+        api_client(validated({"kubeconfig": str(kc)}))
+    assert "/nonexistent/ca" in err.value.message and str(kc) in err.value.message
+
+
+@needs_kubernetes
+@pytest.mark.parametrize("option", ["ca_cert", "client_cert", "client_key"])
+def test_a_missing_certificate_file_option_is_named(option):
+    params = {"host": "https://h", "api_key": "t", option: "/nonexistent/file.pem"}
+    with pytest.raises(ConfigError) as err:
+        api_client(validated(params))
+    assert option in err.value.message and "/nonexistent/file.pem" in err.value.message

@@ -14,13 +14,13 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_exec, waiting
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import api_exception
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import exec as kube_exec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import objects as waiting
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import (
+    access_review, serves_ephemeral_containers)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
     BoundedOutput, ExecOutcome, exit_code_from_status)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
-    access_review, serves_ephemeral_containers)
 
 
 def test_exec_url_keeps_argv_in_order_and_literal():
@@ -84,23 +84,6 @@ def test_parse_status_is_defensive():
     assert exit_code_from_status(garbage)[0] is None and "not json" in exit_code_from_status(garbage)[1]
 
 
-def status(message, code):
-    return json.dumps({"kind": "Status", "status": "Failure", "message": message, "code": code})
-
-
-def test_exec_error_names_the_right_or_the_network_problem():
-    err = kube_exec.exec_error(api_exception(403, "Forbidden", status('pods "p" is forbidden: cannot create '
-                                                                      'pods/exec', 403)), "ns", "p", "c")
-    assert "not allowed to create pods/exec in namespace ns" in err.message
-    assert "verbs: [create, get] on resources: [pods/exec]" in err.message
-    assert err.details["missing_permission"] == {"verb": "create", "resource": "pods/exec", "namespace": "ns"}
-    err = kube_exec.exec_error(api_exception(400, "Bad Request", status('container c is not valid for pod p', 400)),
-                               "ns", "p", "c")
-    assert "container c is not valid" in err.message and "(HTTP 400)" in err.message
-    err = kube_exec.exec_error(api_exception(0, "[Errno 111] Connection refused"), "ns", "p", "c")
-    assert err.message == "could not open an exec stream to container c of pod ns/p: [Errno 111] Connection refused."
-
-
 def test_with_timeout():
     assert kube_exec.with_timeout(["ls"], 30) == ["timeout", "-k", "2", "30", "ls"]
     assert kube_exec.with_timeout(["ls"], None) == ["ls"]
@@ -161,7 +144,7 @@ def test_wait_for_falls_back_to_polling_when_the_watch_is_refused(monkeypatch):
 
     def refused(obj, seconds):
         attempts.append(seconds)
-        raise api_exception(403, "Forbidden")
+        raise ApiDenied("cannot watch pods", "rbac", status=403)
         yield  # pylint: disable=unreachable
 
     read = Reads("pending", "pending", "running")

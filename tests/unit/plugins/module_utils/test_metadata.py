@@ -41,8 +41,3 @@ def test_audit_annotations_and_labels():
     assert labels["app.kubernetes.io/managed-by"] == "kdebug"
     assert labels["kdebug.io/component"] == "agent"
     assert labels["kdebug.io/node"] == "n1"
-
-
-def test_requested_by_prefers_the_option():
-    assert metadata.requested_by("alice") == "alice"
-    assert "@" in metadata.requested_by(None)

@@ -45,7 +45,7 @@ def test_auto_fails_naming_the_missing_rights():
     assert "patch pods/ephemeralcontainers in namespace ns" in err.value.message
     assert "create pods in namespace kdebug-system" in err.value.message
     assert "get nodes cluster-wide" in err.value.message
-    assert err.value.details["missing_permissions"]["ephemeral"]
+    assert err.value.denied_by == "rbac" and err.value.denial["missing"]["ephemeral"]
 
 
 def test_unknown_strategy():

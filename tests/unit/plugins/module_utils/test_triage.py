@@ -21,8 +21,9 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
 from ansible_collections.kdebug.toolkit.plugins.module_utils import triage as T
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, api_exception
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import KubeClient
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "triage")
 
@@ -454,17 +455,6 @@ def test_matching_services(name, services):
     assert T.matching_services(load("services-kdebug-demo"), pod(name)["metadata"]["labels"]) == services
 
 
-@pytest.mark.parametrize("selector, labels, matches", [
-    ({"app": "web"}, {"app": "web", "tier": "frontend"}, True),
-    ({"app": "web", "tier": "backend"}, {"app": "web", "tier": "frontend"}, False),
-    ({}, {"app": "web"}, False),
-    (None, {"app": "web"}, False),
-    ({"app": "web"}, None, False),
-])
-def test_selector_matches(selector, labels, matches):
-    assert T.selector_matches(selector, labels) is matches
-
-
 def test_summarize_multi():
     summary = T.summarize_pod(pod("multi"), load("services-kdebug-demo"))
     assert [c["name"] for c in summary["containers"]] == ["sidecar", "app"]
@@ -562,8 +552,11 @@ class FakeFetcher(object):
 
 
 def forbidden(verb, resource, namespace=None):
-    return KdebugError("not allowed to %s %s in namespace %s: denied. Grant ..." % (verb, resource, namespace),
-                       missing_permission={"verb": verb, "resource": resource, "namespace": namespace})
+    """The error the client raises for an RBAC 403 (kube/failures.py), from the API server's own words."""
+    info = Request("GET", "/api/v1/namespaces/%s/%s" % (namespace, resource) if namespace else "/api/v1/" + resource)
+    scope = ' in the namespace "%s"' % namespace if namespace else " at the cluster scope"
+    message = '%s is forbidden: User "u" cannot %s resource "%s" in API group ""%s' % (resource, verb, resource, scope)
+    return http_error(info, 403, "Forbidden", json.dumps({"kind": "Status", "message": message}))
 
 
 def run(name, fetcher=None, **kw):
@@ -611,10 +604,7 @@ def test_one_container_only():
 def test_missing_rights_become_error_checks():
     fetcher = FakeFetcher("crashy", fail={"list_pod_events": forbidden("list", "events", "kdebug-demo"),
                                           "list_services": forbidden("list", "services", "kdebug-demo"),
-                                          "read_node": KdebugError("not allowed to get nodes cluster-wide: x",
-                                                                   missing_permission={"verb": "get",
-                                                                                       "resource": "nodes",
-                                                                                       "namespace": None})},
+                                          "read_node": forbidden("get", "nodes")},
                           logs={("app", "previous"): forbidden("get", "pods/log", "kdebug-demo")})
     result = run("crashy", fetcher)[0]
     checks = by_name(result["checks"])
@@ -622,7 +612,8 @@ def test_missing_rights_become_error_checks():
                         ("node conditions", "get nodes"), ("container app logs", "get pods/log")]:
         assert checks[name]["status"] == "error"
         assert words in checks[name]["summary"]
-    assert checks["pod events"]["details"]["missing_permission"]["resource"] == "events"
+    assert checks["pod events"]["details"]["denied_by"] == "rbac"
+    assert checks["pod events"]["details"]["denial"]["resource"] == "events"
     assert checks["container app logs"]["target"]["container"] == "app"
     assert result["logs"]["app"]["note"].startswith("previous: not allowed to get pods/log")
     assert result["events"] is None and result["node"] is None and result["pod"]["services"] is None
@@ -690,21 +681,35 @@ def test_serial_and_concurrent_runs_agree():
     assert serial == concurrent
 
 
-# --- the fetcher: paths, queries and error translation (no cluster: a stand-in KubeRest) ------------------
+# --- the fetcher: paths, queries and error translation (no cluster: a KubeClient answering from a table) -------
 
 
-class FakeRest(KubeRest):
-    """Answers GETs from ``answers`` {path: dict/bytes or HTTP status}; records (path, query, kwargs)."""
+class FakeRest(KubeClient):
+    """Answers GETs from ``answers`` {path: dict/bytes or HTTP status}; records (path, query, kwargs).
+
+    An HTTP status becomes the error the real client raises for it (kube/failures.py), with the message the API
+    server sends: an RBAC refusal for 403.
+    """
 
     def __init__(self, answers):  # pylint: disable=super-init-not-called
         self.answers = answers
         self.calls = []
 
-    def get(self, path, query=None, **kwargs):
+    @property
+    def host(self):
+        return "https://lab:6443"
+
+    def request(self, method, path, query=None, **kwargs):
         self.calls.append((path, query, kwargs))
         answer = self.answers.get(path, 404)
         if isinstance(answer, int):
-            raise api_exception(answer, "x", json.dumps({"kind": "Status", "message": "status %d" % answer}))
+            info = Request(method, path, self.host)
+            message = "status %d" % answer
+            if answer == 403:
+                message = '%s is forbidden: User "u" cannot %s resource "%s" in API group ""%s' % (
+                    info.resource, info.verb, info.full_resource,
+                    ' in the namespace "%s"' % info.namespace if info.namespace else " at the cluster scope")
+            raise http_error(info, answer, "x", json.dumps({"kind": "Status", "message": message}))
         return answer
 
 
@@ -729,7 +734,7 @@ def test_fetcher_requests():
                      "/api/v1/namespaces/ns/services": {"items": []},
                      "/api/v1/namespaces/ns/pods/web/log": b"a\nb\n",
                      "/api/v1/nodes/n1": {"metadata": {"name": "n1"}}})
-    fetcher = T.TriageFetcher(rest, timeout=7)
+    fetcher = T.TriageFetcher(rest)
     assert fetcher.list_pod_events("ns", "u-1") == [{"reason": "BackOff"}]
     assert fetcher.list_services("ns") == []
     assert fetcher.read_log("ns", "web", "app", True, 50) == ("a\nb\n", False)
@@ -737,7 +742,6 @@ def test_fetcher_requests():
     assert rest.calls[0][1] == {"fieldSelector": "involvedObject.uid=u-1"}
     assert rest.calls[2][1] == {"container": "app", "previous": True, "tailLines": 50, "limitBytes": T.LOG_LIMIT_BYTES}
     assert rest.calls[2][2]["decode"] is False
-    assert all(kwargs["timeout"] == 7 for _p, _q, kwargs in rest.calls)
 
 
 def test_fetcher_log_cut_at_the_byte_limit():
@@ -748,18 +752,19 @@ def test_fetcher_log_cut_at_the_byte_limit():
 def test_fetcher_translates_piece_errors():
     fetcher = T.TriageFetcher(FakeRest({"/api/v1/namespaces/ns/events": 403, "/api/v1/namespaces/ns/pods/web/log": 400,
                                         "/api/v1/nodes/n1": 403, "/api/v1/namespaces/ns/services": 500}))
-    with pytest.raises(KdebugError) as info:
+    with pytest.raises(ApiDenied) as info:
         fetcher.list_pod_events("ns", "uid")
-    assert info.value.details["missing_permission"] == {"verb": "list", "resource": "events", "namespace": "ns"}
+    assert info.value.denied_by == "rbac"
+    assert T.missing_permissions({"events": info.value}) == [{"verb": "list", "resource": "events", "namespace": "ns"}]
     with pytest.raises(T.LogUnavailable, match="status 400"):
         fetcher.read_log("ns", "web", "web", True, 10)
     with pytest.raises(KdebugError) as info:
         fetcher.read_log("ns", "other", "web", True, 10)
-    assert not isinstance(info.value, T.LogUnavailable) and "pods/log other" in info.value.message
+    assert not isinstance(info.value, T.LogUnavailable) and "pod/log other" in info.value.message
     with pytest.raises(KdebugError) as info:
         fetcher.read_node("n1")
     assert "not allowed to get nodes cluster-wide" in info.value.message
-    with pytest.raises(KdebugError, match=r"could not list services in namespace ns: status 500 \(HTTP 500\)"):
+    with pytest.raises(KdebugError, match=r"answered GET /api/v1/namespaces/ns/services with HTTP 500"):
         fetcher.list_services("ns")
 
 

@@ -25,7 +25,7 @@ source provided.
 
 The decision (:func:`choose_auth_source`) and the mapping of options onto the
 client configuration (:func:`configuration_overrides`) are pure functions; only
-:func:`build_configuration` and :func:`get_api_client` touch files or import
+:func:`build_configuration` and :func:`api_client` touch files or import
 the kubernetes library.
 """
 
@@ -40,10 +40,13 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ConfigError, MissingLibrary
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import DEFAULT_REQUEST_TIMEOUT, KubeClient
+
 KUBERNETES_IMPORT_ERROR = None
 # Eager on purpose: any ``import kubernetes.<anything>`` runs kubernetes/__init__.py, which imports
 # kubernetes.config (and with it requests-oauthlib, yaml...) anyway, so deferring this import saves nothing.
-# Only kubernetes.client.CoreV1Api and the models are expensive, and no hot path touches them (kube_rest.py).
+# Only kubernetes.client.CoreV1Api and the models are expensive, and no hot path touches them (kube/client.py).
 try:
     import kubernetes.client
     import kubernetes.config
@@ -144,14 +147,16 @@ AUTH_ARG_SPEC = dict(
         elements="str",
         fallback=(env_fallback, ["K8S_AUTH_IMPERSONATE_GROUPS"]),
     ),
+    # Ours, not kubernetes.core's: every request (and its retries) ends within it (kube/client.py).
+    request_timeout=dict(
+        type="float",
+        default=DEFAULT_REQUEST_TIMEOUT,
+        fallback=(env_fallback, ["K8S_AUTH_REQUEST_TIMEOUT"]),
+    ),
 )
 
 # Every option of AUTH_ARG_SPEC; modules can use it to pick the auth params out.
 AUTH_ARG_NAMES = tuple(AUTH_ARG_SPEC)
-
-
-class KubeAuthError(Exception):
-    """The credentials given (or found) cannot be used; the message says why and what to do."""
 
 
 def auth_argument_spec():
@@ -209,7 +214,7 @@ def choose_auth_source(params, incluster_available, default_kubeconfig_exists):
         ``KUBERNETES_SERVICE_HOST``/``_PORT`` variables are set.
     :arg default_kubeconfig_exists: ``$KUBECONFIG`` or ``~/.kube/config`` exists.
     :returns: one of ``params``, ``kubeconfig``, ``incluster``, ``default_kubeconfig``.
-    :raises KubeAuthError: when no source can be used.
+    :raises ConfigError: when no source can be used.
     """
     if direct_credentials(params):
         return AUTH_SOURCE_PARAMS
@@ -218,7 +223,7 @@ def choose_auth_source(params, incluster_available, default_kubeconfig_exists):
     if _given(params, "context"):
         if default_kubeconfig_exists:
             return AUTH_SOURCE_KUBECONFIG
-        raise KubeAuthError(
+        raise ConfigError(
             "context {0} was given but there is no kubeconfig to find it in: set kubeconfig "
             "(K8S_AUTH_KUBECONFIG) or create $KUBECONFIG or ~/.kube/config".format(params["context"])
         )
@@ -226,7 +231,7 @@ def choose_auth_source(params, incluster_available, default_kubeconfig_exists):
         return AUTH_SOURCE_INCLUSTER
     if default_kubeconfig_exists:
         return AUTH_SOURCE_DEFAULT_KUBECONFIG
-    raise KubeAuthError(_no_credentials_message(params))
+    raise ConfigError(_no_credentials_message(params))
 
 
 def _basic(user, password):
@@ -299,12 +304,12 @@ def impersonation_headers(params):
     headers = {}
     groups = [g for g in (params.get("impersonate_groups") or []) if g]
     if groups and not _given(params, "impersonate_user"):
-        raise KubeAuthError(
+        raise ConfigError(
             "impersonate_groups is set but impersonate_user is not: Kubernetes needs a user "
             "to impersonate; set impersonate_user (K8S_AUTH_IMPERSONATE_USER)"
         )
     if len(groups) > 1:
-        raise KubeAuthError(
+        raise ConfigError(
             "impersonate_groups has {0} groups ({1}) but the Kubernetes Python client can send only one "
             "Impersonate-Group header: give one group, or bind the rights to the user instead".format(
                 len(groups), ", ".join(groups)
@@ -349,7 +354,7 @@ def _load_kubeconfig(kubeconfig, context, configuration):
             paths = [os.path.expanduser(os.path.expandvars(p)) for p in str(kubeconfig).split(os.pathsep) if p]
             missing = [p for p in paths if not os.path.isfile(p)]
             if missing:
-                raise KubeAuthError(
+                raise ConfigError(
                     "kubeconfig file {0} does not exist: check the kubeconfig option or "
                     "K8S_AUTH_KUBECONFIG".format(", ".join(missing))
                 )
@@ -360,13 +365,23 @@ def _load_kubeconfig(kubeconfig, context, configuration):
         kwargs["config_file"] = os.pathsep.join(paths)
     try:
         loader(**kwargs)
-    except (ConfigException, ValueError, TypeError, KeyError, OSError) as exc:
-        raise KubeAuthError(
-            "cannot use {0}{1}: {2}. Check the file (kubectl config view) and the context name "
+    except Exception as exc:  # pylint: disable=broad-except  # the loader fails with YAML, type, key and file errors
+        raise ConfigError(
+            "cannot use {0}{1}: {2}: {3}. Check the file (kubectl config view{4}) and the context name "
             "(kubectl config get-contexts)".format(
-                where, " with context {0}".format(context) if context else "", exc
+                where, " with context {0}".format(context) if context else "", type(exc).__name__,
+                " ".join(str(exc).split()), "" if isinstance(kubeconfig, dict) else " --kubeconfig " + kwargs["config_file"]
             )
         ) from exc
+
+
+def check_files(params):
+    """ConfigError naming the first of ca_cert, client_cert, client_key that is set and not a readable file."""
+    for option, env in (("ca_cert", "K8S_AUTH_SSL_CA_CERT"), ("client_cert", "K8S_AUTH_CERT_FILE"),
+                        ("client_key", "K8S_AUTH_KEY_FILE")):
+        path = params.get(option)
+        if path and not os.path.isfile(os.path.expanduser(path)):
+            raise ConfigError("{0} {1} is not a file: check the {0} option or {2}".format(option, path, env))
 
 
 def build_configuration(params, incluster=None, default_kubeconfig=None):
@@ -374,10 +389,11 @@ def build_configuration(params, incluster=None, default_kubeconfig=None):
 
     Reads kubeconfig or service-account files as needed, never contacts the API
     server. ``incluster`` and ``default_kubeconfig`` default to looking at the
-    machine. Raises :class:`KubeAuthError` with a sentence for the user.
+    machine. Raises :class:`ConfigError` with a sentence for the user.
     """
     if not HAS_KUBERNETES:
-        raise KubeAuthError(missing_required_lib("kubernetes"))
+        raise MissingLibrary(missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+    check_files(params)
     if incluster is None:
         incluster = incluster_available()
     if default_kubeconfig is None:
@@ -393,7 +409,7 @@ def build_configuration(params, incluster=None, default_kubeconfig=None):
         try:
             kubernetes.config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
-            raise KubeAuthError(
+            raise ConfigError(
                 "in-cluster config cannot be used: {0}. Check the pod's service account "
                 "(automountServiceAccountToken) or set kubeconfig / host+api_key".format(exc)
             ) from exc
@@ -434,26 +450,20 @@ def _apply(configuration, overrides):
         setattr(configuration, attr, copy.deepcopy(value))
 
 
-def require_kubernetes(module):
-    """Fail the module with install advice when the kubernetes library is missing."""
-    if not HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=KUBERNETES_IMPORT_ERROR)
+def api_client(params):
+    """A ``kubernetes.client.ApiClient`` for the auth options in ``params`` (module parameters or the inventory's).
 
-
-def get_api_client(module):
-    """Return a ``kubernetes.client.ApiClient`` for the module's auth options.
-
-    Fails the module with a clear message when the library is missing or no
-    usable credentials are found.
+    Raises MissingLibrary without the kubernetes library, ConfigError when no
+    usable credentials are found; never contacts the API server.
     """
-    require_kubernetes(module)
-    try:
-        configuration = build_configuration(module.params)
-        headers = impersonation_headers(module.params)
-    except KubeAuthError as exc:
-        module.fail_json(msg=str(exc))
-        return None  # not reached with a real AnsibleModule: fail_json exits
+    configuration = build_configuration(params)
+    headers = impersonation_headers(params)
     client = kubernetes.client.ApiClient(configuration)
     for name, value in headers.items():
         client.set_default_header(name, value)
     return client
+
+
+def kube_client(params):
+    """The KubeClient every kdebug module, the inventory and the action plugins talk to the API through."""
+    return KubeClient(api_client(params), params.get("request_timeout") or DEFAULT_REQUEST_TIMEOUT)

@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from ansible_collections.kdebug.toolkit.plugins.inventory import pods
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_auth import AUTH_ARG_NAMES, KubeAuthError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ConfigError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import AUTH_ARG_NAMES
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error
 
 
 def make_pod(name="web-1", namespace="shop", containers=("app", "sidecar"), annotations=None, labels=None,
@@ -80,14 +82,14 @@ def test_host_vars_from_pod():
 
 
 def test_default_container_from_annotation():
-    pod = make_pod(annotations={pods.DEFAULT_CONTAINER_ANNOTATION: "sidecar"})
+    pod = make_pod(annotations={"kubectl.kubernetes.io/default-container": "sidecar"})
     host_vars = pods.pod_host_vars(pod)
     assert host_vars["kdebug_default_container"] == "sidecar"
     assert host_vars["kdebug_container"] == "sidecar"
 
 
 def test_default_container_annotation_naming_no_container_falls_back_to_first():
-    pod = make_pod(annotations={pods.DEFAULT_CONTAINER_ANNOTATION: "gone"})
+    pod = make_pod(annotations={"kubectl.kubernetes.io/default-container": "gone"})
     assert pods.pod_host_vars(pod)["kdebug_default_container"] == "app"
 
 
@@ -170,7 +172,7 @@ def test_auth_file_option_wins_over_env(monkeypatch):
 
 def test_auth_bad_env_value_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("K8S_AUTH_VERIFY_SSL", "maybe")
-    with pytest.raises(KubeAuthError, match="validate_certs"):
+    with pytest.raises(ConfigError, match="validate_certs"):
         pods.auth_params(options())
 
 
@@ -185,41 +187,23 @@ def test_auth_options_documented_like_the_modules():
 
 # --- errors --------------------------------------------------------------------
 
-class FakeApiException(Exception):
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.reason = "reason"
-        self.body = json.dumps({"kind": "Status", "message": message})
-
-
-def test_forbidden_names_verb_resource_and_namespace():
-    exc = FakeApiException(403, 'pods is forbidden: User "bob" cannot list resource "pods"')
-    msg = pods.api_error(exc, "shop", None, None)
-    assert "not allowed to list pods in namespace shop" in msg
-    assert "verbs: [list] on resources: [pods]" in msg
-
-
-def test_forbidden_cluster_wide():
-    assert "cluster-wide" in pods.api_error(FakeApiException(403, "forbidden"), None, None, None)
+def refused(message):
+    """The error the client raises for a 400 on the pod list (kube/failures.py)."""
+    info = Request("GET", "/api/v1/pods", "https://lab:6443")
+    return http_error(info, 400, "Bad Request", json.dumps({"kind": "Status", "message": message}))
 
 
 def test_bad_label_selector_carries_the_api_message():
-    exc = FakeApiException(400, "unable to parse requirement: found '', expected: ',' or ')'")
-    msg = pods.api_error(exc, None, "app in (web", None)
+    msg = pods.selector_error(refused("unable to parse requirement: found '', expected: ',' or ')'"), "app in (web",
+                              None)
     assert "label_selector 'app in (web'" in msg
     assert "unable to parse requirement" in msg
     assert "kubectl get pods -l" in msg
 
 
 def test_bad_field_selector_lists_supported_fields():
-    msg = pods.api_error(FakeApiException(400, "field label not supported: spec.foo"), None, None, "spec.foo=1")
+    msg = pods.selector_error(refused("field label not supported: spec.foo"), None, "spec.foo=1")
     assert "field_selector 'spec.foo=1'" in msg and "spec.nodeName" in msg
-
-
-def test_other_api_errors():
-    assert "401" in pods.api_error(FakeApiException(401, "Unauthorized"), None, None, None)
-    assert "HTTP 500" in pods.api_error(FakeApiException(500, "etcd down"), "shop", None, None)
 
 
 # --- file names ----------------------------------------------------------------

@@ -5,11 +5,11 @@
 
 Why not ``kubernetes.stream.stream(CoreV1Api.connect_get_namespaced_pod_exec)``:
 it needs ``CoreV1Api`` (1-2 s of pydantic models with client 37, see
-kube_rest.py), and the client's ``create_websocket`` forwards only the
+kube/client.py), and the client's ``create_websocket`` forwards only the
 ``authorization`` header, so an impersonated caller (Impersonate-User/-Group)
 would exec as itself. Here the exec URL is built from the API path, and the
 websocket (websocket-client, which the kubernetes client uses too) is opened
-with every header kube_rest sends and the TLS options the client's own
+with every header KubeClient sends and the TLS options the client's own
 ``create_websocket`` would use.
 
 Output is read as it arrives and bounded by ``max_output_bytes``; the status
@@ -30,16 +30,15 @@ import ssl
 import time
 from urllib.parse import unquote, urlparse
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    KdebugError, api_error_message, translate_api_error)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import (
-    ApiException, KubeRest, api_exception, join_url, pod_path)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import KubeClient, join_url, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error, transport_error
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
     BoundedOutput, ExecOutcome, exit_code_from_status, was_timed_out)
 
 try:
     from websocket import ABNF, WebSocket, WebSocketBadStatusException, WebSocketException
-except ImportError:  # websocket-client comes with kubernetes; kube_auth.require_kubernetes reports its absence
+except ImportError:  # websocket-client comes with kubernetes; the module base reports its absence
     WebSocket = None
 
     class WebSocketException(Exception):  # type: ignore[no-redef]
@@ -60,8 +59,6 @@ V4_PROTOCOL = "v4.channel.k8s.io"
 
 # How long after the remote `timeout` fires we give up on the stream ourselves.
 LOCAL_GRACE_SECONDS = 10
-# Opening the stream (TCP, TLS, upgrade) and any single send or mid-frame read: a dead API server fails the task.
-SOCKET_TIMEOUT_SECONDS = 60
 STDIN_CHUNK = 32 * 1024
 
 
@@ -139,21 +136,6 @@ def websocket_proxy_options(configuration):
     return options
 
 
-def exec_error(exc, namespace, pod, container):
-    """KdebugError for an exec stream that could not be opened (ApiException from ExecStream.open)."""
-    if not exc.status:  # no HTTP answer at all: TCP, TLS or proxy
-        return KdebugError("could not open an exec stream to container %s of pod %s/%s: %s."
-                           % (container, namespace, pod, exc.reason))
-    if exc.status == 403:
-        # An exec over a websocket is authorized as get or as create on pods/exec depending on the API
-        # server's version (the server's message names the one it checked): ask for both, as docs/rbac.md does.
-        return KdebugError(
-            "not allowed to create pods/exec in namespace %s: %s. Grant the caller a Role or ClusterRole with "
-            "verbs: [create, get] on resources: [pods/exec] (see docs/rbac.md)." % (namespace, api_error_message(exc)),
-            missing_permission={"verb": "create", "resource": "pods/exec", "namespace": namespace})
-    return translate_api_error(exc, "create", "pods/exec", namespace, pod)
-
-
 def parse_status(status_bytes):
     """The error channel's v1 Status as a dict; text that is not JSON becomes a Failure carrying it."""
     if not status_bytes:
@@ -179,23 +161,32 @@ class ExecStream(object):
         self.write_failed = None
 
     @classmethod
-    def open(cls, rest, url):
-        """Connect with the request headers of ``rest`` (auth, impersonation); ApiException when refused."""
+    def open(cls, client, namespace, pod, container, argv, stdin=False):
+        """Connect with the request headers of ``client`` (auth, impersonation); an ApiError when refused.
+
+        Opening (TCP, TLS, the upgrade) and any single send or mid-frame read
+        are bounded by the client's request_timeout: a dead API server fails the
+        task instead of hanging it.
+        """
+        # A websocket exec is checked as create (or get, on older servers) on pods/exec: POST words it as create.
+        info = Request("POST", pod_path(namespace, pod, "exec"), client.host)
         if WebSocket is None:
-            raise api_exception(0, "the websocket-client library is missing (pip install websocket-client)")
-        headers = rest.headers(accept=None)
-        ws = WebSocket(sslopt=websocket_ssl_options(rest.configuration, url), skip_utf8_validation=False)
+            raise MissingLibrary("the websocket-client library is missing: pip install websocket-client "
+                                 "(it comes with the kubernetes library)")
+        url = exec_url(client.host, namespace, pod, container, argv, stdin)
+        headers = client.headers(accept=None)
+        ws = WebSocket(sslopt=websocket_ssl_options(client.configuration, url), skip_utf8_validation=False)
         options = dict(header=["%s: %s" % item for item in headers.items()], subprotocols=[V5_PROTOCOL, V4_PROTOCOL],
-                       timeout=SOCKET_TIMEOUT_SECONDS)
-        options.update(websocket_proxy_options(rest.configuration))
+                       timeout=client.request_timeout)
+        options.update(websocket_proxy_options(client.configuration))
         try:
             ws.connect(url, **options)
         except WebSocketBadStatusException as exc:
             # The upgrade was answered with an HTTP error: its body is the API server's v1 Status.
-            raise api_exception(exc.status_code, getattr(exc, "status_message", None) or str(exc),
-                                getattr(exc, "resp_body", None), getattr(exc, "resp_headers", None))
+            raise http_error(info, exc.status_code, getattr(exc, "status_message", None) or str(exc),
+                             getattr(exc, "resp_body", None), getattr(exc, "resp_headers", None))
         except (WebSocketException, OSError, ValueError) as exc:
-            raise api_exception(0, str(exc) or exc.__class__.__name__)
+            raise transport_error(info, exc, client.request_timeout)
         return cls(ws)
 
     def write(self, channel, data):
@@ -271,23 +262,16 @@ class ExecStream(object):
 def exec_in_container(api, namespace, pod, container, argv, stdin=None, timeout=None, max_output_bytes=None):
     """Run argv (already wrapped as needed) and return an ExecOutcome.
 
-    ``api`` is a kube_rest.KubeRest (or what KubeRest.of takes). Raises
-    KdebugError when the stream cannot be opened (403, no such container...).
+    ``api`` is a KubeClient (or an ApiClient). A stream that cannot be opened
+    raises the ApiError of kube/failures.py (a 403 classified, no such
+    container, no answer); once open, whatever happens is in the outcome.
     """
-    try:
-        return exec_raw(api, namespace, pod, container, argv, stdin, timeout, max_output_bytes)
-    except ApiException as exc:
-        raise exec_error(exc, namespace, pod, container)
-
-
-def exec_raw(api, namespace, pod, container, argv, stdin=None, timeout=None, max_output_bytes=None):
-    """exec_in_container, but a stream that cannot be opened raises the ApiException (its status decides)."""
-    rest = KubeRest.of(api)
+    client = KubeClient.of(api)
     started = time.monotonic()
     deadline = started + timeout + LOCAL_GRACE_SECONDS if timeout else None
     stdout, stderr = BoundedOutput(max_output_bytes), BoundedOutput(max_output_bytes)
     sinks = {STDOUT_CHANNEL: stdout.write, STDERR_CHANNEL: stderr.write}
-    stream = ExecStream.open(rest, exec_url(rest.host, namespace, pod, container, argv, stdin is not None))
+    stream = ExecStream.open(client, namespace, pod, container, argv, stdin is not None)
     status_bytes = b""
     locally_timed_out = False
     try:

@@ -1,23 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Plain REST calls on the Kubernetes API through the client's ``ApiClient``: dicts in, dicts out.
+"""Every request kdebug makes to the Kubernetes API goes through KubeClient: dicts in, dicts out.
+
+What it guarantees, for every module, the inventory and the action plugins:
+
+- a deadline: each call finishes within ``request_timeout`` seconds (connect,
+  TLS, answer and any retries together); a watch within its own duration;
+- retries where they are safe: 429, and 5xx with Retry-After, are tried again
+  after the delay the server asks for (else a short backoff), as client-go
+  does; a GET is also tried again on 500/502/503/504 and on a pooled
+  connection the server had closed; never past the deadline;
+- one translation of failures (kube/failures.py): no answer, TLS, proxy,
+  timeout, a body that is not JSON and every HTTP error become one
+  KdebugError class (errors.py) with a message naming the server or the
+  object, what happened and the fix. No urllib3 or kubernetes exception
+  leaves this file.
 
 Why not ``CoreV1Api``: kubernetes client 37 builds some 250 pydantic models the
 first time ``kubernetes.client.CoreV1Api`` is touched, 1-2 s of every module
 call, while the API work itself takes under 0.1 s. Everything a request needs
-is already on the ``ApiClient`` that kube_auth builds: the urllib3 pool
-(``rest_client``: CA, client cert, verify_ssl, proxy), the configuration
-(bearer token and its refresh hook) and the default headers (User-Agent,
-Impersonate-*). So this layer sends JSON to an API path and returns the
-decoded JSON; no generated API class or model is ever imported on that path.
+is on the ``ApiClient`` that kube/auth.py builds: the urllib3 pool (CA,
+client cert, verify_ssl, proxy), the configuration (bearer token and its
+refresh hook) and the default headers (User-Agent, Impersonate-*). Requests
+go to that pool directly, with our own timeout and ``retries=False``: the
+generated client's pool retries a read timeout three times, which would make
+a black-holed server cost four timeouts.
 
-Errors are ``kubernetes.client.rest.ApiException`` with ``.status``,
-``.reason`` and ``.body`` (the API server's v1 Status as text), exactly what
-the generated methods raise, so ``errors.translate_api_error`` is unchanged.
-
-The pure parts (paths, query strings, exception building) need no library
-and are unit tested on their own.
+The pure parts (paths, query strings) need no library and are unit tested on
+their own.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,27 +36,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import time
 
 from urllib.parse import quote, urlencode
 
-try:
-    from urllib3 import exceptions as urllib3_errors
-except ImportError:  # urllib3 comes with kubernetes
-    urllib3_errors = None
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiNotFound, ConfigError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import (
+    Request, http_error, not_json_error, retry_after_seconds, transport_error)
 
 try:
-    from kubernetes.client.rest import ApiException
-except ImportError:  # reported by kube_auth.require_kubernetes before any call
-    class ApiException(Exception):  # type: ignore[no-redef]
-        """Stand-in with the attributes errors.py reads, so the pure parts work without the library."""
+    import urllib3
+except ImportError:  # urllib3 comes with kubernetes; the module base reports a missing kubernetes library
+    urllib3 = None
 
-        def __init__(self, status=None, reason=None, http_resp=None):
-            super(ApiException, self).__init__(reason)
-            self.status = status
-            self.reason = reason
-            self.body = None
-            self.headers = None
-
+DEFAULT_REQUEST_TIMEOUT = 30
+# Backoff between tries when the server names no delay: 0.5 s, 1 s, 2 s, then 4 s.
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 4.0
+# GETs are safe to send again when an answer failed this way.
+RETRIABLE_GET_STATUSES = (500, 502, 503, 504)
+# Extra seconds a watch may stay silent past the duration it asked the server for.
+WATCH_GRACE_SECONDS = 10
 
 JSON = "application/json"
 # PATCH flavours by name: what `kubectl patch --type` calls them.
@@ -126,16 +137,28 @@ def _text(data):
     return str(data)
 
 
-def api_exception(status, reason, body=None, headers=None):
-    """An ApiException as the generated client raises it (``status``, ``reason``, ``body`` as text).
+def retry_delay(status, headers, method, attempt):
+    """Seconds to wait before trying ``method`` again after ``status``; None when it must not be tried again. Pure.
 
-    Built field by field rather than from a response: the constructor's
-    keyword arguments differ between client versions, the attributes do not.
+    429, and any 5xx that says Retry-After, are retried for every method (the
+    server did not act on the request); a GET also on 500, 502, 503 and 504.
     """
-    exc = ApiException(status=status, reason=reason)
-    exc.body = _text(body)
-    exc.headers = headers
-    return exc
+    after = retry_after_seconds(headers)
+    if status == 429 or (status >= 500 and after is not None) or (method == "GET" and status in RETRIABLE_GET_STATUSES):
+        if after is not None:
+            return after
+        return min(BACKOFF_FIRST_SECONDS * (2 ** attempt), BACKOFF_MAX_SECONDS)
+    return None
+
+
+def dropped_connection(exc):
+    """A pooled keep-alive connection the server had already closed: the request never reached it."""
+    names = set()
+    seen = exc
+    while seen is not None:
+        names.update(cls.__name__ for cls in type(seen).__mro__)
+        seen = seen.__context__ if seen.__context__ is not seen else None
+    return "ProtocolError" in names and ("RemoteDisconnected" in names or "aborted" in str(exc))
 
 
 def auth_headers(configuration):
@@ -155,38 +178,24 @@ def auth_headers(configuration):
     return headers
 
 
-def _response_data(resp):
-    # Client 37 reads the body lazily (read()); older clients preloaded it into .data.
-    data = getattr(resp, "data", None)
-    if data is None and callable(getattr(resp, "read", None)):
-        data = resp.read()
-    return data
+class KubeClient(object):
+    """GET/POST/PATCH/DELETE/watch on API paths, with an ``ApiClient`` from kube/auth.py.
 
-
-def _response_headers(resp):
-    headers = getattr(resp, "headers", None)
-    if headers is None and callable(getattr(resp, "getheaders", None)):
-        headers = resp.getheaders()
-    return headers
-
-
-# --- the client ---------------------------------------------------------------
-
-
-class KubeRest(object):
-    """GET/POST/PATCH/DELETE on API paths with an ``ApiClient`` from kube_auth.get_api_client.
-
-    Bodies are plain dicts (or lists for a JSON patch), answers are decoded
-    JSON. Every request carries the client's default headers (impersonation,
+    Bodies are plain dicts (or lists for a JSON patch), answers decoded JSON.
+    Every request carries the client's default headers (impersonation,
     User-Agent) and fresh auth headers; TLS and proxy are the client's pool's.
+    Failures raise errors.ApiError subclasses (kube/failures.py). ``hints``
+    maps a 403 class (``pod_security``, ``resource_quota``, ``rbac_role``...)
+    to the fix the caller knows better than this layer.
     """
 
-    def __init__(self, api_client):
+    def __init__(self, api_client, request_timeout=DEFAULT_REQUEST_TIMEOUT):
         self.api_client = api_client
+        self.request_timeout = float(request_timeout or DEFAULT_REQUEST_TIMEOUT)
 
     @classmethod
     def of(cls, api):
-        """A KubeRest for ``api``: a KubeRest, an ApiClient, or anything with an ``api_client`` (a CoreV1Api)."""
+        """A KubeClient for ``api``: a KubeClient, or an ApiClient."""
         if isinstance(api, cls):
             return api
         return cls(getattr(api, "api_client", api))
@@ -203,40 +212,74 @@ class KubeRest(object):
         return join_url(self.host, path, query)
 
     def headers(self, accept=JSON, content_type=None):
-        """Default headers + cookie + auth, as the generated client would send them."""
+        """Default headers + cookie + auth, as the generated client would send them.
+
+        The auth part runs the kubeconfig's credential refresh (an exec plugin,
+        a token file): its failure is a ConfigError naming it.
+        """
         headers = dict(self.api_client.default_headers)
         cookie = getattr(self.api_client, "cookie", None)
         if cookie:
             headers["Cookie"] = cookie
-        headers.update(auth_headers(self.configuration))
+        try:
+            headers.update(auth_headers(self.configuration))
+        except Exception as exc:  # pylint: disable=broad-except  # exec plugins and token files fail in many ways
+            raise ConfigError("could not get credentials for %s from the kubeconfig user (exec plugin, token file or "
+                              "auth provider): %s. Run kubectl against the same kubeconfig to see the full error."
+                              % (self.host, exc))
         if accept:
             headers["Accept"] = accept
         if content_type:
             headers["Content-Type"] = content_type
         return headers
 
-    def request(self, method, path, query=None, body=None, content_type=JSON, accept=JSON, timeout=None,
-                decode=True):
-        """Send one request; decoded JSON (or raw bytes with ``decode=False``); ApiException unless 2xx.
+    def _pool(self):
+        return self.api_client.rest_client.pool_manager
 
-        ``timeout`` is seconds (or a (connect, read) pair), None waits as long
-        as the generated client would (forever).
+    def request(self, method, path, query=None, body=None, content_type=JSON, accept=JSON, timeout=None,
+                decode=True, hints=None):
+        """Send one request; decoded JSON (raw bytes with ``decode=False``); an ApiError unless 2xx.
+
+        ``timeout`` (seconds) replaces ``request_timeout`` for this call: the
+        whole call, retries included, ends within it.
         """
+        budget = float(timeout or self.request_timeout)
+        deadline = time.monotonic() + budget
+        info = Request(method, path, self.host)
+        url = self.url(path, query)
+        payload = None if body is None else json.dumps(body).encode("utf-8")
         headers = self.headers(accept, content_type if body is not None else None)
-        # Keyword arguments only: the positional order of request() changed between client versions.
-        resp = self.api_client.rest_client.request(method, self.url(path, query), headers=headers, body=body,
-                                                   _request_timeout=timeout)
-        data = _response_data(resp)
-        if not 200 <= resp.status <= 299:
-            raise api_exception(resp.status, resp.reason, data, _response_headers(resp))
-        if not decode:
-            return data
-        if not data:
-            return None
-        return json.loads(_text(data))
+        attempt = 0
+        while True:
+            remaining = max(deadline - time.monotonic(), 0.001)
+            try:
+                resp = self._pool().request(method, url, body=payload, headers=headers, retries=False,
+                                            timeout=urllib3.Timeout(connect=remaining, read=remaining),
+                                            preload_content=True)
+            except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+                if attempt == 0 and method in ("GET", "DELETE") and dropped_connection(exc):
+                    attempt += 1
+                    continue
+                raise transport_error(info, exc, budget)
+            data = resp.data
+            if 200 <= resp.status <= 299:
+                return _decode(info, resp, data) if decode else data
+            delay = retry_delay(resp.status, resp.headers, method, attempt)
+            if delay is not None and time.monotonic() + delay < deadline:
+                time.sleep(delay)
+                attempt += 1
+                continue
+            raise http_error(info, resp.status, resp.reason, data, resp.headers, hints, attempt)
 
     def get(self, path, query=None, **kwargs):
         return self.request("GET", path, query=query, **kwargs)
+
+    def get_or_none(self, path, query=None, **kwargs):
+        """GET, with None for a 404 instead of ApiNotFound."""
+        try:
+            return self.get(path, query=query, **kwargs)
+        except ApiNotFound:
+            return None
 
     def post(self, path, body, query=None, **kwargs):
         return self.request("POST", path, query=query, body=body, **kwargs)
@@ -246,7 +289,6 @@ class KubeRest(object):
         if patch_type not in PATCH_CONTENT_TYPES:
             raise ValueError("unknown patch type %s: choose one of %s" % (patch_type, ", ".join(sorted(PATCH_CONTENT_TYPES))))
         if patch_type == "json" and not isinstance(body, list):
-            # Client 37 would quietly send a non-list as a strategic merge patch: say so instead.
             raise ValueError("a json patch is a list of operations")
         return self.request("PATCH", path, query=query, body=body, content_type=PATCH_CONTENT_TYPES[patch_type],
                             **kwargs)
@@ -260,26 +302,30 @@ class KubeRest(object):
 
         The server closes the watch after ``timeout_seconds``; a silence well
         past that, a refused watch (403 without the watch verb) or a broken
-        connection is an ApiException, so a caller can fall back to polling.
-        Goes to the client's urllib3 pool directly: rest_client.request reads
-        whole bodies (older clients) and a watch body never ends by itself.
+        connection is an ApiError, so a caller can fall back to polling.
         """
         seconds = max(int(timeout_seconds), 1)
+        info = Request("GET", path, self.host, watch=True)
         url = self.url(path, query_pairs(query) + [("watch", "true"), ("timeoutSeconds", str(seconds))])
-        pool = self.api_client.rest_client.pool_manager
+        connect = min(self.request_timeout, seconds + WATCH_GRACE_SECONDS)
         try:
-            resp = pool.request("GET", url, headers=self.headers(), preload_content=False, timeout=seconds + 10)
-        except urllib3_errors.HTTPError as exc:
-            raise api_exception(0, str(exc))
+            resp = self._pool().request("GET", url, headers=self.headers(), preload_content=False, retries=False,
+                                        timeout=urllib3.Timeout(connect=connect, read=seconds + WATCH_GRACE_SECONDS))
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            raise transport_error(info, exc, connect)
         try:
             if resp.status != 200:
-                raise api_exception(resp.status, resp.reason, resp.data, resp.headers)
+                raise http_error(info, resp.status, resp.reason, resp.data, resp.headers)
             for line in _lines(resp):
-                event = json.loads(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    raise not_json_error(info, resp.status, line, resp.headers)
                 yield event.get("type"), event.get("object")
-        except urllib3_errors.HTTPError as exc:
-            raise api_exception(0, str(exc))
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise transport_error(info, exc, seconds + WATCH_GRACE_SECONDS)
         finally:
+            resp.release_conn()
             resp.close()
 
     def watch_object(self, list_path, obj, timeout_seconds):
@@ -298,6 +344,15 @@ class KubeRest(object):
             elif kind != "BOOKMARK":
                 yield None
                 return
+
+
+def _decode(info, resp, data):
+    if not data:
+        return None
+    try:
+        return json.loads(_text(data))
+    except ValueError:
+        raise not_json_error(info, resp.status, data, resp.headers)
 
 
 def _lines(resp):

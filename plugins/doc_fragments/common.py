@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment:
+    # The option vocabulary shared by the kdebug.toolkit modules (docs/options.md). Each fragment documents one
+    # group of plugins/module_utils/options.py; tests/unit/plugins/module_utils/test_options.py checks they agree.
+
+    # kdebug.toolkit.common.target
+    TARGET = r"""
+options:
+  pod:
+    description: Name of the target pod.
+    type: str
+  namespace:
+    description: Namespace of the target pod.
+    type: str
+    default: default
+  container:
+    description:
+      - The target container of the pod. Default is the pod's C(kubectl.kubernetes.io/default-container)
+        annotation when it names a container, else its first container.
+    type: str
+"""
+
+    # kdebug.toolkit.common.tools_image
+    TOOLS_IMAGE = r"""
+options:
+  image:
+    description:
+      - The tools image, the one kdebug brings into the target's namespaces. Never the target's own image.
+    type: str
+    default: docker.io/nicolaka/netshoot:latest
+  image_pull_policy:
+    description: Pull policy of O(image).
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  image_pull_secrets:
+    description:
+      - Names of image pull secrets for O(image), in the namespace of the pod that runs it.
+    type: list
+    elements: str
+    default: []
+"""
+
+    # kdebug.toolkit.common.lifetime
+    LIFETIME = r"""
+options:
+  ttl_seconds:
+    description:
+      - Seconds what kdebug creates lives before it ends by itself (a forgotten object never stays).
+    type: int
+    default: 3600
+  wait_timeout:
+    description:
+      - Seconds to wait for what kdebug creates to run (or to go away). Failures that will not heal (an image that
+        cannot be pulled, a container that cannot be created) are reported at once.
+    type: int
+    default: 120
+"""
+
+    # kdebug.toolkit.common.agent_namespace
+    AGENT_NAMESPACE = r"""
+options:
+  agent_namespace:
+    description:
+      - Namespace of the node agents (created with the PodSecurity C(privileged) label when absent). Never the
+        target's namespace.
+    type: str
+    default: kdebug-system
+"""
+
+    # kdebug.toolkit.common.audit
+    AUDIT = r"""
+options:
+  requested_by:
+    description:
+      - Who asked, for the audit record of every object kdebug creates (annotation C(kdebug.io/requested-by), or
+        an Event on the target pod for an ephemeral container).
+      - Default is the user and host running the module; under AWX or Automation Controller, the job's user and
+        job id.
+    type: str
+  reason:
+    description:
+      - Why, for the same audit record (annotation C(kdebug.io/reason)).
+      - Default is the module's name, or the runbook role's name when a role calls it.
+    type: str
+"""

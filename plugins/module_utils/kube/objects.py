@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The object lifecycle every kdebug manager shares: read a pod, wait for a state, delete and wait, ensure by spec hash.
+
+Agents and forks are both "a pod kdebug owns, with a deterministic name and
+a hash of what makes it in an annotation": :func:`ensure_by_spec_hash` keeps
+one that matches, replaces one that does not, takes the one a concurrent run
+created (HTTP 409), and removes the one it created itself when waiting for it
+fails (or says in the error that it could not). :func:`delete_and_wait`
+deletes with a UID precondition, so a newer object of the same name is never
+removed by mistake.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiConflict, ApiError, ApiNotFound, KdebugError)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
+
+POLL_SECONDS = 0.25
+# How long cleaning up after a failure may take: the failure is what the user waits for.
+CLEANUP_TIMEOUT_SECONDS = 15
+
+
+def read_pod(client, namespace, name):
+    """The pod as a dict; a missing namespace and a missing pod are told apart (KdebugError naming the fix)."""
+    try:
+        return client.get(pod_path(namespace, name))
+    except ApiNotFound:
+        pass
+    try:
+        client.get(api_path("namespaces", namespace))
+    except ApiNotFound:
+        raise ApiNotFound("namespace %s not found: check the namespace option (kubectl get namespaces)." % namespace,
+                          status=404, endpoint=client.host)
+    except ApiError:
+        pass  # no right to read namespaces: we cannot tell the two apart; say the pod
+    raise ApiNotFound("pod %s not found in namespace %s: check the pod name (kubectl get pods -n %s)."
+                      % (name, namespace, namespace), status=404, endpoint=client.host)
+
+
+def wait_for(read, check, timeout, what, watch=None):
+    """Call ``read()`` until ``check(obj)`` returns True (done) or raises; KdebugError at the timeout.
+
+    ``watch(obj, seconds)``, when given, yields newer versions of ``obj`` as
+    the API server sends them, and None when it is gone
+    (KubeClient.watch_object): a change is seen the moment it happens instead
+    of up to a poll period later, which is most of the wait for a container
+    to start. When the watch ends it is re-read and watched again; when it
+    cannot be used (no watch right, broken stream) the wait goes on by
+    polling, and a failing read() ends the wait with its own error.
+    """
+    deadline = time.monotonic() + timeout
+    obj = read()
+    while True:
+        if check(obj):
+            return obj
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise KdebugError("timed out after %ss waiting for %s." % (timeout, what))
+        changes = 0
+        if watch is not None:
+            try:
+                for new in watch(obj, remaining):
+                    changes += 1
+                    if new is None:  # deleted, or the watch's version expired: read() tells which
+                        break
+                    obj = new
+                    if check(obj):
+                        return obj
+                    if time.monotonic() >= deadline:
+                        break
+            except ApiError:
+                watch = None
+        if not changes:  # polling, or a watch that ended at once: do not hammer the API server
+            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        obj = read()
+
+
+def object_path(obj):
+    """The API path of a core/v1 object (a Pod, a Namespace) from its own metadata."""
+    meta = obj["metadata"]
+    kind = obj.get("kind", "Pod")
+    if kind == "Namespace":
+        return api_path("namespaces", meta["name"])
+    return api_path("namespaces", meta["namespace"], kind.lower() + "s", meta["name"])
+
+
+def delete_and_wait(client, path, expected_uid=None, wait=True, wait_timeout=60, check_mode=False,
+                    grace_period_seconds=0, what=None):
+    """(old object or None, changed): delete the object at ``path`` when it is there (and has ``expected_uid``).
+
+    The delete carries a UID precondition (the object read, or
+    ``expected_uid``), so an object replaced meanwhile is left alone; in
+    check mode it is a server-side dry run. With ``wait``, returns once the
+    object (that UID) is gone.
+    """
+    existing = client.get_or_none(path)
+    if existing is None or (expected_uid and existing["metadata"]["uid"] != expected_uid):
+        return None, False
+    uid = existing["metadata"]["uid"]
+    # With a body, the API server reads the options from it and ignores the query string: dryRun goes in both.
+    body = {"apiVersion": "v1", "kind": "DeleteOptions", "preconditions": {"uid": uid},
+            "gracePeriodSeconds": grace_period_seconds}
+    if check_mode:
+        body["dryRun"] = [dry_run(True)]
+    try:
+        client.delete(path, body=body, query={"dryRun": dry_run(check_mode)})
+    except (ApiNotFound, ApiConflict):
+        return existing, False  # gone already, or replaced by a newer object of the same name
+    if wait and not check_mode:
+        name = what or "%s %s" % (existing.get("kind", "object").lower(), existing["metadata"]["name"])
+        wait_for(lambda: client.get_or_none(path), lambda obj: obj is None or obj["metadata"]["uid"] != uid,
+                 wait_timeout, "%s to go away (kubectl get -o yaml shows its finalizers)" % name)
+    return existing, True
+
+
+def ensure_by_spec_hash(client, desired, why_replace, check_mode=False, wait_until_ready=None, wait_timeout=120,
+                        what=None, hints=None):
+    """(object, created, note): the object ``desired`` describes, reused, created or replaced.
+
+    ``why_replace(existing, desired)`` returns None when an existing object
+    will do, else a sentence (it may raise KdebugError when the name is taken
+    by something kdebug must not touch). ``wait_until_ready(obj)`` returns the
+    object once it is usable; when it fails for an object this call created,
+    the object is deleted (or, when that fails too, named in the error's
+    ``left_behind``) before the error goes on.
+    """
+    path = object_path(desired)
+    list_path = path.rsplit("/", 1)[0]
+    what = what or "%s %s" % (desired.get("kind", "object").lower(), desired["metadata"]["name"])
+    note = None
+    existing = client.get_or_none(path)
+    if existing is not None:
+        why = why_replace(existing, desired)
+        if why is None:
+            if wait_until_ready and not check_mode:
+                existing = wait_until_ready(existing)
+            return existing, False, None
+        note = "%s the existing %s: %s" % ("would replace" if check_mode else "replaced", what, why)
+        if check_mode:
+            return desired, True, note  # a dry-run create would meet the object that is still there
+        delete_and_wait(client, path, expected_uid=existing["metadata"]["uid"], wait_timeout=wait_timeout, what=what)
+    try:
+        created = client.post(list_path, desired, query={"dryRun": dry_run(check_mode)}, hints=hints)
+    except ApiConflict:
+        # Another run created it first: take it when it is the same thing.
+        current = client.get_or_none(path)
+        if current is None or why_replace(current, desired) is not None:
+            raise KdebugError("%s was created at the same time by another run, with other options: run again." % what)
+        if wait_until_ready and not check_mode:
+            current = wait_until_ready(current)
+        return current, False, "another run created the %s at the same time" % what
+    if wait_until_ready and not check_mode:
+        try:
+            created = wait_until_ready(created)
+        except KdebugError as err:
+            raise remove_after_failure(client, path, created, err, what)
+    return created, True, note
+
+
+def remove_after_failure(client, path, created, err, what):
+    """``err``, after deleting the object this run created; or naming it in ``left_behind`` when that failed too."""
+    meta = created["metadata"]
+    try:
+        delete_and_wait(client, path, expected_uid=meta.get("uid"), wait=False, wait_timeout=CLEANUP_TIMEOUT_SECONDS)
+        err.details.setdefault("cleaned_up", []).append(
+            {"kind": created.get("kind"), "namespace": meta.get("namespace"), "name": meta["name"]})
+        if "was deleted" not in err.message:
+            err.message = err.message.rstrip() + " The %s this run created was deleted." % what
+    except KdebugError as cleanup_err:
+        err.details.setdefault("left_behind", []).append(
+            {"kind": created.get("kind"), "namespace": meta.get("namespace"), "name": meta["name"],
+             "why": cleanup_err.message})
+        err.message = err.message.rstrip() + (" The %s this run created could not be deleted (%s): it ends by itself "
+                                              "at its TTL, or run the cleanup playbook." % (what, cleanup_err.message))
+    return err

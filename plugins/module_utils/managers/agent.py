@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Create, find and remove node agents through the API (the pod itself is transforms/agent.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiNotFound, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
+    delete_and_wait, ensure_by_spec_hash, wait_for)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+
+# What to do about a 403 when creating the agent, by its class (kube/failures.py).
+CREATE_HINTS = {
+    "rbac_role": "kdebug-agent",
+    "pod_security": ("The agent is a privileged hostPID pod: point agent_namespace at a namespace labelled "
+                     "pod-security.kubernetes.io/enforce=privileged (kdebug creates kdebug-system that way), or use "
+                     "strategy ephemeral"),
+    "resource_quota": "Raise the quota of the agent namespace (agent_namespace), or point agent_namespace elsewhere",
+}
+
+
+class AgentManager(object):
+    """The agents of one namespace (``agent_namespace``), through a KubeClient."""
+
+    def __init__(self, client, namespace=DEFAULT_AGENT_NAMESPACE, check_mode=False):
+        self.client = client
+        self.namespace = namespace
+        self.check_mode = check_mode
+        self.namespace_created = False  # by the last ensure(): a change even when another run made the pod
+
+    def _path(self, node):
+        return pod_path(self.namespace, agent_spec.agent_name(node))
+
+    def check_node(self, node):
+        try:
+            self.client.get(api_path("nodes", node))
+        except ApiNotFound:
+            raise KdebugError("node %s not found: check the node option (kubectl get nodes)." % node)
+
+    def read(self, node):
+        return self.client.get_or_none(self._path(node))
+
+    def ensure_namespace(self, requester):
+        """Create the agent namespace (PodSecurity privileged) when absent; True when created."""
+        if self.client.get_or_none(api_path("namespaces", self.namespace)) is not None:
+            return False
+        try:
+            self.client.post(api_path("namespaces"), agent_spec.agent_namespace(self.namespace, requester),
+                             query={"dryRun": dry_run(self.check_mode)}, hints={"rbac_role": "kdebug-agent-nodes"})
+        except ApiConflict:
+            return False
+        return True
+
+    def ensure(self, desired, wait=True, wait_timeout=120):
+        """(pod, created): the agent matching ``desired``, reused, created or replaced.
+
+        A live agent is pinned to its node, so the node exists: the warm path is
+        one read (and no wait when it already runs).
+        """
+        node = desired["spec"]["nodeName"]
+        existing = self.read(node)
+        self.namespace_created = False
+        if existing is None or agent_spec.why_replace(existing, desired) is not None:
+            self.check_node(node)
+            requester = desired["metadata"]["annotations"][metadata.ANNOTATION_REQUESTED_BY]
+            self.namespace_created = self.ensure_namespace(requester)
+            if self.check_mode and self.namespace_created:
+                return desired, True  # a dry-run create would 404: the namespace does not exist yet
+        ready = (lambda pod: self.wait_running(pod, wait_timeout)) if wait else None
+        pod, created, _note = ensure_by_spec_hash(self.client, desired, agent_spec.why_replace, self.check_mode,
+                                                  ready, wait_timeout, what="agent pod %s/%s" % (
+                                                      self.namespace, desired["metadata"]["name"]),
+                                                  hints=CREATE_HINTS)
+        return pod, created
+
+    def wait_running(self, pod, timeout):
+        if agent_spec.agent_ready(pod):
+            return pod
+        name = "%s/%s" % (self.namespace, pod["metadata"]["name"])
+        node = pod["spec"]["nodeName"]
+
+        def read():
+            current = self.read(node)
+            if current is None:
+                raise KdebugError("agent pod %s disappeared while starting." % name)
+            return current
+        return wait_for(read, agent_spec.agent_ready, timeout, "agent pod %s to run" % name,
+                        watch=lambda obj, seconds: self.client.watch_object(pod_path(self.namespace), obj, seconds))
+
+    def delete(self, node, wait=True, wait_timeout=60):
+        """(old pod or None, changed)."""
+        return delete_and_wait(self.client, self._path(node), wait=wait, wait_timeout=wait_timeout,
+                               check_mode=self.check_mode, what="agent pod %s/%s" % (self.namespace,
+                                                                                     agent_spec.agent_name(node)))

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The one way a kdebug module runs: argument checks, libraries, the API client, errors and the result.
+
+A module file is its documentation, its argument spec and one call::
+
+    def main():
+        run_module(kdebug_exec_spec(), run_exec, mutually_exclusive=[...])
+
+``run_module`` builds the AnsibleModule (check mode supported everywhere),
+checks the positive-number options, and calls the use case with a
+KdebugModule. Whatever goes wrong becomes ``fail_json``: a KdebugError with
+its message and ``error_class`` (plus ``denied_by`` for a 403), anything
+unexpected with ``error_class: internal`` and its traceback under
+``exception`` only. So a module never dies with a traceback on stdout, which
+is what Ansible reports as "Module result deserialization failed", in a
+module process or in the worker (plugin_utils/in_worker.py).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth
+
+
+class KdebugModule(AnsibleModule):
+    """AnsibleModule with the shared parts every kdebug use case needs (the API client, who asked and why)."""
+
+    def __init__(self, name, *args, **kwargs):
+        kwargs.setdefault("supports_check_mode", True)
+        super(KdebugModule, self).__init__(*args, **kwargs)
+        self.name = name
+        self._kube = None
+
+    def kube(self):
+        """The KubeClient for this module's auth options (built once; ConfigError when unusable)."""
+        if self._kube is None:
+            self._kube = auth.kube_client(self.params)
+        return self._kube
+
+    def requested_by(self):
+        return options.requested_by(self.params)
+
+    def reason(self):
+        """The ``reason`` option, else the module's FQCN."""
+        return options.reason(self.params, "kdebug.toolkit." + self.name)
+
+    def finish(self, result):
+        """exit_json, or fail_json when the use case returned ``failed: true`` (with its ``msg``)."""
+        result = dict(result)
+        if result.pop("failed", False):
+            self.fail_json(**result)
+        # Ansible fails any task whose result has a non-zero rc and no 'failed' key: an exit code is data here.
+        self.exit_json(failed=False, **result)
+
+
+def run_module(name, argument_spec, use_case, **module_kwargs):
+    """Build the module, run ``use_case(module) -> result dict``, and exit with its result or its error."""
+    module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
+    try:
+        options.require_positive(module.params)
+        result = use_case(module)
+    except KdebugError as err:
+        module.fail_json(**err.result())
+    except Exception as exc:  # pylint: disable=broad-except  # a bug: still a JSON result, never a bare traceback
+        module.fail_json(msg="kdebug.toolkit.%s failed unexpectedly (%s: %s). This is a bug in kdebug.toolkit: please "
+                             "report it with the exception shown at -vvv." % (name, type(exc).__name__, exc),
+                         error_class="internal", exception=traceback.format_exc())
+    module.finish(result)

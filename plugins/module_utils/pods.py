@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""What a pod dict says: its containers, their states, its owner, whether it can be joined. Pure.
+
+Every module, filter and the inventory reads pods through these, so "the
+default container", "a mirror pod" or "a selector picks this pod" mean the
+same everywhere. No API calls here (kube/objects.py reads pods).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+
+DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+# The kubelet's copy of a static pod carries this annotation; the API refuses ephemeral containers on it.
+MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
+FORK_HINT = ("a crashing container cannot be joined in place: fork it with kdebug.toolkit.kdebug_fork "
+             "(probes off, command held) and debug the fork")
+MAIN, INIT = "main", "init"
+
+# Waiting reasons that will not resolve by waiting (or only by retrying the same failure).
+FATAL_WAITING_REASONS = (
+    "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName",
+    "CreateContainerError", "CreateContainerConfigError", "RunContainerError", "PreCreateHookError",
+)
+
+
+def pod_name(pod):
+    """``namespace/name``."""
+    meta = pod.get("metadata") or {}
+    return "%s/%s" % (meta.get("namespace"), meta.get("name"))
+
+
+def spec_containers(pod, kind=MAIN):
+    """The container specs of one kind (``main`` or ``init``), in spec order."""
+    return (pod.get("spec") or {}).get("initContainers" if kind == INIT else "containers") or []
+
+
+def container_names(pod, kind=MAIN):
+    return [c.get("name") for c in spec_containers(pod, kind) if c.get("name")]
+
+
+def find_spec(pod, kind, name):
+    return next((c for c in spec_containers(pod, kind) if c.get("name") == name), {})
+
+
+def container_statuses(pod, kind=MAIN):
+    """The container statuses of one kind, as the kubelet reports them."""
+    return (pod.get("status") or {}).get("initContainerStatuses" if kind == INIT else "containerStatuses") or []
+
+
+def find_status(pod, kind, name):
+    return next((s for s in container_statuses(pod, kind) if s.get("name") == name), None)
+
+
+def container_status(pod, container):
+    """The status of a (main) container, None before the kubelet reports one."""
+    return find_status(pod, MAIN, container)
+
+
+def default_container(pod):
+    """The container ``kubectl exec`` would pick: the annotation when it names a container, else the first (None)."""
+    names = container_names(pod)
+    wanted = ((pod.get("metadata") or {}).get("annotations") or {}).get(DEFAULT_CONTAINER_ANNOTATION)
+    if wanted and wanted in names:
+        return wanted
+    return names[0] if names else None
+
+
+def choose_container(pod, requested=None):
+    """The container to target: ``requested``, else the annotated default, else the first."""
+    names = container_names(pod)
+    if requested:
+        if requested not in names:
+            raise KdebugError("container %s not found in pod %s; it has: %s. Set container to one of them."
+                              % (requested, pod_name(pod), ", ".join(names)))
+        return requested
+    return default_container(pod)
+
+
+def state_of(status):
+    """(state name, the state's dict): running, waiting, terminated, or (None, {})."""
+    state = (status or {}).get("state") or {}
+    for key in ("running", "waiting", "terminated"):
+        if key in state and state[key] is not None:
+            return key, state[key] or {}
+    return None, {}
+
+
+def is_sidecar(spec):
+    """A native sidecar: an init container with restartPolicy Always (it keeps running)."""
+    return (spec or {}).get("restartPolicy") == "Always"
+
+
+def last_termination(status):
+    """The most recent termination: the current state's, else lastState's; with which log holds it.
+
+    ``logs_of`` is ``current`` when the container is terminated now, ``previous`` otherwise (the kubelet
+    serves the last terminated run as the previous log of a running or waiting container).
+    """
+    state = (status or {}).get("state") or {}
+    terminated, logs_of = state.get("terminated"), "current"
+    if not terminated:
+        terminated, logs_of = ((status or {}).get("lastState") or {}).get("terminated"), "previous"
+    if not terminated:
+        return None
+    return {
+        "exit_code": terminated.get("exitCode"),
+        "signal": terminated.get("signal"),
+        "reason": terminated.get("reason"),
+        "message": terminated.get("message"),
+        "started_at": terminated.get("startedAt"),
+        "finished_at": terminated.get("finishedAt"),
+        "logs_of": logs_of,
+    }
+
+
+def check_joinable(pod, container):
+    """Raise KdebugError unless the container is running now (its namespaces exist)."""
+    name = pod_name(pod)
+    phase = pod.get("status", {}).get("phase")
+    if pod["metadata"].get("deletionTimestamp"):
+        raise KdebugError("pod %s is being deleted: target a live pod." % name)
+    if phase == "Pending":
+        raise KdebugError("pod %s is Pending: it has no running container yet. Check kubectl describe pod -n %s %s "
+                          "(scheduling, image pulls) and try again when it runs."
+                          % (name, pod["metadata"]["namespace"], pod["metadata"]["name"]))
+    if phase in ("Succeeded", "Failed"):
+        raise KdebugError("pod %s has finished (phase %s): its containers no longer run. %s."
+                          % (name, phase, FORK_HINT))
+    status = container_status(pod, container)
+    state = (status or {}).get("state") or {}
+    if "running" in state:
+        return
+    waiting = (state.get("waiting") or {}).get("reason")
+    if waiting == "CrashLoopBackOff" or "terminated" in state or (status or {}).get("restartCount", 0) > 0:
+        raise KdebugError("container %s of pod %s is crash-looping (%s, %s restarts): %s."
+                          % (container, name, waiting or "terminated", (status or {}).get("restartCount", 0),
+                             FORK_HINT), hint="kdebug.toolkit.kdebug_fork")
+    raise KdebugError("container %s of pod %s is not running (%s): wait until it runs."
+                      % (container, name, waiting or "no status yet"))
+
+
+def target_info(pod, container):
+    """The ``target`` block of every result."""
+    status = container_status(pod, container) or {}
+    return {
+        "namespace": pod["metadata"]["namespace"],
+        "pod": pod["metadata"]["name"],
+        "container": container,
+        "container_id": status.get("containerID"),
+        "node": pod["spec"].get("nodeName"),
+        "pid": None,
+    }
+
+
+def owner_of(pod):
+    """The controller owner {kind, name} (or the first owner), None for a standalone pod."""
+    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
+    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    return {"kind": ref.get("kind"), "name": ref.get("name")} if ref else None
+
+
+def owners_text(refs):
+    """``ReplicaSet/web-7d9f8, ...`` for ownerReferences."""
+    return ", ".join("%s/%s" % (r.get("kind"), r.get("name")) for r in refs or [])
+
+
+def is_mirror_pod(pod):
+    """The API server's copy of a static pod (a manifest file on the node): it cannot be changed through the API."""
+    return MIRROR_POD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {})
+
+
+def selector_matches(selector, labels):
+    """Does a selector pick a pod with ``labels``?
+
+    ``selector`` is either a map (Service, ReplicationController) or a
+    LabelSelector (matchLabels/matchExpressions). An empty selector selects
+    nothing here: a Service without one has manual endpoints.
+    """
+    labels = labels or {}
+    if not selector:
+        return False
+    if "matchLabels" in selector or "matchExpressions" in selector:
+        match_labels = selector.get("matchLabels") or {}
+        expressions = selector.get("matchExpressions") or []
+        if not match_labels and not expressions:
+            return False
+        if any(labels.get(k) != v for k, v in match_labels.items()):
+            return False
+        for expr in expressions:
+            key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+            if op == "In" and labels.get(key) not in values:
+                return False
+            if op == "NotIn" and key in labels and labels[key] in values:
+                return False
+            if op == "Exists" and key not in labels:
+                return False
+            if op == "DoesNotExist" and key in labels:
+                return False
+        return True
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def selected_by(items, labels):
+    """Names of the objects (Services, controllers) among ``items`` whose spec.selector picks ``labels``, sorted."""
+    return sorted(i["metadata"]["name"] for i in items or []
+                  if selector_matches((i.get("spec") or {}).get("selector"), labels or {}))
+
+
+def container_state_problem(status):
+    """A sentence when a container status shows a state that will not heal, else None."""
+    state = (status or {}).get("state") or {}
+    waiting = state.get("waiting") or {}
+    if waiting.get("reason") in FATAL_WAITING_REASONS:
+        return "%s: %s" % (waiting["reason"], waiting.get("message") or "no message")
+    terminated = state.get("terminated")
+    if terminated:
+        return "it exited (%s, exit code %s)%s" % (terminated.get("reason") or "terminated",
+                                                   terminated.get("exitCode"),
+                                                   ": " + terminated["message"] if terminated.get("message") else "")
+    return None
+
+
+def unschedulable_problem(pod):
+    for condition in pod.get("status", {}).get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and condition.get("status") == "False" \
+                and condition.get("reason") == "Unschedulable":
+            return "it cannot be scheduled: %s" % (condition.get("message") or "Unschedulable")
+    return None

@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The per-node agent as data: one privileged hostPID pod per node, with a TTL. Pure.
+
+Commands reach a target container by ``nsenter`` from the agent into the
+target's host pid. The pod's ``activeDeadlineSeconds`` is its TTL, so an agent
+nobody removes dies by itself. One deterministic name per node, so repeated
+and concurrent runs converge on one pod. The desired pod is a pure function of
+the options; a hash of it, stored as an annotation, says whether an existing
+agent still matches (managers/agent.py reads, creates and removes them).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
+
+AGENT_CONTAINER = "agent"
+COMPONENT = "agent"
+POD_SECURITY_LABELS = {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/audit": "privileged",
+    "pod-security.kubernetes.io/warn": "privileged",
+}
+# Like node debugging: the agent must run on any node, tainted or not.
+TOLERATE_EVERYTHING = [{"operator": "Exists"}]
+
+
+def agent_name(node):
+    return metadata.stable_name("kdebug-agent", node)
+
+
+def desired_agent(node, namespace, image, ttl_seconds, requester, reason, pull_policy="IfNotPresent",
+                  image_pull_secrets=None, tolerations=None, resources=None):
+    """The agent pod as a dict. ``tolerations`` None means tolerate every taint."""
+    spec = {
+        "nodeName": node,
+        "hostPID": True,
+        "hostNetwork": True,
+        "hostIPC": True,
+        "restartPolicy": "Never",
+        "activeDeadlineSeconds": int(ttl_seconds),
+        "terminationGracePeriodSeconds": 1,
+        "enableServiceLinks": False,
+        "automountServiceAccountToken": False,
+        "tolerations": TOLERATE_EVERYTHING if tolerations is None else tolerations,
+        "imagePullSecrets": [{"name": s} for s in (image_pull_secrets or [])],
+        "containers": [{
+            "name": AGENT_CONTAINER,
+            "image": image,
+            "imagePullPolicy": pull_policy,
+            # activeDeadlineSeconds ends the pod; the sleep is a second stop should it not.
+            "command": ["sleep", str(int(ttl_seconds) + 60)],
+            "securityContext": {"privileged": True},
+            "resources": resources or {},
+        }],
+    }
+    annotations = metadata.audit_annotations(reason, node, ttl_seconds, requester)
+    annotations[metadata.ANNOTATION_SPEC_HASH] = metadata.spec_hash(spec)
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": agent_name(node),
+            "namespace": namespace,
+            "labels": metadata.managed_labels(COMPONENT, {metadata.NODE_LABEL: node[:63]}),
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+
+
+def agent_namespace(name, requester):
+    """The agents' namespace: PodSecurity privileged, since the agent is."""
+    return {"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": metadata.managed_labels("agent-namespace", POD_SECURITY_LABELS),
+                         "annotations": metadata.audit_annotations("kdebug agents", name, 0, requester)}}
+
+
+def agent_summary(pod, created):
+    """The documented ``agent`` result."""
+    if not pod:
+        return None
+    return {
+        "name": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "node": pod["spec"].get("nodeName"),
+        "phase": (pod.get("status") or {}).get("phase"),
+        "image": pod["spec"]["containers"][0]["image"],
+        "created": created,
+        "expires_in_seconds": pod["spec"].get("activeDeadlineSeconds"),
+    }
+
+
+def why_replace(pod, desired):
+    """None when an existing agent can be kept (alive, same spec), else why it is replaced."""
+    if pod["metadata"].get("deletionTimestamp"):
+        return "it was being deleted"
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        return "it had ended (%s)" % ((pod.get("status") or {}).get("reason") or phase)  # its TTL ran out, or it died
+    have = (pod["metadata"].get("annotations") or {}).get(metadata.ANNOTATION_SPEC_HASH)
+    want = desired["metadata"]["annotations"][metadata.ANNOTATION_SPEC_HASH]
+    if have != want:
+        return "its options changed (spec hash %s, now %s)" % (have, want)
+    return None
+
+
+def agent_ready(pod):
+    """True when the agent runs; KdebugError when it never will."""
+    name = "%s/%s" % (pod["metadata"]["namespace"], pod["metadata"]["name"])
+    status = pod.get("status") or {}
+    if status.get("phase") in ("Succeeded", "Failed"):
+        raise KdebugError("agent pod %s ended (%s: %s)." % (name, status.get("reason") or status.get("phase"),
+                                                            status.get("message") or "no message"))
+    problem = unschedulable_problem(pod)
+    for container in status.get("containerStatuses") or []:
+        problem = problem or container_state_problem(container)
+        if "running" in (container.get("state") or {}):
+            return True
+    if problem:
+        raise KdebugError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
+                          "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
+                          % (name, pod["spec"].get("nodeName"), problem))
+    return False
+
+
+def diff_of(before, after):
+    """A small before/after for --diff: what an agent is, not every field the API adds."""
+    def view(pod):
+        if not pod:
+            return {}
+        return {"name": pod["metadata"]["name"], "node": pod["spec"].get("nodeName"),
+                "image": pod["spec"]["containers"][0]["image"],
+                "ttl_seconds": pod["spec"].get("activeDeadlineSeconds"),
+                "spec_hash": (pod["metadata"].get("annotations") or {}).get(metadata.ANNOTATION_SPEC_HASH)}
+    return {"before": view(before), "after": view(after)}

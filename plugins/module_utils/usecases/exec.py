@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""What kdebug_exec does: resolve the target, choose a strategy, run, shape the result.
+
+``changed`` is true only when kdebug created a tools container or an agent: a
+diagnostic command is not a change (use ``changed_when`` for one that is).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+
+DEFAULT_JOIN_NAMESPACES = ["net", "uts", "ipc", "pid"]
+
+
+def command_options():
+    """What to run and how: shared by a single target and a batch (``targets``)."""
+    return dict(
+        command=dict(type="list", elements="str"),
+        shell=dict(type="str"),
+        stdin=dict(type="str"),
+        env=dict(type="dict", default={}),
+        timeout=dict(type="int", default=60),
+        max_output_bytes=dict(type="int", default=1048576),
+        chroot=dict(type="bool", default=False),
+    )
+
+
+def argument_spec():
+    spec = options.module_spec(
+        options.target_options(pod_required=False), options.tools_image_options(), options.lifetime_options(),
+        options.agent_namespace_option(), options.audit_options(), command_options(),
+        docker_container=dict(type="str"),
+        docker_host=dict(type="str"),
+        strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
+        profile=dict(type="str", default="general", choices=list(options.PROFILES)),
+        join_namespaces=dict(type="list", elements="str", default=list(DEFAULT_JOIN_NAMESPACES),
+                             choices=list(options.LINUX_NAMESPACES)),
+    )
+    # Before 1.0 the Linux namespaces were `namespaces`, a word that means Kubernetes namespaces elsewhere.
+    options.deprecated_alias(spec, "join_namespaces", "namespaces")
+    return spec
+
+
+MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), ("pod", "docker_container")],
+                     required_one_of=[("command", "shell"), ("pod", "docker_container")])
+
+
+def exec_spec(params):
+    return ExecSpec(command=params["command"], shell=params["shell"], stdin=params["stdin"], env=params["env"],
+                    timeout=params["timeout"], max_output_bytes=params["max_output_bytes"], chroot=params["chroot"])
+
+
+def docker_strategy(module):
+    from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy_module  # pylint: disable=import-outside-toplevel
+    params = module.params
+    if not docker_strategy_module.HAS_DOCKER:
+        raise MissingLibrary("the docker strategy needs the docker Python library (pip install docker).",
+                             exception=docker_strategy_module.DOCKER_IMPORT_ERROR)
+    return docker_strategy_module.DockerStrategy(
+        docker_host=params["docker_host"], container=params["docker_container"], image=params["image"],
+        pull_policy=params["image_pull_policy"], requester=module.requested_by(), reason=module.reason(),
+        ttl_seconds=params["ttl_seconds"]), "requested"
+
+
+def kube_strategy(module):
+    params = module.params
+    client = module.kube()
+    namespace = params["namespace"]
+    pod = read_pod(client, namespace, params["pod"])
+    container = choose_container(pod, params["container"])
+    check_joinable(pod, container)
+    probe = AccessProbe(client)
+    served = probe.ephemeral_served() if params["strategy"] == "auto" else True
+    name, reason = choose_strategy(params["strategy"], served, probe.allowed, namespace, params["agent_namespace"])
+    if name == "docker":
+        raise OptionError("strategy docker targets docker_container on a Docker engine, not a pod: set "
+                          "docker_container (and docker_host), or use strategy auto, ephemeral or agent for pod %s."
+                          % params["pod"])
+    if name == "ephemeral":
+        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
+        return EphemeralStrategy(client, pod, container, params["image"], params["image_pull_policy"],
+                                 params["profile"], params["ttl_seconds"], params["wait_timeout"],
+                                 module.check_mode), reason
+    from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
+    desired = agent_spec.desired_agent(pod["spec"]["nodeName"], params["agent_namespace"], params["image"],
+                                       params["ttl_seconds"], module.requested_by(), module.reason(),
+                                       params["image_pull_policy"], params["image_pull_secrets"])
+    return AgentStrategy(client, pod, container, desired, params["join_namespaces"], params["wait_timeout"],
+                         module.check_mode), reason
+
+
+def run_exec(module):
+    """Do what kdebug_exec is asked: the documented result."""
+    params = module.params
+    started = time.monotonic()
+    spec = exec_spec(params)
+    if params["docker_container"]:
+        if params["strategy"] not in ("auto", "docker"):
+            raise OptionError("docker_container runs on a Docker engine: strategy must be auto or docker, not %s."
+                              % params["strategy"])
+        strategy, reason = docker_strategy(module)
+    else:
+        strategy, reason = kube_strategy(module)
+    if module.check_mode:
+        plan = strategy.plan(spec)
+        return dict(changed=bool(plan.get("would_create")), plan=plan, strategy=strategy.name, strategy_reason=reason,
+                    target=strategy.target(), stdout="", stderr="", stdout_lines=[], stderr_lines=[],
+                    timed_out=False, truncated=False, duration_ms=0, msg="check mode: nothing was created or run")
+    changed = strategy.prepare()
+    outcome = strategy.run(spec)
+    result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
+                         strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,
+                         **strategy.handle())
+    if outcome.rc is None and not outcome.timed_out:
+        result.update(failed=True, error_class="no_exit_code",
+                      msg="the command did not run to an exit code: %s" % outcome.error)
+    return result

@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""module_base.run_module: whatever a use case does, the module prints one JSON result and never a bare traceback."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
+
+# The directory that holds ansible_collections/ (module_utils -> plugins -> toolkit -> kdebug -> ansible_collections).
+COLLECTIONS = os.path.abspath(os.path.join(os.path.dirname(module_base.__file__), *[".."] * 5))
+
+# A module whose use case is chosen by the test, run as a process the way Ansible's debugging entry point runs
+# one (python module.py args.json), so what it prints is exactly what Ansible would parse.
+MODULE = r"""
+import sys
+from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, ApiUnreachable
+
+def result(module):
+    return {"changed": True, "rc": 3}
+
+def unreachable(module):
+    raise ApiUnreachable("cannot reach the Kubernetes API server at https://x: connection refused.")
+
+def denied(module):
+    raise ApiDenied("PodSecurity admission refused ...", "pod_security", {"level": "baseline"}, status=403)
+
+def bug(module):
+    return {}["missing"]
+
+def failure(module):
+    return {"failed": True, "msg": "the command did not run", "rc": None}
+
+SPEC = dict(timeout=dict(type="int", default=5), use_case=dict(type="str"))
+USE_CASE = sys.argv.pop(1)
+module_base.run_module("kdebug_test", SPEC, globals()[USE_CASE])
+"""
+
+
+def run(use_case, tmp_path, args=None):
+    """(exit code, the JSON result, stderr) of a module process running ``use_case``."""
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": dict(args or {})}))
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    proc = subprocess.run([sys.executable, "-c", MODULE, use_case, str(args_file)], capture_output=True, text=True,
+                          env=env, check=False)
+    assert proc.stdout.strip(), proc.stderr
+    return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def test_a_result_exits_zero_with_failed_false(tmp_path):
+    code, result, _err = run("result", tmp_path)
+    assert code == 0 and result["changed"] is True and result["rc"] == 3 and result["failed"] is False
+
+
+def test_a_kdebug_error_is_its_message_and_class(tmp_path):
+    code, result, _err = run("unreachable", tmp_path)
+    assert code == 1 and result["failed"] is True and result["error_class"] == "unreachable"
+    assert result["msg"].startswith("cannot reach") and "exception" not in result
+
+
+def test_a_denial_carries_denied_by(tmp_path):
+    _code, result, _err = run("denied", tmp_path)
+    assert result["denied_by"] == "pod_security" and result["denial"] == {"level": "baseline"}
+    assert result["api_status"] == 403
+
+
+def test_a_bug_is_still_json_with_the_traceback_under_exception_only(tmp_path):
+    code, result, stderr = run("bug", tmp_path)
+    assert code == 1 and result["error_class"] == "internal"
+    assert "KeyError" in result["msg"] and "This is a bug in kdebug.toolkit" in result["msg"]
+    # ansible-core keeps the traceback itself (under `exception`) only when traceback capture is on (-vvv).
+    assert "Traceback" in result.get("exception", "Traceback") and "Traceback" not in result["msg"]
+    assert "Traceback" not in stderr
+
+
+def test_positive_options_are_checked_before_the_use_case(tmp_path):
+    code, result, _err = run("result", tmp_path, {"timeout": 0})
+    assert code == 1 and result["error_class"] == "option" and "timeout must be a positive number" in result["msg"]
+    assert "rc" not in result
+
+
+def test_a_use_case_may_return_a_failure(tmp_path):
+    code, result, _err = run("failure", tmp_path)
+    assert code == 1 and result["msg"] == "the command did not run"

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""pods.py: what a pod dict says, the one place every module, filter and the inventory asks."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    choose_container, default_container, is_mirror_pod, owner_of, owners_text, selected_by, selector_matches)
+
+
+def pod(containers=("app", "side"), annotations=None, owners=None):
+    return {"metadata": {"name": "p", "namespace": "ns", "annotations": annotations or {},
+                         "ownerReferences": owners or []},
+            "spec": {"containers": [{"name": c} for c in containers]}}
+
+
+@pytest.mark.parametrize("selector, labels, expected", [
+    ({"app": "crashy"}, {"app": "crashy", "x": "y"}, True),
+    ({"app": "crashy"}, {"tier": "backend"}, False),
+    ({}, {"app": "crashy"}, False),
+    (None, {"app": "crashy"}, False),
+    ({"matchLabels": {"app": "crashy"}}, {"app": "crashy"}, True),
+    ({"matchLabels": {"app": "crashy", "pod-template-hash": "1"}}, {"app": "crashy"}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]}, {"tier": "backend"}, True),
+    ({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["backend"]}]}, {"tier": "backend"}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}, {}, False),
+    ({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}, {}, True),
+    ({"matchLabels": {}, "matchExpressions": []}, {"a": "b"}, False),
+])
+def test_selector_matches(selector, labels, expected):
+    assert selector_matches(selector, labels) is expected
+
+
+def test_selector_matches_a_plain_map_and_no_labels():
+    assert selector_matches({"app": "web"}, {"app": "web", "tier": "frontend"})
+    assert not selector_matches({"app": "web", "tier": "backend"}, {"app": "web", "tier": "frontend"})
+    assert not selector_matches({"app": "web"}, None)
+
+
+def test_selected_by_names_the_objects_sorted():
+    items = [{"metadata": {"name": "b"}, "spec": {"selector": {"app": "web"}}},
+             {"metadata": {"name": "a"}, "spec": {"selector": {"matchLabels": {"app": "web"}}}},
+             {"metadata": {"name": "c"}, "spec": {"selector": {"app": "db"}}},
+             {"metadata": {"name": "d"}, "spec": {}}]
+    assert selected_by(items, {"app": "web"}) == ["a", "b"]
+
+
+def test_default_container_is_the_annotation_when_it_names_one_else_the_first():
+    assert default_container(pod()) == "app"
+    assert default_container(pod(annotations={"kubectl.kubernetes.io/default-container": "side"})) == "side"
+    assert default_container(pod(annotations={"kubectl.kubernetes.io/default-container": "gone"})) == "app"
+    assert default_container(pod(containers=())) is None
+
+
+def test_choose_container_names_the_choices():
+    assert choose_container(pod(), "side") == "side"
+    assert choose_container(pod()) == "app"
+    with pytest.raises(KdebugError) as err:
+        choose_container(pod(), "nope")
+    assert "container nope not found in pod ns/p; it has: app, side" in err.value.message
+
+
+def test_owner_prefers_the_controller():
+    refs = [{"kind": "ConfigMap", "name": "cfg"}, {"kind": "ReplicaSet", "name": "web-1", "controller": True}]
+    assert owner_of(pod(owners=refs)) == {"kind": "ReplicaSet", "name": "web-1"}
+    assert owner_of(pod(owners=refs[:1])) == {"kind": "ConfigMap", "name": "cfg"}
+    assert owner_of(pod()) is None
+    assert owners_text(refs) == "ConfigMap/cfg, ReplicaSet/web-1"
+
+
+def test_mirror_pods_are_told_by_their_annotation():
+    assert is_mirror_pod(pod(annotations={"kubernetes.io/config.mirror": "abc"}))
+    assert not is_mirror_pod(pod())
