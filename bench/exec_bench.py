@@ -7,7 +7,7 @@
 (b) cold ephemeral kdebug_exec (fresh pod) vs `kubectl debug --target` plus waiting for its output;
 (c) cold and warm agent kdebug_exec;
 (floor) what any module call costs before kdebug does its own work: python + AnsibleModule that exits at once,
-then + `import kubernetes`, then + loading the kubeconfig into an ApiClient (kube_auth), then + one pod GET;
+then + `import kubernetes`, then + loading the kubeconfig into an ApiClient (kube/auth.py), then + one pod GET;
 in the same rounds, the whole warm call and an `ansible.builtin.ping` task (what any Ansible task costs).
 Each kdebug figure is given twice: the module call alone (python runs the module file, as AnsiballZ
 would, without Ansible's task machinery) and the whole Ansible task (`ansible localhost -m ...`).
@@ -69,12 +69,12 @@ def module_call(args, module=MODULE):
 # Floor modules, run exactly like module_call: each adds one step of what kdebug_exec needs before its own work.
 FLOOR_HEAD = "from ansible.module_utils.basic import AnsibleModule\n"
 FLOOR_AUTH = (
-    "from ansible_collections.kdebug.toolkit.plugins.module_utils import kube_auth\n"
-    "from ansible_collections.kdebug.toolkit.plugins.module_utils.kube_rest import KubeRest, pod_path\n"
-    "spec = kube_auth.auth_argument_spec()\n"
+    "from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth\n"
+    "from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path\n"
+    "spec = auth.auth_argument_spec()\n"
     "spec.update(pod=dict(type='str'), namespace=dict(type='str'))\n"
     "module = AnsibleModule(argument_spec=spec)\n"
-    "rest = KubeRest(kube_auth.get_api_client(module))\n")
+    "rest = auth.kube_client(module.params)\n")
 FLOOR_MODULES = [
     ("(floor) python + AnsibleModule, exit at once",
      FLOOR_HEAD + "AnsibleModule(argument_spec=dict(pod=dict(), namespace=dict())).exit_json(rc=0)\n"),
@@ -82,7 +82,7 @@ FLOOR_MODULES = [
      FLOOR_HEAD + "import kubernetes.client\n"
      "AnsibleModule(argument_spec=dict(pod=dict(), namespace=dict())).exit_json(rc=0)\n"),
     ("(floor) ... + kubeconfig loaded into an ApiClient", FLOOR_HEAD + FLOOR_AUTH + "module.exit_json(rc=0)\n"),
-    ("(floor) ... + one pod GET (kube_rest)",
+    ("(floor) ... + one pod GET (kube/client.py)",
      FLOOR_HEAD + FLOOR_AUTH + "rest.get(pod_path(module.params['namespace'], module.params['pod']))\n"
      "module.exit_json(rc=0)\n"),
 ]
@@ -179,7 +179,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-floor", action="store_true",
-                        help="skip the floor rows (they need kube_rest: an older checkout has none)")
+                        help="skip the floor rows (they need kube/client.py: an older checkout has none)")
     opts = parser.parse_args()
     namespace = "kdebug-bench-" + uuid.uuid4().hex[:6]
     agent_namespace = namespace + "-agents"
