@@ -28,7 +28,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import ex
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, TIMEOUT_EXIT_CODES
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import NAMESPACE_FLAGS
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import NAMESPACE_FLAGS
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.exec import argument_spec as exec_argument_spec
 

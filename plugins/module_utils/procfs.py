@@ -16,12 +16,15 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
+
 # Shell run in the agent (hostPID): for each process whose cgroup file names the
 # id, print a marker line, the stat line, the NSpid line and the cgroup lines. Reading /proc in
 # one exec keeps the lookup to a single round trip; one grep over every cgroup file (not one
 # grep per process: hundreds of forks on a busy node, half a second) finds the few that match.
 # A process that ends meanwhile is just missing from the output.
-# Every argument is an id (kdebug_fleet_exec scans for all the targets of a node at once).
+# Every argument is an id (a batch of kdebug_exec targets scans for all the targets of a node at once).
 PID_SCAN_SCRIPT = r"""
 ids=$(printf '%s\n' "$@")
 for f in $(grep -l -F -- "$ids" /proc/[0-9]*/cgroup 2>/dev/null); do
@@ -42,6 +45,20 @@ def split_container_id(container_id):
     if not match:
         raise ValueError("not a container id of the form <runtime>://<hex id>: %r" % (container_id,))
     return match.group("runtime"), match.group("id")
+
+
+def raw_container_id(pod, container):
+    """The bare id of a pod's container (what its cgroups name); KdebugError when it has none (not running)."""
+    try:
+        return split_container_id(target_info(pod, container)["container_id"])[1]
+    except ValueError:
+        raise KdebugError("container %s of pod %s/%s has no container id yet: it is not running."
+                          % (container, pod["metadata"]["namespace"], pod["metadata"]["name"]))
+
+
+def no_process_message(container, raw_id, node):
+    return ("no process of container %s (%s) found on node %s: the container may have just restarted; try again."
+            % (container, raw_id[:12], node))
 
 
 def parse_stat(stat_line):

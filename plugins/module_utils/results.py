@@ -117,6 +117,21 @@ def exec_result(rc, stdout, stderr, duration_ms, strategy, strategy_reason, targ
     }
 
 
+def plan_result(plan, strategy, strategy_reason, target):
+    """The documented check-mode result of kdebug_exec: the plan, and the exec keys empty (nothing ran)."""
+    return {"changed": bool(plan.get("would_create")), "plan": plan, "strategy": strategy,
+            "strategy_reason": strategy_reason, "target": target, "stdout": "", "stderr": "", "stdout_lines": [],
+            "stderr_lines": [], "timed_out": False, "truncated": False, "duration_ms": 0,
+            "msg": "check mode: nothing was created or run"}
+
+
+def with_timeout(argv, timeout):
+    """Prefix argv with `timeout` (TERM at the deadline, KILL 2 s later)."""
+    if not timeout:
+        return list(argv)
+    return ["timeout", "-k", "2", str(int(timeout))] + list(argv)
+
+
 def was_timed_out(rc, elapsed_seconds, timeout_seconds):
     """The remote `timeout` wrapper killed the command (its exit code, at the deadline)."""
     if timeout_seconds is None or rc is None:

@@ -62,13 +62,6 @@ LOCAL_GRACE_SECONDS = 10
 STDIN_CHUNK = 32 * 1024
 
 
-def with_timeout(argv, timeout):
-    """Prefix argv with `timeout` (TERM at the deadline, KILL 2 s later)."""
-    if not timeout:
-        return list(argv)
-    return ["timeout", "-k", "2", str(int(timeout))] + list(argv)
-
-
 # --- pure helpers -------------------------------------------------------------
 
 

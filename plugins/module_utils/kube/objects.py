@@ -32,16 +32,20 @@ def read_pod(client, namespace, name):
     try:
         return client.get(pod_path(namespace, name))
     except ApiNotFound:
-        pass
+        raise pod_not_found(client, namespace, name)
+
+
+def pod_not_found(client, namespace, name):
+    """The ApiNotFound to raise for a pod that is not there: is it the namespace that is missing (one read)?"""
     try:
         client.get(api_path("namespaces", namespace))
     except ApiNotFound:
-        raise ApiNotFound("namespace %s not found: check the namespace option (kubectl get namespaces)." % namespace,
-                          status=404, endpoint=client.host)
+        return ApiNotFound("namespace %s not found: check the namespace option (kubectl get namespaces)." % namespace,
+                           status=404, endpoint=client.host)
     except ApiError:
         pass  # no right to read namespaces: we cannot tell the two apart; say the pod
-    raise ApiNotFound("pod %s not found in namespace %s: check the pod name (kubectl get pods -n %s)."
-                      % (name, namespace, namespace), status=404, endpoint=client.host)
+    return ApiNotFound("pod %s not found in namespace %s: check the pod name (kubectl get pods -n %s)."
+                       % (name, namespace, namespace), status=404, endpoint=client.host)
 
 
 def wait_for(read, check, timeout, what, watch=None):

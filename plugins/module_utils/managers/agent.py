@@ -7,9 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiNotFound, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, wait_for)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
@@ -92,6 +93,21 @@ class AgentManager(object):
             return current
         return wait_for(read, agent_spec.agent_ready, timeout, "agent pod %s to run" % name,
                         watch=lambda obj, seconds: self.client.watch_object(pod_path(self.namespace), obj, seconds))
+
+    def exec(self, agent_pod, argv, **kwargs):
+        """Run argv in the agent's container (kube/exec.py exec_in_container keywords): an ExecOutcome."""
+        return exec_in_container(self.client, agent_pod["metadata"]["namespace"], agent_pod["metadata"]["name"],
+                                 agent_spec.AGENT_CONTAINER, argv, **kwargs)
+
+    def find_processes(self, agent_pod, raw_ids, timeout=60):
+        """{container id: its init process ({pid, nspid, ...}) or None}, from one /proc scan in the agent."""
+        outcome = self.exec(agent_pod, ["sh", "-c", procfs.PID_SCAN_SCRIPT, "kdebug-pid-scan"] + list(raw_ids),
+                            timeout=timeout)
+        if outcome.rc != 0:
+            raise KdebugError("could not scan /proc in agent pod %s: %s %s"
+                              % (agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
+        processes = procfs.parse_scan(outcome.stdout.text())
+        return dict((raw_id, procfs.find_container_process(processes, raw_id)) for raw_id in raw_ids)
 
     def delete(self, node, wait=True, wait_timeout=60):
         """(old pod or None, changed)."""

@@ -13,47 +13,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
-NAMESPACE_FLAGS = {"net": "--net", "uts": "--uts", "ipc": "--ipc", "pid": "--pid", "mnt": "--mount",
-                   "cgroup": "--cgroup"}
-DEFAULT_NAMESPACES = ("net", "uts", "ipc", "pid")
-
-
-def nsenter_argv(pid, namespaces, inner_argv):
-    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell).
-
-    Entering a pid namespace leaves /proc showing the node's processes, which
-    confuses ps and friends; ``unshare --mount-proc`` gives the command a
-    private /proc of the target's pid namespace (the agent's own mounts stay).
-    """
-    unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
-    if unknown:
-        raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
-                          % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
-    argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
-    if "pid" in namespaces and "mnt" not in namespaces:
-        argv += ["unshare", "--mount-proc", "--"]
-    return argv + list(inner_argv)
-
-
-def target_root(process, namespaces):
-    """The target's root as the command sees it: through its own /proc when it has one."""
-    if "pid" in namespaces and "mnt" not in namespaces and process.get("nspid"):
-        return "/proc/%d/root" % process["nspid"]
-    return "/proc/%d/root" % process["pid"]
-
 
 class AgentStrategy(Strategy):
     name = "agent"
 
-    def __init__(self, client, pod, container, desired_agent, namespaces=DEFAULT_NAMESPACES, wait_timeout=120,
-                 check_mode=False):
+    def __init__(self, client, pod, container, desired_agent, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES,
+                 wait_timeout=120, check_mode=False):
         self.client = client
         self.pod = pod
         self.container = container
@@ -68,42 +39,25 @@ class AgentStrategy(Strategy):
 
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
-        reuse = bool(existing and agent_spec.why_replace(existing, self.desired) is None)
-        inner = spec.inner_argv("/proc/<pid>/root")
-        return {"agent_pod": self.desired["metadata"]["name"], "agent_namespace": self.desired["metadata"]["namespace"],
-                "would_create": not reuse, "argv": with_timeout(nsenter_argv("<pid>", self.namespaces, inner),
-                                                                spec.timeout)}
+        return agent_spec.exec_plan(self.desired, existing, spec, self.namespaces)
 
     def prepare(self):
         self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout)
         self.pid = self._find_pid()
         return self.created
 
-    def _agent_exec(self, argv, **kwargs):
-        return exec_in_container(self.client, self.agent_pod["metadata"]["namespace"],
-                                 self.agent_pod["metadata"]["name"], agent_spec.AGENT_CONTAINER, argv, **kwargs)
-
     def _find_pid(self):
-        container_id = target_info(self.pod, self.container)["container_id"]
-        try:
-            _runtime, raw_id = procfs.split_container_id(container_id)
-        except ValueError:
-            raise KdebugError("container %s of pod %s/%s has no container id yet: it is not running."
-                              % (self.container, self.pod["metadata"]["namespace"], self.pod["metadata"]["name"]))
-        outcome = self._agent_exec(["sh", "-c", procfs.PID_SCAN_SCRIPT, "kdebug-pid-scan", raw_id], timeout=30)
-        if outcome.rc != 0:
-            raise KdebugError("could not scan /proc in agent pod %s: %s %s"
-                              % (self.agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()))
-        self.process = procfs.find_container_process(procfs.parse_scan(outcome.stdout.text()), raw_id)
+        raw_id = procfs.raw_container_id(self.pod, self.container)
+        self.process = self.manager.find_processes(self.agent_pod, [raw_id], timeout=30)[raw_id]
         if self.process is None:
-            raise KdebugError("no process of container %s (%s) found on node %s: the container may have just "
-                              "restarted; try again." % (self.container, raw_id[:12], self.pod["spec"].get("nodeName")))
+            raise KdebugError(procfs.no_process_message(self.container, raw_id, self.pod["spec"].get("nodeName")))
         return self.process["pid"]
 
     def run(self, spec):
-        inner = spec.inner_argv(target_root(self.process, self.namespaces))
-        argv = with_timeout(nsenter_argv(self.pid, self.namespaces, inner), spec.timeout)
-        outcome = self._agent_exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        argv = agent_spec.target_argv(spec, self.pid, agent_spec.target_root(self.process, self.namespaces),
+                                      self.namespaces)
+        outcome = self.manager.exec(self.agent_pod, argv, stdin=spec.stdin, timeout=spec.timeout,
+                                    max_output_bytes=spec.max_output_bytes)
         killed = outcome.rc is None or outcome.rc >= 128  # no status, or ended by a signal
         if killed and not outcome.timed_out and not self._agent_still_there():
             outcome.error = "the agent pod %s went away while the command ran (deleted, or its TTL ended)%s" % (

@@ -22,9 +22,10 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
     base_name, ephemeral_container, ephemeral_status, pick_container, security_context)

@@ -16,8 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
 
 AGENT_CONTAINER = "agent"
 COMPONENT = "agent"
@@ -28,6 +29,12 @@ POD_SECURITY_LABELS = {
 }
 # Like node debugging: the agent must run on any node, tainted or not.
 TOLERATE_EVERYTHING = [{"operator": "Exists"}]
+# The target's Linux namespaces a command enters (kdebug_exec join_namespaces), as nsenter flags.
+NAMESPACE_FLAGS = {"net": "--net", "uts": "--uts", "ipc": "--ipc", "pid": "--pid", "mnt": "--mount",
+                   "cgroup": "--cgroup"}
+DEFAULT_JOIN_NAMESPACES = ("net", "uts", "ipc", "pid")
+# What a plan shows in place of the target's host pid, which only the agent can find.
+PID_PLACEHOLDER = "<pid>"
 
 
 def agent_name(node):
@@ -139,3 +146,47 @@ def diff_of(before, after):
                 "ttl_seconds": pod["spec"].get("activeDeadlineSeconds"),
                 "spec_hash": (pod["metadata"].get("annotations") or {}).get(metadata.ANNOTATION_SPEC_HASH)}
     return {"before": view(before), "after": view(after)}
+
+
+# --- a command in a target, from the agent ---------------------------------------------------------------------
+
+
+def nsenter_argv(pid, namespaces, inner_argv):
+    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell).
+
+    Entering a pid namespace leaves /proc showing the node's processes, which
+    confuses ps and friends; ``unshare --mount-proc`` gives the command a
+    private /proc of the target's pid namespace (the agent's own mounts stay).
+    """
+    unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
+    if unknown:
+        raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
+                          % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
+    argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
+    if "pid" in namespaces and "mnt" not in namespaces:
+        argv += ["unshare", "--mount-proc", "--"]
+    return argv + list(inner_argv)
+
+
+def root_path(pid):
+    return "/proc/%s/root" % pid
+
+
+def target_root(process, namespaces):
+    """The target's root as the command sees it: through its own /proc when it has one."""
+    if "pid" in namespaces and "mnt" not in namespaces and process.get("nspid"):
+        return root_path(process["nspid"])
+    return root_path(process["pid"])
+
+
+def target_argv(spec, pid, root, namespaces):
+    """The whole argv the agent runs for one target: timeout, nsenter, then the command (an ExecSpec)."""
+    return with_timeout(nsenter_argv(pid, namespaces, spec.inner_argv(root)), spec.timeout)
+
+
+def exec_plan(desired, existing, spec, namespaces):
+    """What running ``spec`` through the agent ``desired`` would do (check mode): ``existing`` is the agent now."""
+    reuse = bool(existing and why_replace(existing, desired) is None)
+    return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
+            "node": desired["spec"]["nodeName"], "would_create": not reuse,
+            "argv": target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces)}

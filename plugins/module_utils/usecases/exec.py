@@ -18,12 +18,10 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Missi
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
-
-DEFAULT_JOIN_NAMESPACES = ["net", "uts", "ipc", "pid"]
 
 
 def command_options():
@@ -47,7 +45,7 @@ def argument_spec():
         docker_host=dict(type="str"),
         strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
         profile=dict(type="str", default="general", choices=list(options.PROFILES)),
-        join_namespaces=dict(type="list", elements="str", default=list(DEFAULT_JOIN_NAMESPACES),
+        join_namespaces=dict(type="list", elements="str", default=list(agent_spec.DEFAULT_JOIN_NAMESPACES),
                              choices=list(options.LINUX_NAMESPACES)),
     )
     # Before 1.0 the Linux namespaces were `namespaces`, a word that means Kubernetes namespaces elsewhere.
@@ -96,11 +94,16 @@ def kube_strategy(module):
                                  params["profile"], params["ttl_seconds"], params["wait_timeout"],
                                  module.check_mode), reason
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
-    desired = agent_spec.desired_agent(pod["spec"]["nodeName"], params["agent_namespace"], params["image"],
-                                       params["ttl_seconds"], module.requested_by(), module.reason(),
-                                       params["image_pull_policy"], params["image_pull_secrets"])
-    return AgentStrategy(client, pod, container, desired, params["join_namespaces"], params["wait_timeout"],
-                         module.check_mode), reason
+    return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
+                         params["join_namespaces"], params["wait_timeout"], module.check_mode), reason
+
+
+def desired_agent(module, node):
+    """The agent pod the options ask for on ``node``."""
+    params = module.params
+    return agent_spec.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
+                                    module.requested_by(), module.reason(), params["image_pull_policy"],
+                                    params["image_pull_secrets"])
 
 
 def run_exec(module):
@@ -116,10 +119,7 @@ def run_exec(module):
     else:
         strategy, reason = kube_strategy(module)
     if module.check_mode:
-        plan = strategy.plan(spec)
-        return dict(changed=bool(plan.get("would_create")), plan=plan, strategy=strategy.name, strategy_reason=reason,
-                    target=strategy.target(), stdout="", stderr="", stdout_lines=[], stderr_lines=[],
-                    timed_out=False, truncated=False, duration_ms=0, msg="check mode: nothing was created or run")
+        return plan_result(strategy.plan(spec), strategy.name, reason, strategy.target())
     changed = strategy.prepare()
     outcome = strategy.run(spec)
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,

@@ -8,7 +8,6 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Kdebu
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import ANNOTATION_SPEC_HASH
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import nsenter_argv, target_root
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 
 
@@ -67,14 +66,34 @@ def test_agent_ready_fails_fast_on_image_errors():
 
 
 def test_nsenter_argv_and_private_proc():
-    argv = nsenter_argv(42, ["net", "pid"], ["ps"])
+    argv = agent.nsenter_argv(42, ["net", "pid"], ["ps"])
     assert argv == ["nsenter", "--target", "42", "--net", "--pid", "--", "unshare", "--mount-proc", "--", "ps"]
-    assert nsenter_argv(42, ["net"], ["ss"]) == ["nsenter", "--target", "42", "--net", "--", "ss"]
+    assert agent.nsenter_argv(42, ["net"], ["ss"]) == ["nsenter", "--target", "42", "--net", "--", "ss"]
     with pytest.raises(KdebugError):
-        nsenter_argv(42, ["time-travel"], ["true"])
+        agent.nsenter_argv(42, ["time-travel"], ["true"])
     process = {"pid": 4242, "nspid": 1}
-    assert target_root(process, ["net", "pid"]) == "/proc/1/root"
-    assert target_root(process, ["net"]) == "/proc/4242/root"
+    assert agent.target_root(process, ["net", "pid"]) == "/proc/1/root"
+    assert agent.target_root(process, ["net"]) == "/proc/4242/root"
+
+
+def test_target_argv_wraps_the_command_in_timeout_and_nsenter():
+    spec = ExecSpec(command=["ss", "-ltn"], env={"A": "b"}, timeout=9)
+    assert agent.target_argv(spec, 42, "/proc/42/root", ["net"]) == [
+        "timeout", "-k", "2", "9", "nsenter", "--target", "42", "--net", "--", "env", "A=b",
+        "KDEBUG_TARGET_ROOT=/proc/42/root", "ss", "-ltn"]
+
+
+@pytest.mark.parametrize("existing, would_create", [
+    (None, True), ("same", False), ("ended", True), ("changed", True)])
+def test_exec_plan_says_whether_the_agent_would_be_created(existing, would_create):
+    want = desired()
+    pods = {None: None, "same": live(want), "ended": live(want, "Failed"), "changed": live(desired(image="old"))}
+    plan = agent.exec_plan(want, pods[existing], ExecSpec(shell="ip addr", timeout=5), ["net", "pid"])
+    assert plan["would_create"] is would_create
+    assert plan["node"] == "node-1" and plan["agent_pod"] == want["metadata"]["name"]
+    assert plan["agent_namespace"] == "kdebug-system"
+    assert plan["argv"][:7] == ["timeout", "-k", "2", "5", "nsenter", "--target", "<pid>"]
+    assert plan["argv"][-4:] == ["KDEBUG_TARGET_ROOT=/proc/<pid>/root", "sh", "-c", "ip addr"]
 
 
 def test_exec_spec_argv():

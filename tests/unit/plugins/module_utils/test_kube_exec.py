@@ -84,11 +84,6 @@ def test_parse_status_is_defensive():
     assert exit_code_from_status(garbage)[0] is None and "not json" in exit_code_from_status(garbage)[1]
 
 
-def test_with_timeout():
-    assert kube_exec.with_timeout(["ls"], 30) == ["timeout", "-k", "2", "30", "ls"]
-    assert kube_exec.with_timeout(["ls"], None) == ["ls"]
-
-
 # --- strategy probes ---------------------------------------------------------------
 
 

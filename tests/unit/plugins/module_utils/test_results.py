@@ -52,3 +52,15 @@ def test_was_timed_out():
     assert not results.was_timed_out(124, 1.0, 5)
     assert not results.was_timed_out(0, 9.0, 5)
     assert not results.was_timed_out(124, 9.0, None)
+
+
+def test_with_timeout():
+    assert results.with_timeout(["ls"], 30) == ["timeout", "-k", "2", "30", "ls"]
+    assert results.with_timeout(["ls"], None) == ["ls"]
+
+
+def test_plan_result_is_an_exec_result_that_ran_nothing():
+    res = results.plan_result({"would_create": True, "argv": ["ls"]}, "agent", "requested", {"pod": "p"})
+    assert res["changed"] is True and res["plan"]["argv"] == ["ls"] and "rc" not in res
+    assert res["stdout_lines"] == [] and res["msg"].startswith("check mode")
+    assert results.plan_result({"would_create": False}, "agent", "requested", {})["changed"] is False
