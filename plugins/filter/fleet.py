@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Fleet helpers: the kdebug_fleet_exec targets of a play's hosts (docs: plugins/filter/fleet_targets.yml)."""
+"""Fleet helpers: the kdebug_exec targets of a play's hosts (docs: plugins/filter/fleet_targets.yml)."""
 
 from __future__ import absolute_import, division, print_function
 

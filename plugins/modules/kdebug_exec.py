@@ -27,6 +27,15 @@ description:
     run at all (no exit code), with a message that says why.
   - C(changed) is true only when a tools container or an agent was created. Running a diagnostic command is not
     counted as a change; use C(changed_when) for commands that change something.
+  - With O(targets), the same command runs in many pods at once through the node agents (the C(agent) strategy).
+    One call reads the pods (one list per namespace), ensures one agent per node, finds every target's host pid
+    with one /proc scan per node, and runs the command in all of that node's targets from a single exec into the
+    agent, nodes in parallel. Each target runs exactly what the C(agent) strategy runs for one target, so every
+    option (O(command) or O(shell), O(env), O(stdin), O(timeout), O(max_output_bytes), O(chroot),
+    O(join_namespaces), the image and lifetime options) means the same. RV(results) holds one result per target,
+    in the order of O(targets), with the keys of a single result; a target that cannot run (missing, not running,
+    crash-looping, its node's agent refused) is a result with C(failed=true) and C(msg), and the others still run.
+    The task itself fails only when the API cannot be used at all.
 author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
@@ -38,7 +47,9 @@ extends_documentation_fragment:
   - kdebug.toolkit.common.audit
 attributes:
   check_mode:
-    description: Reports the strategy, the target and what would be created; creates and runs nothing.
+    description:
+      - Reports the strategy, the target and what would be created (RV(plan)); creates and runs nothing.
+      - With O(targets), a RV(plan) per target in RV(results) (its node's agent, whether it would be created, the argv).
     support: full
   diff_mode:
     description: Nothing to diff; a command's effect is its output.
@@ -48,8 +59,32 @@ attributes:
     support: partial
 options:
   pod:
-    description: Name of the target pod. Required unless O(docker_container) is given.
+    description: Name of the target pod. Required unless O(docker_container) or O(targets) is given.
     type: str
+  targets:
+    description:
+      - Many target pods at once (mutually exclusive with O(pod) and O(docker_container)), run through the node
+        agents with one exec per node; O(strategy) must be C(auto) or C(agent).
+      - Each is C({pod, namespace, container, host}); O(namespace) and O(container) are the defaults of a target
+        that does not set its own.
+      - The filter P(kdebug.toolkit.fleet_targets#filter) builds the list from a P(kdebug.toolkit.pods#inventory)
+        play.
+    type: list
+    elements: dict
+    suboptions:
+      pod:
+        description: The pod's name.
+        type: str
+        required: true
+      namespace:
+        description: The pod's namespace. Default is O(namespace).
+        type: str
+      container:
+        description: The container. Default is O(container), else the pod's default container.
+        type: str
+      host:
+        description: A label of your own (for example the inventory host), returned in the target's result.
+        type: str
   docker_container:
     description: Name or id of a container on a Docker engine (no Kubernetes). Implies O(strategy=docker).
     type: str
@@ -114,7 +149,7 @@ options:
     choices: [legacy, general, baseline, restricted, netadmin, sysadmin]
   join_namespaces:
     description:
-      - The Linux namespaces of the target the agent strategy enters (C(nsenter) flags).
+      - The Linux namespaces of the target the agent strategy (and O(targets)) enters (C(nsenter) flags).
       - Before 1.0 this option was C(namespaces), which is now a deprecated alias.
     type: list
     elements: str
@@ -156,6 +191,18 @@ EXAMPLES = r"""
     chroot: true
     command: [cat, /etc/os-release]
 
+- name: Resolve the API server's name in every pod of the play, one agent exec per node
+  kdebug.toolkit.kdebug_exec:
+    targets: "{{ ansible_play_hosts | map('extract', hostvars) | kdebug.toolkit.fleet_targets(ansible_play_hosts) }}"
+    command: [dig, +short, +time=2, +tries=1, kubernetes.default.svc.cluster.local]
+  run_once: true
+  register: fleet
+
+- name: The pods whose command failed
+  ansible.builtin.debug:
+    msg: "{{ fleet.results | rejectattr('rc', 'eq', 0) | map(attribute='host') | list }}"
+  run_once: true
+
 - name: A plain Docker container
   kdebug.toolkit.kdebug_exec:
     docker_container: legacy-app
@@ -166,36 +213,36 @@ EXAMPLES = r"""
 RETURN = r"""
 rc:
   description: Exit code of the command (124 or 137 when it was stopped at its timeout).
-  returned: when the command ran
+  returned: when the command ran (with O(targets), in each of RV(results))
   type: int
 stdout:
   description: Standard output (at most O(max_output_bytes)).
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: str
 stderr:
   description: Standard error (at most O(max_output_bytes)).
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: str
 stdout_lines:
   description: RV(stdout) split into lines.
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: list
   elements: str
 stderr_lines:
   description: RV(stderr) split into lines.
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: list
   elements: str
 timed_out:
   description: The command was stopped because O(timeout) ran out.
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: bool
 truncated:
   description: Output beyond O(max_output_bytes) was dropped.
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: bool
 duration_ms:
-  description: Milliseconds the module took, tools container start included.
+  description: Milliseconds the module took, tools container start included (with O(targets), the whole call).
   returned: always
   type: int
 strategy:
@@ -216,7 +263,7 @@ agent_pod:
   type: dict
 target:
   description: The target.
-  returned: always
+  returned: always (with O(targets), in each of RV(results))
   type: dict
   contains:
     namespace:
@@ -246,6 +293,23 @@ target:
 plan:
   description: In check mode, what would be created and run.
   returned: in check mode
+  type: dict
+results:
+  description:
+    - With O(targets), one result per target, in their order, with the keys of a single result (RV(rc),
+      RV(stdout), RV(stderr), RV(stdout_lines), RV(stderr_lines), RV(timed_out), RV(truncated), RV(duration_ms),
+      RV(strategy), RV(strategy_reason), RV(agent_pod), RV(target), RV(plan) in check mode) plus C(host) (the
+      target's own label) and C(failed).
+    - A target that could not run has C(failed=true), C(msg) saying why and C(error_class); a target's
+      C(duration_ms) is its node's time, its agent's start included.
+  returned: with targets
+  type: list
+  elements: dict
+summary:
+  description:
+    - With O(targets), counts over RV(results) - C(targets), C(ran), C(failed), C(planned) (check mode) - the
+      C(nodes) served and the nodes whose agent this call created (C(agents_created); in check mode, would create).
+  returned: with targets
   type: dict
 """
 

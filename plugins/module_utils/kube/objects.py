@@ -48,6 +48,11 @@ def pod_not_found(client, namespace, name):
                        % (name, namespace, namespace), status=404, endpoint=client.host)
 
 
+def list_pods(client, namespace):
+    """{name: pod} of every pod in the namespace, in one request."""
+    return dict((pod["metadata"]["name"], pod) for pod in client.get(pod_path(namespace)).get("items") or [])
+
+
 def wait_for(read, check, timeout, what, watch=None):
     """Call ``read()`` until ``check(obj)`` returns True (done) or raises; KdebugError at the timeout.
 

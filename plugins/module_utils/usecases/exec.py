@@ -5,6 +5,8 @@
 
 ``changed`` is true only when kdebug created a tools container or an agent: a
 diagnostic command is not a change (use ``changed_when`` for one that is).
+With ``targets``, the same command runs in every target through the node
+agents (strategies/batch.py), and the result holds one exec result per target.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,6 +24,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
 
 
 def command_options():
@@ -41,6 +44,9 @@ def argument_spec():
     spec = options.module_spec(
         options.target_options(pod_required=False), options.tools_image_options(), options.lifetime_options(),
         options.agent_namespace_option(), options.audit_options(), command_options(),
+        targets=dict(type="list", elements="dict", options=dict(
+            pod=dict(type="str", required=True), namespace=dict(type="str"), container=dict(type="str"),
+            host=dict(type="str"))),
         docker_container=dict(type="str"),
         docker_host=dict(type="str"),
         strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
@@ -53,8 +59,8 @@ def argument_spec():
     return spec
 
 
-MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), ("pod", "docker_container")],
-                     required_one_of=[("command", "shell"), ("pod", "docker_container")])
+MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), ("pod", "docker_container", "targets")],
+                     required_one_of=[("command", "shell"), ("pod", "docker_container", "targets")])
 
 
 def exec_spec(params):
@@ -106,11 +112,33 @@ def desired_agent(module, node):
                                     params["image_pull_secrets"])
 
 
+def run_batch(module, spec, started):
+    """kdebug_exec with ``targets``: one exec result per target, in their order, and a summary."""
+    from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.batch import BatchStrategy  # pylint: disable=import-outside-toplevel
+    params = module.params
+    if params["strategy"] not in ("auto", "agent"):
+        raise OptionError("targets run through the node agents (one exec per node for all of its targets): strategy "
+                          "must be auto or agent, not %s. For the %s strategy, loop over the pods with one "
+                          "kdebug_exec task per pod." % (params["strategy"], params["strategy"]))
+    targets = batch.normalize_targets(params["targets"], params["namespace"], params["container"])
+    strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
+                             params["join_namespaces"], params["wait_timeout"], module.check_mode)
+    results = strategy.plan(spec) if module.check_mode else strategy.run(spec)
+    result = dict(changed=any(r.get("changed") for r in results), results=results,
+                  summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
+                  duration_ms=int((time.monotonic() - started) * 1000))
+    if module.check_mode:
+        result["msg"] = "check mode: nothing was created or run"
+    return result
+
+
 def run_exec(module):
     """Do what kdebug_exec is asked: the documented result."""
     params = module.params
     started = time.monotonic()
     spec = exec_spec(params)
+    if params["targets"] is not None:
+        return run_batch(module, spec, started)
     if params["docker_container"]:
         if params["strategy"] not in ("auto", "docker"):
             raise OptionError("docker_container runs on a Docker engine: strategy must be auto or docker, not %s."

@@ -95,8 +95,7 @@ def test_when_a_module_runs_in_the_worker(in_worker_var, transport, become, asyn
     assert in_worker.refusal(in_worker_var, transport, become, async_val, main_import) == reason
 
 
-@pytest.mark.parametrize("name", ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup",
-                                  "kdebug_fleet_exec"])
+@pytest.mark.parametrize("name", ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup"])
 def test_every_module_has_an_action_plugin_that_imports_its_main(name):
     action = __import__("ansible_collections.kdebug.toolkit.plugins.action." + name, fromlist=["ActionModule"])
     module = __import__("ansible_collections.kdebug.toolkit.plugins.modules." + name, fromlist=["main"])

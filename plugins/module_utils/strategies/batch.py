@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The agent strategy for a batch of targets (kdebug_exec ``targets``): one agent exec per node.
+
+A kdebug_exec call per pod costs an Ansible task, an API read and an exec round
+trip each; over a fleet that adds up to more than a sequential loop of
+``kubectl debug``. Here one call reads the pods (one list per namespace),
+ensures one agent per node, finds every target's host pid with one /proc scan
+per node, and runs the command in all of that node's targets at once from one
+exec (transforms/batch.py DRIVER_SCRIPT), each target's output framed so
+outputs cannot mix. Nodes are served in parallel, each from its agent's start
+to its last frame, so a node whose agent is slow to start holds up no other.
+
+Each target runs exactly the argv the agent strategy runs for one target
+(strategies/agent.py), so every exec option means the same for a batch. A
+target that cannot run (missing, not running, no process found, its node's
+agent refused) gets an error result naming why; the others still run. Only a
+failure to reach the API at all fails the whole call.
+
+Against the strategies/base.py interface: ``plan`` and ``run`` return one
+result per target (in the order of the targets) instead of one outcome, and
+``prepare`` reads the targets; the agents are ensured in ``run``, node by node.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import threading
+import time
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiProxyError, ApiTlsError, ApiUnauthorized, ApiUnreachable, ConfigError, KdebugError, MissingLibrary)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
+
+# Failures that say the API cannot be used at all: the call fails, rather than every target one by one.
+UNUSABLE_API = (ApiUnreachable, ApiTlsError, ApiProxyError, ApiUnauthorized, ConfigError, MissingLibrary)
+# Seconds the driver's exec may outlast the command's own timeout: the targets' `timeout -k 2`, then the framing.
+DRIVER_GRACE_SECONDS = 30
+
+
+class Member(object):
+    """A target that can be joined: its place in the batch, its pod and container, the id its cgroups name."""
+
+    def __init__(self, index, target, pod, container):
+        self.index = index
+        self.target = target
+        self.pod = pod
+        self.container = container
+        self.block = target_info(pod, container)
+        self.raw_id = procfs.raw_container_id(pod, container)
+        self.node = pod["spec"].get("nodeName")
+
+
+class BatchStrategy(Strategy):
+    """``targets`` (normalized: transforms/batch.py normalize_targets) through the agents made by ``desired_for(node)``."""
+
+    name = batch.STRATEGY
+
+    def __init__(self, client, targets, desired_for, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES, wait_timeout=120,
+                 check_mode=False):
+        self.client = client
+        self.targets = list(targets)
+        self.desired_for = desired_for
+        self.namespaces = list(namespaces)
+        self.wait_timeout = wait_timeout
+        self.check_mode = check_mode
+        self.members = None  # node -> [Member], by prepare()
+        self.results = {}  # index -> result, for the targets that cannot run (and, after run(), every target)
+
+    def _manager(self, node):
+        return AgentManager(self.client, self.desired_for(node)["metadata"]["namespace"], self.check_mode)
+
+    def prepare(self):
+        """Read the targets' pods (one list per namespace) and group the joinable ones by node; creates nothing."""
+        pods, missing = {}, {}
+        for namespace in sorted(set(t["namespace"] for t in self.targets)):
+            try:
+                pods[namespace] = list_pods(self.client, namespace)
+            except UNUSABLE_API:
+                raise
+            except KdebugError as err:
+                missing[namespace] = err
+        self.members = {}
+        for index, target in enumerate(self.targets):
+            namespace = target["namespace"]
+            pod = pods.get(namespace, {}).get(target["pod"])
+            try:
+                if namespace in missing:
+                    raise missing[namespace]
+                if pod is None:
+                    raise pod_not_found(self.client, namespace, target["pod"])
+                container = choose_container(pod, target.get("container"))
+                check_joinable(pod, container)
+                member = Member(index, target, pod, container)
+            except UNUSABLE_API:
+                raise
+            except KdebugError as err:
+                block = target_info(pod, target.get("container")) if pod is not None else None
+                self.results[index] = batch.error_result(target, err.message, err, block)
+                continue
+            self.members.setdefault(member.node, []).append(member)
+        return False
+
+    def plan(self, spec):
+        if self.members is None:
+            self.prepare()
+        results = dict(self.results)
+        for node, members in sorted(self.members.items()):
+            desired = self.desired_for(node)
+            try:
+                plan = agent_spec.exec_plan(desired, self._manager(node).read(node), spec, self.namespaces)
+            except UNUSABLE_API:
+                raise
+            except KdebugError as err:
+                for member in members:
+                    results[member.index] = batch.error_result(member.target, "node %s: %s" % (node, err.message),
+                                                               err, member.block)
+                continue
+            for member in members:
+                results[member.index] = batch.plan_result(member.target, plan, member.block)
+        return [results[index] for index in range(len(self.targets))]
+
+    def run(self, spec):
+        if self.members is None:
+            self.prepare()
+        template = batch.command_template(spec, self.namespaces)
+        outputs, errors = {}, []
+
+        def serve(node, members):
+            try:
+                outputs[node] = self._run_node(node, members, spec, template)
+            except Exception as exc:  # pylint: disable=broad-except  # re-raised below, in the module's thread
+                errors.append(exc)
+        threads = [threading.Thread(target=serve, args=item) for item in sorted(self.members.items())]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        results = dict(self.results)
+        for node_results in outputs.values():
+            results.update(node_results)
+        self.results = results
+        return [results[index] for index in range(len(self.targets))]
+
+    def _run_node(self, node, members, spec, template):
+        """{index: result} for the members on ``node``: its agent, one /proc scan, one driver exec."""
+        started = time.monotonic()
+        manager = self._manager(node)
+        results, summary = {}, None
+        try:
+            agent_pod, created = manager.ensure(self.desired_for(node), wait=True, wait_timeout=self.wait_timeout)
+            summary = agent_spec.agent_summary(agent_pod, created)
+            processes = manager.find_processes(agent_pod, [m.raw_id for m in members])
+            runnable = []
+            for member in members:
+                process = processes.get(member.raw_id)
+                if process is None:
+                    results[member.index] = batch.error_result(
+                        member.target, procfs.no_process_message(member.container, member.raw_id, node),
+                        target_block=member.block, agent_pod=summary)
+                else:
+                    runnable.append((member, process))
+            if not runnable:
+                return results
+            exec_started = time.monotonic()
+            outcome = manager.exec(
+                agent_pod, batch.driver_argv(template, [(p["pid"], agent_spec.target_root(p, self.namespaces))
+                                                        for _m, p in runnable],
+                                             spec.max_output_bytes, spec.stdin is not None),
+                stdin=spec.stdin, timeout=spec.timeout + DRIVER_GRACE_SECONDS,
+                max_output_bytes=batch.output_budget(len(runnable), spec.max_output_bytes))
+            finished = time.monotonic()
+            frames = batch.parse_driver_output(outcome.stdout.text(), len(runnable), spec.max_output_bytes)
+            for (member, process), frame in zip(runnable, frames):
+                block = dict(member.block, pid=process["pid"])
+                if frame is None:
+                    results[member.index] = batch.error_result(
+                        member.target, "the agent exec on node %s ended without this target's result: %s %s"
+                        % (node, outcome.error or "", outcome.stderr.text()[-500:]), target_block=block,
+                        agent_pod=summary)
+                else:
+                    results[member.index] = batch.target_result(
+                        member.target, frame, finished - started, finished - exec_started, spec.timeout, block,
+                        summary, created)
+        except UNUSABLE_API:
+            raise
+        except KdebugError as err:
+            for member in members:
+                results.setdefault(member.index, batch.error_result(
+                    member.target, "node %s: %s" % (node, err.message), err, member.block, summary))
+        return results
+
+    def target(self):
+        """The ``target`` block of each target, in order (once run: with each one's pid)."""
+        return [self.results[index]["target"] for index in sorted(self.results)]

@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""A batch of kdebug_exec targets (``targets``) as data: the per-node driver, its framed output, the results. Pure.
+
+A batch runs through the node agents (strategies/batch.py): one exec per node
+runs the command in all of that node's targets at once. Here is everything
+about that exec that needs no API:
+
+- :func:`command_template`: the argv each target runs, exactly the argv of the
+  agent strategy for one target (``timeout``, ``nsenter``, the command), as sh
+  words in which only the target's pid and root are variables. Every other
+  word is quoted, so an argv ``command`` and the ``env`` values reach the
+  target as they were given, whatever characters they hold;
+- DRIVER_SCRIPT and :func:`driver_argv`: the one exec per node;
+- :func:`parse_driver_output`: each target's rc, stdout and stderr back from
+  the framed output;
+- the results: :func:`target_result`, :func:`error_result`, :func:`plan_result`
+  (check mode), :func:`batch_summary`, all with the keys of a single
+  kdebug_exec result plus ``host``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import binascii
+import re
+import shlex
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
+    BoundedOutput, exec_result, plan_result as single_plan_result, was_timed_out)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
+
+STRATEGY = "agent"
+STRATEGY_REASON = "targets: one agent exec per node runs the command in every target of that node at once"
+
+# Run in the agent (hostPID) as: sh -c DRIVER_SCRIPT kdebug-batch MAX_BYTES STDIN TEMPLATE PID ROOT [PID ROOT]...
+# TEMPLATE is command_template(): sh words in which "$pid" and "$root" stand for the target's. Every target runs in
+# the background at once, and each job frames its own result as soon as its command ends:
+#
+#   @@kdebug-batch N rc=RC
+#   (stdout: its first MAX_BYTES + 1 bytes in base64, so the reader can tell it was cut)
+#   @@kdebug-batch-stderr N
+#   (stderr, the same way)
+#
+# base64 has no '@', so a marker cannot be forged by a target's output. Framing in the jobs overlaps the slow
+# targets (a DNS timeout) instead of queueing after the last of them, and the few processes per target are
+# counted: on a node with a hundred targets each one is CPU the others wait for. With STDIN=1 the driver's
+# standard input is given to every target; otherwise each reads an empty file.
+DRIVER_SCRIPT = r"""
+cap=$(($1 + 1)); stdin=$2; template=$3; shift 3
+dir=$(mktemp -d) || exit 125
+if [ "$stdin" = 1 ]; then cat >"$dir/in"; else : >"$dir/in"; fi
+i=0
+while [ "$#" -ge 2 ]; do
+  pid=$1; root=$2; shift 2
+  i=$((i + 1))
+  (
+    eval "set -- $template"
+    "$@" <"$dir/in" >"$dir/$i.out" 2>"$dir/$i.err"
+    rc=$?
+    {
+      echo "@@kdebug-batch $i rc=$rc"
+      [ -s "$dir/$i.out" ] && head -c "$cap" "$dir/$i.out" | base64
+      echo "@@kdebug-batch-stderr $i"
+      [ -s "$dir/$i.err" ] && head -c "$cap" "$dir/$i.err" | base64
+    } >"$dir/$i.frame"
+  ) &
+done
+wait
+cat "$dir"/*.frame 2>/dev/null
+rm -rf "$dir"
+"""
+RESULT_MARKER = "@@kdebug-batch "
+STDERR_MARKER = "@@kdebug-batch-stderr "
+# The driver's variables that command_template() leaves to it, one per target.
+SLOT_VARIABLES = ("pid", "root")
+
+
+def normalize_targets(targets, namespace, container):
+    """Each target as {pod, namespace, container, host}: the module's ``namespace``/``container`` fill the gaps."""
+    return [{"pod": t["pod"], "namespace": t.get("namespace") or namespace,
+             "container": t.get("container") or container or None, "host": t.get("host")} for t in targets]
+
+
+def target_key(target):
+    return "%s/%s" % (target["namespace"], target["pod"])
+
+
+def shell_words(argv, slots=None):
+    """``argv`` as sh words for ``eval "set -- WORDS"``: each element quoted; a slot (a placeholder string in
+    ``slots``, mapped to a variable name) becomes ``"$variable"`` wherever it occurs."""
+    slots = slots or {}
+    pattern = re.compile("(%s)" % "|".join(re.escape(s) for s in slots)) if slots else None
+    words = []
+    for arg in argv:
+        parts = pattern.split(arg) if pattern else [arg]
+        words.append("".join('"$%s"' % slots[p] if p in slots else shlex.quote(p) for p in parts if p) or "''")
+    return " ".join(words)
+
+
+def _unused_placeholder(texts, name):
+    """A placeholder that occurs in none of ``texts``, so nothing the user gave is ever taken for one."""
+    number = 0
+    while any("@kdebug-%s-%d@" % (name, number) in text for text in texts):
+        number += 1
+    return "@kdebug-%s-%d@" % (name, number)
+
+
+def command_template(spec, namespaces):
+    """The agent strategy's argv for one target (an ExecSpec run in ``namespaces``), as sh words with "$pid" and
+    "$root" for the target's host pid and root (transforms/agent.py target_argv, target_root)."""
+    texts = list(spec.command or []) + [spec.shell or ""] + ["%s=%s" % item for item in spec.env.items()]
+    pid, root = (_unused_placeholder(texts, name) for name in SLOT_VARIABLES)
+    return shell_words(agent_spec.target_argv(spec, pid, root, namespaces), {pid: "pid", root: "root"})
+
+
+def driver_argv(template, targets, max_output_bytes, stdin=False):
+    """The agent exec's argv: sh -c DRIVER_SCRIPT ... with (pid, root) per target (never one shell string)."""
+    argv = ["sh", "-c", DRIVER_SCRIPT, "kdebug-batch", str(int(max_output_bytes)), "1" if stdin else "0", template]
+    for pid, root in targets:
+        argv += [str(int(pid)), root]
+    return argv
+
+
+def output_budget(count, max_output_bytes):
+    """Bytes of driver output to keep for ``count`` targets: both streams in base64, and the frame lines."""
+    return (max_output_bytes * 3 + 1024) * count
+
+
+def _decode(lines):
+    try:
+        return base64.b64decode("".join(line.strip() for line in lines))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _marker_number(line, marker):
+    fields = line[len(marker):].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else None
+
+
+def parse_driver_output(text, count, max_output_bytes):
+    """[{rc, stdout, stderr}] per target, stdout/stderr as BoundedOutput (None where nothing came for it)."""
+    frames = {}  # target number -> {"rc", "out": base64 lines, "err": base64 lines}
+    section = None  # the list the next base64 lines belong to
+    for line in text.splitlines():
+        if line.startswith(STDERR_MARKER):
+            frame = frames.get(_marker_number(line, STDERR_MARKER))
+            section = frame["err"] if frame else None
+        elif line.startswith(RESULT_MARKER):
+            number = _marker_number(line, RESULT_MARKER)
+            if number is None or not 1 <= number <= count:
+                section = None
+                continue
+            rc = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f).get("rc", "")
+            frames[number] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None, "out": [], "err": []}
+            section = frames[number]["out"]
+        elif section is not None:
+            section.append(line)
+    found = [None] * count
+    for number, frame in frames.items():
+        out, err = BoundedOutput(max_output_bytes), BoundedOutput(max_output_bytes)
+        out.write(_decode(frame["out"]))
+        err.write(_decode(frame["err"]))
+        found[number - 1] = {"rc": frame["rc"], "stdout": out, "stderr": err}
+    return found
+
+
+def unresolved_target(target):
+    """The ``target`` block of a target whose pod could not be read."""
+    return {"namespace": target["namespace"], "pod": target["pod"], "container": target.get("container"),
+            "container_id": None, "node": None, "pid": None}
+
+
+def error_result(target, message, error=None, target_block=None, agent_pod=None):
+    """The result of a target that could not run: a kdebug_exec result without rc, ``failed`` and ``msg``.
+
+    ``error`` is the KdebugError behind it, when there is one: its ``error_class`` (and ``denied_by``...) come along.
+    """
+    result = exec_result(None, BoundedOutput(), BoundedOutput(), 0, STRATEGY, STRATEGY_REASON,
+                         target_block or unresolved_target(target), agent_pod=agent_pod)
+    if error is not None:
+        result.update(error.result())
+    result.update(failed=True, msg=message, host=target.get("host"))
+    result.setdefault("error_class", "error")
+    return result
+
+
+def target_result(target, frame, seconds, exec_seconds, timeout, target_block, agent_pod, changed):
+    """The result of a target that ran, from its frame (parse_driver_output).
+
+    ``seconds`` is the node's time (agent start included, as a single kdebug_exec's duration_ms),
+    ``exec_seconds`` the driver's exec alone, which says whether a timeout's exit code came at the deadline.
+    """
+    rc = frame["rc"]
+    result = exec_result(rc, frame["stdout"], frame["stderr"], seconds * 1000, STRATEGY, STRATEGY_REASON,
+                         target_block, timed_out=was_timed_out(rc, exec_seconds, timeout), agent_pod=agent_pod,
+                         changed=changed)
+    result.update(host=target.get("host"), failed=False)
+    if rc is None:
+        result.update(failed=True, error_class="no_exit_code", msg="the command did not run to an exit code")
+    return result
+
+
+def plan_result(target, plan, target_block):
+    """Check mode: what would run for this target, and on which node's agent."""
+    result = single_plan_result(plan, STRATEGY, STRATEGY_REASON, target_block)
+    result.update(host=target.get("host"), failed=False)
+    return result
+
+
+def batch_summary(results):
+    """Counts over the per-target results, the nodes served and the nodes whose agent was (or would be) created."""
+    nodes, created = set(), set()
+    for result in results:
+        node = (result.get("target") or {}).get("node")
+        if node:
+            nodes.add(node)
+        would_create = (result.get("plan") or {}).get("would_create")
+        if node and (would_create or (result.get("agent_pod") or {}).get("created")):
+            created.add(node)
+    failed = sum(1 for r in results if r.get("failed"))
+    planned = sum(1 for r in results if "plan" in r)
+    return {"targets": len(results), "ran": len(results) - failed - planned, "failed": failed, "planned": planned,
+            "nodes": sorted(nodes), "agents_created": sorted(created)}

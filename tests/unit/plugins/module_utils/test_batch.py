@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+"""The pure parts of a kdebug_exec batch (``targets``): the per-target argv template, the driver, its framed
+output, the results. The driver script also runs for real in a local shell (as root, with nsenter)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils import results
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent, batch
+
+# What a user may put in an argv or an env value: every one must reach the command unchanged.
+HOSTILE = ["plain", "two words", "it's", 'say "hi"', "$HOME", "$(touch /tmp/kdebug-pwned)", "`id`", "a;b|c&d",
+           "*", "~", "back\\slash", "new\nline", "tab\there", "", " ", "-n", "--", "'", '"', "${IFS}", "é ü 中",
+           "@kdebug-pid-0@", "@kdebug-root-0@", '"$pid"', "$root", "'\"$pid\"'"]
+
+
+def eval_words(words, pid=42, root="/proc/42/root"):
+    """The argv sh gets from ``eval "set -- WORDS"`` with the driver's variables set (one element per line,
+    NUL-separated so newlines inside survive)."""
+    script = 'pid=$1; root=$2; eval "set -- $3"; for a do printf "%s\\0" "$a"; done'
+    out = subprocess.run(["sh", "-c", script, "sh", str(pid), root, words], capture_output=True, check=True).stdout
+    return out.decode("utf-8").split("\0")[:-1]
+
+
+def test_shell_words_quote_every_element():
+    assert eval_words(batch.shell_words(HOSTILE)) == HOSTILE
+
+
+@pytest.mark.parametrize("namespaces", [["net", "uts"], ["net", "uts", "ipc", "pid"], ["net", "mnt", "pid"]])
+@pytest.mark.parametrize("chroot", [False, True])
+def test_the_template_is_the_agent_strategys_argv_for_each_target(namespaces, chroot):
+    """Argv and env with hostile strings: eval'd by sh, exactly what the agent strategy runs for one target."""
+    spec = ExecSpec(command=["printf", "%s\\n"] + HOSTILE, env={"GREETING": "a; b $(c) 'd'", "EMPTY": ""},
+                    timeout=30, chroot=chroot)
+    template = batch.command_template(spec, namespaces)
+    for pid, root in ((42, "/proc/42/root"), (7, "/proc/1/root")):
+        assert eval_words(template, pid, root) == agent.target_argv(spec, pid, root, namespaces)
+
+
+def test_a_shell_command_is_one_word_and_the_placeholders_never_match_the_users_strings():
+    shell = 'echo "@kdebug-pid-0@ @kdebug-root-0@ $pid $root"; exit 3'
+    spec = ExecSpec(shell=shell, env={"X": "@kdebug-pid-1@"}, timeout=5)
+    template = batch.command_template(spec, ["net"])
+    argv = eval_words(template, 9, "/proc/9/root")
+    assert argv == agent.target_argv(spec, 9, "/proc/9/root", ["net"])
+    assert argv[-3:] == ["sh", "-c", shell] and "X=@kdebug-pid-1@" in argv
+    assert "--target" in argv and argv[argv.index("--target") + 1] == "9"
+
+
+def test_driver_argv_is_argv_never_one_shell_string():
+    argv = batch.driver_argv("true", [(101, "/proc/101/root"), (202, "/proc/1/root")], 4096)
+    assert argv[:4] == ["sh", "-c", batch.DRIVER_SCRIPT, "kdebug-batch"]
+    assert argv[4:] == ["4096", "0", "true", "101", "/proc/101/root", "202", "/proc/1/root"]
+    assert batch.driver_argv("true", [], 10, stdin=True)[5] == "1"
+    with pytest.raises(ValueError):
+        batch.driver_argv("true", [("1; reboot", "/")], 10)  # a pid is a number
+
+
+def test_normalize_targets_fills_namespace_and_container_from_the_module():
+    got = batch.normalize_targets([{"pod": "a"}, {"pod": "b", "namespace": "n", "container": "c", "host": "h"}],
+                                  "shop", None)
+    assert got == [{"pod": "a", "namespace": "shop", "container": None, "host": None},
+                   {"pod": "b", "namespace": "n", "container": "c", "host": "h"}]
+    assert batch.normalize_targets([{"pod": "a", "container": ""}], "default", "app")[0]["container"] == "app"
+
+
+def b64(text):
+    return base64.b64encode(text.encode()).decode()
+
+
+def b64_lines(text, width=8):
+    """base64 wrapped the way base64(1) wraps it (narrower here, so the tests cross line ends)."""
+    encoded = b64(text)
+    return [encoded[i:i + width] for i in range(0, len(encoded), width)]
+
+
+def plain(frame):
+    return None if frame is None else {"rc": frame["rc"], "stdout": frame["stdout"].text(),
+                                       "stderr": frame["stderr"].text(),
+                                       "truncated": frame["stdout"].truncated or frame["stderr"].truncated}
+
+
+def test_parse_driver_output_frames_each_target():
+    text = "\n".join(
+        ["@@kdebug-batch 2 rc=3"] + b64_lines("0123456789")
+        + ["@@kdebug-batch-stderr 2"] + b64_lines("oops")
+        + ["@@kdebug-batch 1 rc=0"] + b64_lines("hello\n") + ["@@kdebug-batch-stderr 1"])
+    first, second, third = [plain(f) for f in batch.parse_driver_output(text, 3, max_output_bytes=6)]
+    assert first == {"rc": 0, "stdout": "hello\n", "stderr": "", "truncated": False}
+    assert second == {"rc": 3, "stdout": "012345", "stderr": "oops", "truncated": True}
+    assert third is None  # nothing printed for it: the caller reports an error for that target
+
+
+def test_parse_driver_output_reads_exactly_max_bytes_as_whole():
+    # The driver sends MAX_BYTES + 1 bytes of a longer output: exactly MAX_BYTES is not a cut.
+    whole = batch.parse_driver_output("\n".join(["@@kdebug-batch 1 rc=0", b64("abcdef"), "@@kdebug-batch-stderr 1"]),
+                                      1, max_output_bytes=6)[0]
+    assert plain(whole) == {"rc": 0, "stdout": "abcdef", "stderr": "", "truncated": False}
+
+
+def test_parse_driver_output_survives_garbage():
+    assert batch.parse_driver_output("@@kdebug-batch x rc=\n@@kdebug-batch 9 rc=1\nAAAA\n", 1, 10) == [None]
+    broken = batch.parse_driver_output("noise\n@@kdebug-batch 1 rc=\n!!notbase64\n@@kdebug-batch-stderr 7\nb29wcw==\n",
+                                       1, 10)[0]
+    assert plain(broken) == {"rc": None, "stdout": "", "stderr": "", "truncated": False}
+
+
+SINGLE_KEYS = set(results.exec_result(0, results.BoundedOutput(), results.BoundedOutput(), 0, "agent", "", {}))
+TARGET = {"pod": "web", "namespace": "shop", "container": None, "host": "shop_web"}
+
+
+def test_a_target_result_has_the_keys_of_a_single_result_plus_host():
+    out = results.BoundedOutput()
+    out.write(b"a\nb\n")
+    got = batch.target_result(TARGET, {"rc": 124, "stdout": out, "stderr": results.BoundedOutput()}, 12.5, 10.0, 10,
+                              {"pod": "web", "node": "n1", "pid": 7}, {"node": "n1", "created": True}, True)
+    assert set(got) == SINGLE_KEYS | {"host", "failed"}
+    assert got["rc"] == 124 and got["timed_out"] is True and got["duration_ms"] == 12500
+    assert got["stdout_lines"] == ["a", "b"] and got["host"] == "shop_web" and got["changed"] is True
+    early = batch.target_result(TARGET, {"rc": 124, "stdout": out, "stderr": results.BoundedOutput()}, 12.5, 1.0, 10,
+                                {}, None, False)
+    assert early["timed_out"] is False  # 124 of its own, long before the deadline
+
+
+def test_an_error_result_names_why_and_keeps_the_error_class():
+    denied = ApiDenied("pods is forbidden", "rbac", {"verb": "list"}, status=403)
+    got = batch.error_result(TARGET, "pods is forbidden", denied)
+    assert set(got) >= SINGLE_KEYS | {"host", "failed", "msg", "error_class"}
+    assert got["failed"] is True and got["rc"] is None and got["error_class"] == "denied"
+    assert got["denied_by"] == "rbac" and got["host"] == "shop_web"
+    assert got["target"] == {"namespace": "shop", "pod": "web", "container": None, "container_id": None,
+                             "node": None, "pid": None}
+    plain_error = batch.error_result(TARGET, "no process", KdebugError("no process"), {"pod": "web", "node": "n"})
+    assert plain_error["error_class"] == "error" and plain_error["target"]["node"] == "n"
+
+
+def test_a_plan_result_is_a_single_check_mode_result_plus_host():
+    plan = {"agent_pod": "kdebug-agent-n1", "node": "n1", "would_create": True, "argv": ["timeout"]}
+    got = batch.plan_result(TARGET, plan, {"pod": "web", "node": "n1"})
+    assert got == dict(results.plan_result(plan, "agent", batch.STRATEGY_REASON, {"pod": "web", "node": "n1"}),
+                       host="shop_web", failed=False)
+
+
+def test_the_summary_counts_ran_failed_planned_and_the_agents_created():
+    ran = {"rc": 0, "target": {"node": "n1"}, "agent_pod": {"node": "n1", "created": True}}
+    kept = {"rc": 1, "target": {"node": "n2"}, "agent_pod": {"node": "n2", "created": False}}
+    failed = {"failed": True, "target": {"node": None}}
+    assert batch.batch_summary([ran, kept, failed]) == {
+        "targets": 3, "ran": 2, "failed": 1, "planned": 0, "nodes": ["n1", "n2"], "agents_created": ["n1"]}
+    planned = {"plan": {"would_create": True}, "target": {"node": "n3"}}
+    assert batch.batch_summary([planned])["planned"] == 1 and batch.batch_summary([planned])["ran"] == 0
+    assert batch.batch_summary([planned])["agents_created"] == ["n3"]
+    assert batch.batch_summary([]) == {"targets": 0, "ran": 0, "failed": 0, "planned": 0, "nodes": [],
+                                       "agents_created": []}
+
+
+NEEDS_NSENTER = pytest.mark.skipif(not shutil.which("nsenter") or os.geteuid() != 0, reason="needs root and nsenter")
+
+
+def run_driver(spec, pids, namespaces=("net",), max_output_bytes=1000, stdin=None):
+    """The real driver script in a real shell, aimed at local pids: the frames, parsed."""
+    targets = [(pid, agent.root_path(pid)) for pid in pids]
+    argv = batch.driver_argv(batch.command_template(spec, list(namespaces)), targets, max_output_bytes,
+                             stdin is not None)
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True, input=stdin).stdout
+    return [plain(f) for f in batch.parse_driver_output(out, len(targets), max_output_bytes)]
+
+
+@NEEDS_NSENTER
+def test_the_driver_script_runs_every_target_and_frames_its_output():
+    me = os.getpid()
+    spec = ExecSpec(shell='echo "root=$KDEBUG_TARGET_ROOT $X"; echo err >&2; exit 4', env={"X": "x y"}, timeout=10)
+    for got in run_driver(spec, [me, me]):
+        assert got == {"rc": 4, "stdout": "root=/proc/%d/root x y\n" % me, "stderr": "err\n", "truncated": False}
+
+
+@NEEDS_NSENTER
+def test_the_driver_runs_an_argv_with_hostile_strings_as_given():
+    me = os.getpid()
+    argv = [a for a in HOSTILE if "\n" not in a]
+    got = run_driver(ExecSpec(command=["printf", "[%s]\\n"] + argv, timeout=10), [me])[0]
+    assert got["rc"] == 0 and got["stdout"] == "".join("[%s]\n" % a for a in argv)
+    assert not os.path.exists("/tmp/kdebug-pwned")
+
+
+@NEEDS_NSENTER
+def test_the_driver_gives_stdin_to_every_target():
+    me = os.getpid()
+    for got in run_driver(ExecSpec(command=["cat"], timeout=10, stdin="one\ntwo\n"), [me, me], stdin="one\ntwo\n"):
+        assert got == {"rc": 0, "stdout": "one\ntwo\n", "stderr": "", "truncated": False}
+    assert run_driver(ExecSpec(command=["cat"], timeout=10), [me])[0]["stdout"] == ""  # no stdin: empty, no wait
+
+
+@NEEDS_NSENTER
+@pytest.mark.parametrize("printed, truncated", [(100, False), (101, True), (5000, True)])
+def test_the_driver_script_cuts_output_at_max_bytes(printed, truncated):
+    """Outputs longer than one base64 line, at and around the limit, through the real script."""
+    got = run_driver(ExecSpec(shell="yes x | head -c %d" % printed, timeout=10), [os.getpid()], max_output_bytes=100)
+    assert got[0] == {"rc": 0, "stdout": ("x\n" * printed)[:min(printed, 100)], "stderr": "", "truncated": truncated}
+
+
+@NEEDS_NSENTER
+def test_the_driver_stops_a_target_at_its_timeout():
+    got = run_driver(ExecSpec(command=["sleep", "30"], timeout=1), [os.getpid()])[0]
+    assert got["rc"] in results.TIMEOUT_EXIT_CODES
