@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import uuid
 
 import pytest
 
@@ -75,6 +76,24 @@ def test_fleet_dns_replays_the_search_list_when_asked(lab, fleet):
     search = dict((c["target"]["pod"], c) for c in report["checks"] if c["name"] == "DNS search list")
     assert {search[p]["status"] for p in fleet["ok"]} == {"pass"}
     assert {search[p]["status"] for p in fleet["bad"]} == {"skipped"}  # no nameserver answered
+
+
+def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_namespace(lab, fleet):
+    """-e agent_namespace, reason, requested_by, ttl_seconds...: the probe runs, and the agent this run created in
+    that namespace is gone at the end (fleet.yml removes it from there, not from kdebug-system)."""
+    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
+    try:
+        out = os.path.join(fleet["work"], "dns-options")
+        _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent", agent_namespace=agents,
+                                  reason="INC-7 fleet", requested_by="fleet-test", ttl_seconds=600, wait_timeout=90,
+                                  image_pull_policy="Never", image_pull_secrets="kdebug-a,kdebug-b")
+        assert failing_pods(report) == sorted(fleet["bad"])
+        assert lab.kubectl("get", "namespace", agents, check=False).returncode == 0  # the run used it
+        left = [p for p in lab.kubectl_json("get", "pods", "-n", agents)["items"]
+                if not p["metadata"].get("deletionTimestamp")]
+        assert left == [], [p["metadata"]["name"] for p in left]
+    finally:
+        lab.kubectl("delete", "namespace", agents, "--ignore-not-found", "--wait=false", check=False)
 
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):
