@@ -102,6 +102,11 @@ class Lab:
         return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=run_env, check=False,
                               cwd=cwd or REPO_ROOT)
 
+    def live_pods(self, namespace, selector=None):
+        """The pods of a namespace (matching a label selector) that are not being deleted."""
+        args = ["get", "pods", "-n", namespace] + (["-l", selector] if selector else [])
+        return [p for p in self.kubectl_json(*args)["items"] if not p["metadata"].get("deletionTimestamp")]
+
     def pod_by_label(self, namespace, selector):
         pods = self.kubectl_json("get", "pods", "-n", namespace, "-l", selector)["items"]
         running = [p for p in pods if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
@@ -116,6 +121,14 @@ def lab():
         pytest.fail(f"the lab is not up ({lab.kubeconfig} missing): run lab/up first")
     lab.kubectl("get", "--raw", "/readyz")
     return lab
+
+
+@pytest.fixture()
+def agent_namespace(lab):
+    """An agents' namespace (agent_namespace) of its own for one test: kdebug creates it, the test deletes it."""
+    name = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
+    yield name
+    lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)
 
 
 @pytest.fixture()

@@ -1,25 +1,11 @@
 """kdebug_exec with `targets` on the lab: one call, many pods, one agent exec per node; a target that cannot run
-is data. Each test keeps its agents in a namespace of its own (agent_namespace), deleted afterwards, so nothing is
-left behind and no other run's agent is touched."""
-import uuid
-
+is data. Each test keeps its agents in a namespace of its own (the agent_namespace fixture), deleted afterwards, so
+nothing is left behind and no other run's agent is touched."""
 import pytest
 
 DEMO = "kdebug-demo"
 # What an argv may hold: each must reach the command as it is (no shell ever sees them).
 HOSTILE = ["a b", "it's \"quoted\"", "$HOME $(id) `id`; echo pwned", "*", "", "-n", "new\nline", "@kdebug-pid-0@"]
-
-
-@pytest.fixture()
-def agent_namespace(lab):
-    name = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
-    yield name
-    lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)
-
-
-def live_agents(lab, namespace):
-    pods = lab.kubectl_json("get", "pods", "-n", namespace, "-l", "kdebug.io/component=agent")["items"]
-    return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
 
 
 def batch(lab, agent_namespace, targets, **args):
@@ -62,7 +48,7 @@ def test_many_pods_one_call_and_bad_targets_are_data(lab, agent_namespace, pods)
     assert summary["targets"] == 6 and summary["ran"] == 3 and summary["failed"] == 3
     assert summary["nodes"] == [by_host["w"]["target"]["node"]] and summary["agents_created"] == summary["nodes"]
     # one agent for the node, with the audit record asked for
-    agents = live_agents(lab, agent_namespace)
+    agents = lab.live_pods(agent_namespace, "kdebug.io/component=agent")
     assert len(agents) == 1
     annotations = agents[0]["metadata"]["annotations"]
     assert annotations["kdebug.io/requested-by"] == "batch-test" and annotations["kdebug.io/reason"] == "ticket 42"
@@ -146,4 +132,4 @@ def test_the_old_module_name_still_works_and_warns(lab, agent_namespace, tmp_pat
     assert proc.returncode == 0, output[-5000:]
     assert "kdebug_fleet_exec" in output and "deprecated" in output.lower(), output[-5000:]
     assert "kdebug.toolkit.kdebug_exec" in output
-    assert len(live_agents(lab, agent_namespace)) == 1
+    assert len(lab.live_pods(agent_namespace, "kdebug.io/component=agent")) == 1

@@ -1,7 +1,6 @@
 """playbooks/diagnose.yml on the lab's demo pods: real runs, read back from report.json."""
 import json
 import os
-import uuid
 
 import pytest
 
@@ -62,8 +61,7 @@ def test_crashy_reproduces_exit_1_and_leaves_no_fork(lab, tmp_path):
 
 def live_agents(lab):
     # diagnose's agents' namespace only: other runs on the shared lab keep agents in namespaces of their own
-    pods = lab.kubectl_json("get", "pods", "-n", "kdebug-system", "-l", "kdebug.io/component=agent")["items"]
-    return {p["metadata"]["uid"] for p in pods if not p["metadata"].get("deletionTimestamp")}
+    return {p["metadata"]["uid"] for p in lab.live_pods("kdebug-system", "kdebug.io/component=agent")}
 
 
 @pytest.mark.parametrize("strategy", ["ephemeral", "agent"])
@@ -79,22 +77,16 @@ def test_noshell_works(lab, tmp_path, strategy):
         assert live_agents(lab) <= agents_before
 
 
-def test_the_shared_options_and_the_agents_namespace(lab, tmp_path):
+def test_the_shared_options_and_the_agents_namespace(lab, tmp_path, agent_namespace):
     """-e agent_namespace and the other shared options reach the runbooks; the agent the run created there is
     removed from there at the end."""
-    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
-    try:
-        proc, report = diagnose(lab, tmp_path, "noshell", strategy="agent", agent_namespace=agents,
-                                image_pull_policy="Never", image_pull_secrets="kdebug-a,kdebug-b", ttl_seconds=600,
-                                wait_timeout=90, requested_by="diagnose-test", reason="INC-9", profile="general")
-        assert proc.returncode == 0, proc.stdout[-5000:]
-        assert [c for c in report["checks"] if c["status"] == "error"] == []
-        assert lab.kubectl("get", "namespace", agents, check=False).returncode == 0  # the run used it
-        left = [p for p in lab.kubectl_json("get", "pods", "-n", agents)["items"]
-                if not p["metadata"].get("deletionTimestamp")]
-        assert left == [], [p["metadata"]["name"] for p in left]
-    finally:
-        lab.kubectl("delete", "namespace", agents, "--ignore-not-found", "--wait=false", check=False)
+    proc, report = diagnose(lab, tmp_path, "noshell", strategy="agent", agent_namespace=agent_namespace,
+                            image_pull_policy="Never", image_pull_secrets="kdebug-a,kdebug-b", ttl_seconds=600,
+                            wait_timeout=90, requested_by="diagnose-test", reason="INC-9", profile="general")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert [c for c in report["checks"] if c["status"] == "error"] == []
+    assert lab.kubectl("get", "namespace", agent_namespace, check=False).returncode == 0  # the run used it
+    assert lab.live_pods(agent_namespace) == []
 
 
 def test_a_missing_pod_fails_with_a_clear_message(lab, tmp_path):

@@ -11,8 +11,8 @@ from fleet_fixture import create_fleet, temp_dir, write_inventory, UNREACHABLE_N
 
 @pytest.fixture(scope="module")
 def fleet(lab):
-    namespace = "kdebug-fleet-test"
-    lab.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", timeout=180)
+    # a name of its own per run: other runs on the shared lab build their fleets at the same time
+    namespace = "kdebug-fleet-test-" + uuid.uuid4().hex[:6]
     lab.kubectl("create", "namespace", namespace)
     ok, bad = create_fleet(lab, namespace)
     work = temp_dir()
@@ -78,22 +78,17 @@ def test_fleet_dns_replays_the_search_list_when_asked(lab, fleet):
     assert {search[p]["status"] for p in fleet["bad"]} == {"skipped"}  # no nameserver answered
 
 
-def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_namespace(lab, fleet):
+def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_namespace(lab, fleet, agent_namespace):
     """-e agent_namespace, reason, requested_by, ttl_seconds...: the probe runs, and the agent this run created in
     that namespace is gone at the end (fleet.yml removes it from there, not from kdebug-system)."""
-    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
-    try:
-        out = os.path.join(fleet["work"], "dns-options")
-        _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent", agent_namespace=agents,
-                                  reason="INC-7 fleet", requested_by="fleet-test", ttl_seconds=600, wait_timeout=90,
-                                  image_pull_policy="Never", image_pull_secrets="kdebug-a,kdebug-b")
-        assert failing_pods(report) == sorted(fleet["bad"])
-        assert lab.kubectl("get", "namespace", agents, check=False).returncode == 0  # the run used it
-        left = [p for p in lab.kubectl_json("get", "pods", "-n", agents)["items"]
-                if not p["metadata"].get("deletionTimestamp")]
-        assert left == [], [p["metadata"]["name"] for p in left]
-    finally:
-        lab.kubectl("delete", "namespace", agents, "--ignore-not-found", "--wait=false", check=False)
+    out = os.path.join(fleet["work"], "dns-options")
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent",
+                              agent_namespace=agent_namespace, reason="INC-7 fleet", requested_by="fleet-test",
+                              ttl_seconds=600, wait_timeout=90, image_pull_policy="Never",
+                              image_pull_secrets="kdebug-a,kdebug-b")
+    assert failing_pods(report) == sorted(fleet["bad"])
+    assert lab.kubectl("get", "namespace", agent_namespace, check=False).returncode == 0  # the run used it
+    assert lab.live_pods(agent_namespace) == []
 
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):

@@ -2,7 +2,6 @@
 and the test reads the report.json it wrote (tests/integration/roles/network_check_playbook.yml)."""
 import json
 import os
-import uuid
 
 import pytest
 
@@ -138,40 +137,32 @@ def test_invalid_endpoint_stops_the_play(lab, tmp_path, web_pod):
     assert not os.path.exists(os.path.join(str(tmp_path), "report.json"))
 
 
-def test_the_shared_options_reach_the_agent_the_role_creates(lab, tmp_path):
+def test_the_shared_options_reach_the_agent_the_role_creates(lab, tmp_path, agent_namespace):
     """network_check_<option> for every shared option: each is on the agent pod, in the agents' namespace given."""
-    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
-    try:
-        by_name, checks, stdout = _run(
-            lab, tmp_path, "noshell", network_check_strategy="agent", network_check_agent_namespace=agents,
-            network_check_image_pull_policy="Never", network_check_image_pull_secrets=["kdebug-test-pull"],
-            network_check_ttl_seconds=1234, network_check_wait_timeout=90, network_check_requested_by="alice",
-            network_check_reason="INC-42 network check", network_check_profile="restricted")
-        assert "network_check strategy=agent" in stdout and _problems(checks) == []
-        assert by_name["network interfaces"]["target"]["pod"] == "noshell"
-        agent = lab.kubectl_json("get", "pods", "-n", agents, "-l", "kdebug.io/component=agent")["items"][0]
-        annotations = agent["metadata"]["annotations"]
-        assert annotations["kdebug.io/requested-by"] == "alice"
-        assert annotations["kdebug.io/reason"] == "INC-42 network check"
-        assert agent["spec"]["activeDeadlineSeconds"] == 1234
-        assert agent["spec"]["containers"][0]["imagePullPolicy"] == "Never"
-        assert agent["spec"]["containers"][0]["image"] == lab.tools_image
-        assert agent["spec"]["imagePullSecrets"] == [{"name": "kdebug-test-pull"}]
-    finally:
-        lab.kubectl("delete", "namespace", agents, "--ignore-not-found", "--wait=false", check=False)
+    by_name, checks, stdout = _run(
+        lab, tmp_path, "noshell", network_check_strategy="agent", network_check_agent_namespace=agent_namespace,
+        network_check_image_pull_policy="Never", network_check_image_pull_secrets=["kdebug-test-pull"],
+        network_check_ttl_seconds=1234, network_check_wait_timeout=90, network_check_requested_by="alice",
+        network_check_reason="INC-42 network check", network_check_profile="restricted")
+    assert "network_check strategy=agent" in stdout and _problems(checks) == []
+    assert by_name["network interfaces"]["target"]["pod"] == "noshell"
+    agent = lab.live_pods(agent_namespace, "kdebug.io/component=agent")[0]
+    annotations = agent["metadata"]["annotations"]
+    assert annotations["kdebug.io/requested-by"] == "alice"
+    assert annotations["kdebug.io/reason"] == "INC-42 network check"
+    assert agent["spec"]["activeDeadlineSeconds"] == 1234
+    assert agent["spec"]["containers"][0]["imagePullPolicy"] == "Never"
+    assert agent["spec"]["containers"][0]["image"] == lab.tools_image
+    assert agent["spec"]["imagePullSecrets"] == [{"name": "kdebug-test-pull"}]
 
 
-def test_the_role_default_reason_names_the_role(lab, tmp_path):
+def test_the_role_default_reason_names_the_role(lab, tmp_path, agent_namespace):
     """Left empty, the options are not passed (the module's defaults apply), and the reason is the role's name."""
-    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
-    try:
-        _by_name, checks, _stdout = _run(lab, tmp_path, "noshell", network_check_strategy="agent",
-                                         network_check_agent_namespace=agents)
-        assert _problems(checks) == []
-        agent = lab.kubectl_json("get", "pods", "-n", agents, "-l", "kdebug.io/component=agent")["items"][0]
-        assert agent["metadata"]["annotations"]["kdebug.io/reason"] == "kdebug.toolkit.network_check"
-        assert agent["spec"]["activeDeadlineSeconds"] == 3600  # kdebug_exec's own ttl_seconds
-        assert agent["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
-        assert "imagePullSecrets" not in agent["spec"] or agent["spec"]["imagePullSecrets"] == []
-    finally:
-        lab.kubectl("delete", "namespace", agents, "--ignore-not-found", "--wait=false", check=False)
+    _by_name, checks, _stdout = _run(lab, tmp_path, "noshell", network_check_strategy="agent",
+                                     network_check_agent_namespace=agent_namespace)
+    assert _problems(checks) == []
+    agent = lab.live_pods(agent_namespace, "kdebug.io/component=agent")[0]
+    assert agent["metadata"]["annotations"]["kdebug.io/reason"] == "kdebug.toolkit.network_check"
+    assert agent["spec"]["activeDeadlineSeconds"] == 3600  # kdebug_exec's own ttl_seconds
+    assert agent["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
+    assert not agent["spec"].get("imagePullSecrets")
