@@ -75,8 +75,8 @@ class BatchStrategy(Strategy):
         self.members = None  # node -> [Member], by prepare()
         self.results = {}  # index -> result, for the targets that cannot run (and, after run(), every target)
 
-    def _manager(self, node):
-        return AgentManager(self.client, self.desired_for(node)["metadata"]["namespace"], self.check_mode)
+    def _manager(self, desired):
+        return AgentManager(self.client, desired["metadata"]["namespace"], self.check_mode)
 
     def prepare(self):
         """Read the targets' pods (one list per namespace) and group the joinable ones by node; creates nothing."""
@@ -116,7 +116,7 @@ class BatchStrategy(Strategy):
         for node, members in sorted(self.members.items()):
             desired = self.desired_for(node)
             try:
-                plan = agent_spec.exec_plan(desired, self._manager(node).read(node), spec, self.namespaces)
+                plan = agent_spec.exec_plan(desired, self._manager(desired).read(node), spec, self.namespaces)
             except UNUSABLE_API:
                 raise
             except KdebugError as err:
@@ -155,10 +155,11 @@ class BatchStrategy(Strategy):
     def _run_node(self, node, members, spec, template):
         """{index: result} for the members on ``node``: its agent, one /proc scan, one driver exec."""
         started = time.monotonic()
-        manager = self._manager(node)
+        desired = self.desired_for(node)
+        manager = self._manager(desired)
         results, summary = {}, None
         try:
-            agent_pod, created = manager.ensure(self.desired_for(node), wait=True, wait_timeout=self.wait_timeout)
+            agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout)
             summary = agent_spec.agent_summary(agent_pod, created)
             processes = manager.find_processes(agent_pod, [m.raw_id for m in members])
             runnable = []
