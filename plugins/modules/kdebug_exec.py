@@ -163,6 +163,8 @@ options:
 notes:
   - Ephemeral containers cannot be removed from a pod; they end after O(ttl_seconds). After that, the next call
     adds a new one (a numbered generation of the same name).
+  - With O(targets), the rights are those of the C(agent) strategy (docs/rbac.md), with C(list) on pods in the
+    targets' namespaces instead of C(get).
 seealso:
   - module: kdebug.toolkit.kdebug_agent
   - module: kdebug.toolkit.kdebug_fork
