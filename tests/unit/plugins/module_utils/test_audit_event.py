@@ -14,11 +14,11 @@ NOW = datetime.datetime(2026, 11, 26, 10, 30, 0, tzinfo=datetime.timezone.utc)
 POD = {"metadata": {"name": "web-68b79bb664-52xtk", "namespace": "shop", "uid": "0b5c-uid-1"}}
 
 
-def event(pod=POD, **overrides):
+def event(pod=None, **overrides):
     options = dict(debug_container="kdebug-1a2b3c4d", target_container="web", image="tools:1", profile="general",
                    ttl_seconds=600, requester="alice@laptop", reason="INC-42: 502s from web", now=NOW)
     options.update(overrides)
-    return audit_event.debug_container_event(pod, **options)
+    return audit_event.debug_container_event(pod or POD, **options)
 
 
 def test_the_event_names_the_pod_and_says_who_why_and_what():
