@@ -41,7 +41,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import 
 
 MANAGED_SELECTOR = "%s=%s" % (metadata.MANAGED_BY_LABEL, metadata.MANAGED_BY)
 
-# Option value -> (kind as the result names it, whether it lives in a namespace).
+# Option value -> (kind as the result names it, whether it lives in a namespace). Not events: kdebug's audit Events
+# (transforms/audit_event.py) carry the label, but the API server removes them after its --event-ttl.
 KINDS = {
     "pods": ("Pod", True),
     "configmaps": ("ConfigMap", True),

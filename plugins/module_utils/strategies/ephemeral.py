@@ -10,6 +10,11 @@ are transforms/ephemeral.py.
 
 A new container is not waited for through its status: the first exec reaches
 it as soon as it starts, up to a second before the kubelet reports it running.
+
+An ephemeral container has no annotations: who added it and why is recorded as
+an Event on the target pod (transforms/audit_event.py), once, by the run that
+created the container. A caller that may not create events gets a warning
+(``warnings``), and the command still runs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,8 +29,10 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
     base_name, ephemeral_container, ephemeral_status, pick_container, security_context)
 
@@ -39,8 +46,8 @@ START_KNOCK_SECONDS = 3
 class EphemeralStrategy(Strategy):
     name = "ephemeral"
 
-    def __init__(self, client, pod, container, image, pull_policy="IfNotPresent", profile="general",
-                 ttl_seconds=3600, wait_timeout=120, check_mode=False):
+    def __init__(self, client, pod, container, image, requester, reason, pull_policy="IfNotPresent",
+                 profile="general", ttl_seconds=3600, wait_timeout=120, check_mode=False):
         self.client = client
         self.pod = pod
         self.container = container
@@ -50,6 +57,10 @@ class EphemeralStrategy(Strategy):
         self.ttl_seconds = ttl_seconds
         self.wait_timeout = wait_timeout
         self.check_mode = check_mode
+        self.requester = requester
+        self.reason = reason
+        self.audit_event = None  # the name of the Event recording the container this run created
+        self.warnings = []
         self.base = base_name(image, container, profile, pull_policy)
         self.debug_name, self.exists = pick_container(pod, self.base)
         self.unconfirmed = False  # prepare() made or found the container, no exec has reached it yet
@@ -67,9 +78,14 @@ class EphemeralStrategy(Strategy):
         return ephemeral_container(self.debug_name, self.image, self.container, self.profile, self.pull_policy,
                                    self.ttl_seconds)
 
+    def _event(self):
+        return debug_container_event(self.pod, self.debug_name, self.container, self.image, self.profile,
+                                     self.ttl_seconds, self.requester, self.reason, self.name)
+
     def plan(self, spec):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
                 "container": None if self.exists else self._spec(),
+                "audit_event": None if self.exists else self._event(),
                 "argv": with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout)}
 
     def _read(self):
@@ -102,10 +118,21 @@ class EphemeralStrategy(Strategy):
                 self.debug_name, self.exists = pick_container(self.pod, self.base)
                 if not self.exists:
                     raise
+        if created:
+            self._record()
         # A re-used container that already runs in the pod we read needs nothing more. One that does not run
         # yet is not waited for here: the first exec reaches it sooner than its status would say (_exec).
         self.unconfirmed = created or not self._running(self.pod)
         return created
+
+    def _record(self):
+        """The audit Event of the container this run created (or a concurrent run that made the same one)."""
+        event = self._event()
+        warning = record_event(self.client, event)
+        if warning:
+            self.warnings.append(warning)
+        else:
+            self.audit_event = event["metadata"]["name"]
 
     def _exec(self, argv, **kwargs):
         """exec in the debug container; the first one after prepare() also waits for the container to start.
@@ -180,5 +207,6 @@ class EphemeralStrategy(Strategy):
 
     def handle(self):
         return {"debug_container": {"name": self.debug_name, "image": self.image, "profile": self.profile,
-                                    "reused": self.exists, "ttl_seconds": self.ttl_seconds},
+                                    "reused": self.exists, "ttl_seconds": self.ttl_seconds,
+                                    "audit_event": self.audit_event},
                 "agent_pod": None}

@@ -74,11 +74,15 @@ def desired_agent(node, namespace, image, ttl_seconds, requester, reason, pull_p
     }
 
 
-def agent_namespace(name, requester):
-    """The agents' namespace: PodSecurity privileged, since the agent is."""
+def agent_namespace(name, requester, reason):
+    """The agents' namespace: PodSecurity privileged, since the agent is.
+
+    Made by the first run that needs an agent there, so it carries that run's
+    requester and reason; TTL 0: it outlives its agents (docs/cleanup.md).
+    """
     return {"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": name, "labels": metadata.managed_labels("agent-namespace", POD_SECURITY_LABELS),
-                         "annotations": metadata.audit_annotations("kdebug agents", name, 0, requester)}}
+                         "annotations": metadata.audit_annotations(reason, name, 0, requester)}}
 
 
 def agent_summary(pod, created):

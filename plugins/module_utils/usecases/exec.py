@@ -92,9 +92,9 @@ def kube_strategy(module):
                           % params["pod"])
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
-        return EphemeralStrategy(client, pod, container, params["image"], params["image_pull_policy"],
-                                 params["profile"], params["ttl_seconds"], params["wait_timeout"],
-                                 module.check_mode), reason
+        return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
+                                 params["image_pull_policy"], params["profile"], params["ttl_seconds"],
+                                 params["wait_timeout"], module.check_mode), reason
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     desired = agent_spec.desired_agent(pod["spec"]["nodeName"], params["agent_namespace"], params["image"],
                                        params["ttl_seconds"], module.requested_by(), module.reason(),
@@ -121,6 +121,8 @@ def run_exec(module):
                     target=strategy.target(), stdout="", stderr="", stdout_lines=[], stderr_lines=[],
                     timed_out=False, truncated=False, duration_ms=0, msg="check mode: nothing was created or run")
     changed = strategy.prepare()
+    for warning in strategy.warnings:
+        module.warn(warning)
     outcome = strategy.run(spec)
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
                          strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,

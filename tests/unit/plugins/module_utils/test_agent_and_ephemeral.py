@@ -5,7 +5,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import ANNOTATION_SPEC_HASH
+from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
+    ANNOTATION_REASON, ANNOTATION_REQUESTED_BY, ANNOTATION_SPEC_HASH, ANNOTATION_TTL)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import nsenter_argv, target_root
@@ -116,3 +117,14 @@ def test_ephemeral_container_spec_is_deterministic_and_profiled():
     assert ephemeral.base_name("t:1", "app", "general", "Never") != ephemeral.base_name("t:2", "app", "general", "Never")
     with pytest.raises(KdebugError):
         ephemeral.security_context("root-please")
+
+
+def test_the_agents_namespace_carries_who_and_why():
+    namespace = agent.agent_namespace("kdebug-system", "alice@laptop", "INC-42")
+    annotations = namespace["metadata"]["annotations"]
+    assert annotations[ANNOTATION_REQUESTED_BY] == "alice@laptop"
+    assert annotations[ANNOTATION_REASON] == "INC-42"
+    assert annotations[ANNOTATION_TTL] == "0"
+    pod = agent.desired_agent("node-1", "kdebug-system", "tools:1", 600, "alice@laptop", "INC-42")
+    assert pod["metadata"]["annotations"][ANNOTATION_REQUESTED_BY] == "alice@laptop"
+    assert pod["metadata"]["annotations"][ANNOTATION_REASON] == "INC-42"
