@@ -25,7 +25,7 @@ import threading
 
 import pytest
 
-from faultlib import REQUEST_TIMEOUT, Fault, Scratch, compliant, crashed, sleeper
+from faultlib import Fault, Scratch, compliant, crashed, sleeper
 
 LOGIN_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in - Corporate Access</title></head>\n"
               b"<body><form method=\"post\" action=\"/login\"><input name=\"user\"><input name=\"password\" "
@@ -191,5 +191,3 @@ def no_more_pods(scratch):
     """A ResourceQuota of pods=0, put on after its pods started (a running one, a crashed one)."""
     namespace = scratch("quota")
     return namespace.run_pods(sleeper(namespace.name), crashed(namespace.name)).quota()
-
-
