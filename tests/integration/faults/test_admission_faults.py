@@ -11,7 +11,8 @@ ephemeral containers that were admitted.
 """
 import pytest
 
-from faultlib import assert_clean_failure, assert_no_traceback, nothing_left_behind, run_cases, run_diagnose
+from faultlib import (assert_clean_failure, assert_no_traceback, compliant, nothing_left_behind, run_cases,
+                      run_diagnose)
 
 QUOTA = "no-pods"  # faultlib.Scratch.quota
 
@@ -125,6 +126,24 @@ def test_a_pod_that_violates_the_level_itself_gets_the_agent_advice(admitted, ca
     assert_clean_failure(status, result, "denied", rules["restricted"].name, "strategy agent")
     assert result["denied_by"] == "pod_security"
     assert "set profile to restricted" not in result["msg"], result["msg"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "profile restricted sets runAsNonRoot without a runAsUser: when the pod sets none at pod level either, a tools "
+    "image that runs as root never starts (CreateContainerConfigError), and kdebug_exec fails with error_class "
+    "'error' and the advice 'Check the image option: the node must be able to pull it' (strategies/ephemeral.py "
+    "_running); the container, which cannot be removed and never starts, stays in the pod"))
+def test_profile_restricted_on_a_pod_without_a_pod_level_user_gets_the_right_advice(lab, restricted):
+    pod = compliant(restricted.name, "tight-container-user")
+    context = pod["spec"].pop("securityContext")
+    pod["spec"]["securityContext"] = {"seccompProfile": context["seccompProfile"]}
+    pod["spec"]["containers"][0]["securityContext"].update(runAsNonRoot=True, runAsUser=1000)
+    restricted.run_pods(pod)
+    status, result = lab.module("kdebug_exec", ephemeral(restricted.name, lab.tools_image, "tight-container-user",
+                                                         profile="restricted", wait_timeout=60))
+    assert status == "FAILED!", result
+    assert_no_traceback(result)
+    assert "runAsNonRoot" in result["msg"] and "pull" not in result["msg"], result["msg"]
 
 
 def test_no_traceback_and_nothing_left_behind_but_the_admitted_ephemeral_containers(admitted):
