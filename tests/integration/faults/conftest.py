@@ -4,6 +4,7 @@ Connection faults are real sockets next to the lab, reached with the lab's own
 credentials (its kubeconfig, through KUBECONFIG) and only the endpoint changed:
 
 - refused: a port bound and not listening (the kernel answers RST);
+- unknown host: a name that never resolves;
 - black hole: a listener that accepts connections and never says a word;
 - not JSON: an HTTPS server (certificate from a CA made here with openssl)
   that answers every request with an HTML login page, as a captive proxy does;
@@ -140,6 +141,9 @@ def faults(refused_endpoint, black_hole, login_page, lab_server, other_ca):
     return {
         "refused": Fault("refused", refused_endpoint, "unreachable", ("connection refused", "Check that the API server "
                                                                       "is up")),
+        # .invalid never resolves (RFC 2606).
+        "unknown_host": Fault("unknown_host", "https://kdebug-faults.invalid:6443", "unreachable",
+                              ("cannot resolve", "Check the server address")),
         "black_hole": Fault("black_hole", black_hole, "timeout", ("did not answer", "request_timeout")),
         "not_json": Fault("not_json", login_page, "bad_response", ("text/html", "not the Kubernetes API's JSON",
                                                                    "check host"), ca_cert=other_ca["ca"]),

@@ -20,7 +20,7 @@ FORBIDDEN = ("Traceback (most recent call last)", "Module result deserialization
 # --- connection faults ------------------------------------------------------------------------------------
 
 # Their names; conftest.py's ``faults`` fixture maps each to its Fault.
-FAULTS = ("refused", "black_hole", "not_json", "wrong_ca")
+FAULTS = ("refused", "unknown_host", "black_hole", "not_json", "wrong_ca")
 
 
 class Fault:

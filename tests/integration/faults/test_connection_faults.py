@@ -1,4 +1,5 @@
-"""Every module and diagnose.yml aimed at an endpoint that fails: refused, black hole, not JSON, wrong CA.
+"""Every module and diagnose.yml aimed at an endpoint that fails: refused, unknown host, black hole, not JSON,
+wrong CA.
 
 Each must fail with the fault's error_class and a message naming the endpoint
 and the fix, with no traceback (nor "Module result deserialization failed")
@@ -7,6 +8,8 @@ leave nothing behind. The credentials are the lab's own (KUBECONFIG); only the
 endpoint (and, where it matters, the CA) is the fault's. The modules of one
 fault run in one play (ansible starts once), each as its own task.
 """
+import os
+
 import pytest
 
 from faultlib import (FAULTS, HANG_MARGIN, REQUEST_TIMEOUT, assert_clean_failure, assert_no_traceback,
@@ -56,7 +59,7 @@ def test_each_module_fails_clearly_and_in_time(at_fault, faults, fault, case):
     assert_clean_failure(status, result, fault.error_class, fault.host, *fault.fix)
     # A module process's time includes starting Python and importing kubernetes, which this shared machine can
     # stretch to seconds: the deadline (the same KubeClient code either way) is timed in the worker.
-    if CASES[case][2] is None:
+    if CASES[case][2] is None and os.environ.get("KDEBUG_TEST_IN_WORKER", "1") != "0":
         assert seconds < REQUEST_TIMEOUT + HANG_MARGIN, "%s took %.1f s at %s" % (case, seconds, fault)
 
 
