@@ -51,6 +51,12 @@ class ConfigError(KdebugError):
     error_class = "config"
 
 
+class StartError(KdebugError):
+    """Something kdebug created cannot start and will not by waiting (image pull, container config, exit)."""
+
+    error_class = "cannot_start"
+
+
 class MissingLibrary(KdebugError):
     """A Python library the module needs is not installed where it runs."""
 

@@ -25,7 +25,7 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError)
+    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
@@ -34,7 +34,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import contain
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
-    base_name, ephemeral_container, ephemeral_status, pick_container, security_context)
+    base_name, ephemeral_container, ephemeral_status, pick_container, pod_security_fix, restricted_user,
+    security_context, start_problem_advice)
 
 # A debug container that does not run yet is reached by exec as soon as it starts, while the kubelet reports
 # it running up to a second later (its PLEG relist): the first exec knocks this often, for this long, before
@@ -76,7 +77,7 @@ class EphemeralStrategy(Strategy):
 
     def _spec(self):
         return ephemeral_container(self.debug_name, self.image, self.container, self.profile, self.pull_policy,
-                                   self.ttl_seconds)
+                                   self.ttl_seconds, restricted_user(self.pod, self.container))
 
     def _event(self):
         return debug_container_event(self.pod, self.debug_name, self.container, self.image, self.profile,
@@ -98,8 +99,7 @@ class EphemeralStrategy(Strategy):
         """The fix for a refused patch, by the class of the refusal (kube/failures.py)."""
         return {
             "rbac_role": "kdebug-ephemeral",
-            "pod_security": ("The debug container's profile %s sets what the level forbids: set profile to restricted "
-                             "(or baseline, where the level is baseline), or use strategy agent" % self.profile),
+            "pod_security": lambda denial: pod_security_fix(denial, self.debug_name, self.profile),
             "admission_webhook": "Set profile to restricted, or use strategy agent",
         }
 
@@ -179,9 +179,12 @@ class EphemeralStrategy(Strategy):
             return True
         problem = container_state_problem(status)
         if problem:
-            raise KdebugError("debug container %s in pod %s/%s cannot run: %s. Check the image option (%s): the node "
-                              "must be able to pull it (image_pull_secrets, image_pull_policy)."
-                              % (self.debug_name, self._ns, self._pod, problem, self.image))
+            # Ephemeral containers cannot be removed: say so, and that the next call with other options gets its own.
+            raise StartError("debug container %s in pod %s/%s cannot run: %s. %s. It stays in the pod's spec (ephemeral "
+                             "containers cannot be removed) but never runs; a call with other options adds another."
+                             % (self.debug_name, self._ns, self._pod, problem,
+                                start_problem_advice(problem, self.image, self.profile)),
+                             debug_container={"name": self.debug_name, "image": self.image, "profile": self.profile})
         return False
 
     def _target_root(self, spec):

@@ -37,7 +37,7 @@ REFUSED = {
                                                    "set profile to restricted")),
     "exec-ephemeral-baseline": ("kdebug_exec", "baseline", lambda rule, plain, image: ephemeral(rule, image),
                                 "pod_security", ("baseline", "SYS_PTRACE", "profile general",
-                                                 "baseline, where the level is baseline")),
+                                                 "set profile to baseline")),
     "exec-agent-restricted": ("kdebug_exec", "restricted",
                               lambda rule, plain, image: dict(by_agent(plain, rule, image), command=["true"],
                                                               strategy="agent"),
@@ -114,11 +114,6 @@ def test_what_creates_nothing_refused_works_there(admitted, case):
         assert result["rc"] == 0 and result["strategy"] == "ephemeral", result
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "strategies/ephemeral.py EphemeralStrategy._hints gives every PodSecurity refusal the fix 'set profile to "
-    "restricted (or baseline...)', even when the violations name only the target pod's own containers (a pod that "
-    "predates its namespace's enforce label) and the profile already is restricted: no profile helps there, only "
-    "strategy agent"))
 @pytest.mark.parametrize("case", sorted(PREDATES))
 def test_a_pod_that_violates_the_level_itself_gets_the_agent_advice(admitted, case):
     run, rules = admitted
@@ -128,22 +123,19 @@ def test_a_pod_that_violates_the_level_itself_gets_the_agent_advice(admitted, ca
     assert "set profile to restricted" not in result["msg"], result["msg"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "profile restricted sets runAsNonRoot without a runAsUser: when the pod sets none at pod level either, a tools "
-    "image that runs as root never starts (CreateContainerConfigError), and kdebug_exec fails with error_class "
-    "'error' and the advice 'Check the image option: the node must be able to pull it' (strategies/ephemeral.py "
-    "_running); the container, which cannot be removed and never starts, stays in the pod"))
-def test_profile_restricted_on_a_pod_without_a_pod_level_user_gets_the_right_advice(lab, restricted):
+def test_profile_restricted_runs_as_the_target_containers_user(lab, restricted):
+    """A pod without a pod-level user: the restricted profile takes the target container's, so a root-default
+    tools image starts, and reads the target's files as their owner."""
     pod = compliant(restricted.name, "tight-container-user")
     context = pod["spec"].pop("securityContext")
     pod["spec"]["securityContext"] = {"seccompProfile": context["seccompProfile"]}
     pod["spec"]["containers"][0]["securityContext"].update(runAsNonRoot=True, runAsUser=1000)
     restricted.run_pods(pod)
-    status, result = lab.module("kdebug_exec", ephemeral(restricted.name, lab.tools_image, "tight-container-user",
-                                                         profile="restricted", wait_timeout=60))
-    assert status == "FAILED!", result
-    assert_no_traceback(result)
-    assert "runAsNonRoot" in result["msg"] and "pull" not in result["msg"], result["msg"]
+    args = ephemeral(restricted.name, lab.tools_image, "tight-container-user", profile="restricted", wait_timeout=60)
+    args["command"] = ["id", "-u"]
+    status, result = lab.module("kdebug_exec", args)
+    assert status == "CHANGED", result
+    assert result["rc"] == 0 and result["stdout"].strip() == "1000", result
 
 
 def test_no_traceback_and_nothing_left_behind_but_the_admitted_ephemeral_containers(admitted):

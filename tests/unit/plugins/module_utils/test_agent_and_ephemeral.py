@@ -128,3 +128,64 @@ def test_the_agents_namespace_carries_who_and_why():
     pod = agent.desired_agent("node-1", "kdebug-system", "tools:1", 600, "alice@laptop", "INC-42")
     assert pod["metadata"]["annotations"][ANNOTATION_REQUESTED_BY] == "alice@laptop"
     assert pod["metadata"]["annotations"][ANNOTATION_REASON] == "INC-42"
+
+
+# --- what a refused or stuck debug container is told -------------------------------------------------------
+
+
+def pod_for_user(pod_user=None, container_user=None):
+    pod = {"metadata": {"name": "p", "namespace": "ns"},
+           "spec": {"containers": [{"name": "app", "securityContext": {}}], "securityContext": {}}}
+    if pod_user is not None:
+        pod["spec"]["securityContext"]["runAsUser"] = pod_user
+    if container_user is not None:
+        pod["spec"]["containers"][0]["securityContext"]["runAsUser"] = container_user
+    return pod
+
+
+@pytest.mark.parametrize("pod_user, container_user, expected", [
+    (None, 1000, 1000),   # the target's own user: its files under /proc/<pid>/root stay readable
+    (2000, None, None),   # the pod's user applies to the debug container too
+    (None, None, ephemeral.NOBODY),  # a root-default tools image could never start under runAsNonRoot
+])
+def test_the_restricted_profile_runs_as_a_user_the_level_allows(pod_user, container_user, expected):
+    assert ephemeral.restricted_user(pod_for_user(pod_user, container_user), "app") == expected
+    spec = ephemeral.ephemeral_container("k", "t", "app", "restricted", "Never", 60, expected)
+    assert spec["securityContext"].get("runAsUser") == expected
+    general = ephemeral.ephemeral_container("k", "t", "app", "general", "Never", 60, 1000)
+    assert "runAsUser" not in general["securityContext"]
+
+
+def violation(detail, check="unrestricted capabilities"):
+    return {"check": check, "detail": detail}
+
+
+def test_pod_security_fix_names_the_profile_when_the_debug_container_is_refused():
+    denial = {"level": "baseline", "violations": [violation(
+        'container "kdebug-1a" must not include "SYS_PTRACE" in securityContext.capabilities.add')]}
+    fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "general")
+    assert "set profile to baseline" in fix
+    restricted = {"level": "restricted", "violations": [violation(
+        'containers "app", "kdebug-1a" must set securityContext.runAsNonRoot=true', "runAsNonRoot != true")]}
+    assert "set profile to restricted" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "general")
+    assert "strategy agent" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "restricted")
+
+
+def test_pod_security_fix_when_the_pod_itself_violates_the_level():
+    denial = {"level": "restricted", "violations": [violation(
+        'container "app" must set securityContext.allowPrivilegeEscalation=false', "allowPrivilegeEscalation != false")]}
+    fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "restricted")
+    assert "The pod itself does not meet the level" in fix and "strategy agent" in fix
+    assert "profile to" not in fix
+
+
+def test_containers_named():
+    assert ephemeral.containers_named('containers "a", "b" and "c" must set x') == ["a", "b", "c"]
+    assert ephemeral.containers_named('pod or container "app" must set securityContext.runAsNonRoot=true') == ["app"]
+    assert ephemeral.containers_named("host namespaces (hostNetwork=true)") == []
+
+
+def test_start_problem_advice():
+    root = "CreateContainerConfigError: container has runAsNonRoot and image will run as root (pod: ...)"
+    assert "runs as root, which profile restricted forbids" in ephemeral.start_problem_advice(root, "t:1", "restricted")
+    assert "image_pull_secrets" in ephemeral.start_problem_advice("ErrImagePull: not found", "t:1", "general")

@@ -760,7 +760,7 @@ def test_fetcher_translates_piece_errors():
         fetcher.read_log("ns", "web", "web", True, 10)
     with pytest.raises(KdebugError) as info:
         fetcher.read_log("ns", "other", "web", True, 10)
-    assert not isinstance(info.value, T.LogUnavailable) and "pod/log other" in info.value.message
+    assert not isinstance(info.value, T.LogUnavailable) and "the log of pod other" in info.value.message
     with pytest.raises(KdebugError) as info:
         fetcher.read_node("n1")
     assert "not allowed to get nodes cluster-wide" in info.value.message
