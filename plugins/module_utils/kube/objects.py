@@ -19,7 +19,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiError, ApiNotFound, KdebugError)
+    ApiConflict, ApiError, ApiNotFound, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 
 POLL_SECONDS = 0.25
@@ -62,7 +62,7 @@ def wait_for(read, check, timeout, what, watch=None):
             return obj
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise KdebugError("timed out after %ss waiting for %s." % (timeout, what))
+            raise WaitTimeout("timed out after %ss waiting for %s." % (timeout, what))
         changes = 0
         if watch is not None:
             try:

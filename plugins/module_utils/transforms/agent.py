@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import StartError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
 
 AGENT_CONTAINER = "agent"
@@ -115,19 +115,19 @@ def why_replace(pod, desired):
 
 
 def agent_ready(pod):
-    """True when the agent runs; KdebugError when it never will."""
+    """True when the agent runs; StartError when it never will."""
     name = "%s/%s" % (pod["metadata"]["namespace"], pod["metadata"]["name"])
     status = pod.get("status") or {}
     if status.get("phase") in ("Succeeded", "Failed"):
-        raise KdebugError("agent pod %s ended (%s: %s)." % (name, status.get("reason") or status.get("phase"),
-                                                            status.get("message") or "no message"))
+        raise StartError("agent pod %s ended (%s: %s)." % (name, status.get("reason") or status.get("phase"),
+                                                           status.get("message") or "no message"))
     problem = unschedulable_problem(pod)
     for container in status.get("containerStatuses") or []:
         problem = problem or container_state_problem(container)
         if "running" in (container.get("state") or {}):
             return True
     if problem:
-        raise KdebugError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
+        raise StartError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
                           "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
                           % (name, pod["spec"].get("nodeName"), problem))
     return False
