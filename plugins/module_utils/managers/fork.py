@@ -12,10 +12,8 @@ __metaclass__ = type
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiError, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
-    delete_and_wait, ensure_by_spec_hash, wait_for)
+    delete_and_wait, ensure_by_spec_hash, read_log, wait_for)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
-
-LOG_LIMIT_BYTES = 64 * 1024
 
 # The fix for a refused create, by the class of the refusal (kube/failures.py).
 CREATE_HINTS = {
@@ -117,15 +115,11 @@ class ForkManager(object):
                 result["error"] = "the container has not terminated yet: no previous logs"
             return result
         try:
-            data = self.client.get(pod_path(pod["metadata"]["namespace"], pod["metadata"]["name"], "log"),
-                                   query={"container": container, "previous": info["logs_of"] == "previous",
-                                          "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
-                                   accept="text/plain, */*", decode=False) or b""
+            text, result["truncated"] = read_log(self.client, pod["metadata"]["namespace"], pod["metadata"]["name"],
+                                                 container, info["logs_of"] == "previous", tail_lines)
         except ApiError as exc:
             result["error"] = exc.message
             return result
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-        result["truncated"] = len(data) >= LOG_LIMIT_BYTES
         result["lines"] = text.splitlines()
         return result
 
