@@ -11,18 +11,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import json
-import os
 
 import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import triage as T
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import KubeClient
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error
-
 from ansible_collections.kdebug.toolkit.tests.unit.plugins.module_utils.fixtures.triage_data import (
     CRASHY_LOG, by_name, completed_init, edit, events, load, node, pod)
 
