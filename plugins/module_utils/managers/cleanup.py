@@ -14,6 +14,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiCo
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import (
     KINDS, MANAGED_SELECTOR, normalize_docker, normalize_kube)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.docker import (
+    engine_address, engine_error_message, engine_unreachable_error)
 
 
 class KubeSweeper(object):
@@ -91,23 +93,20 @@ class DockerSweeper(object):
     """Lists and removes kdebug-labelled containers on one Docker engine."""
 
     def __init__(self, docker_host, check_mode=False):
+        # The docker SDK is loaded only when a Docker engine is swept.
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy  # pylint: disable=import-outside-toplevel
         if not docker_strategy.HAS_DOCKER:
             raise KdebugError("sweeping a Docker engine needs the docker Python library (pip install docker).",
                               exception=docker_strategy.DOCKER_IMPORT_ERROR)
         self.ds = docker_strategy
-        self.address = docker_strategy.engine_address(docker_host)
+        self.address = engine_address(docker_host)
         self.check_mode = check_mode
         self.docker_host = docker_host
         self._client = None
 
     def _api(self):
-        docker = self.ds.docker
         if self._client is None:
-            try:
-                self._client = docker.from_env(environment=self.ds.client_environment(self.docker_host))
-            except docker.errors.DockerException as exc:
-                raise self.ds.engine_unreachable_error(self.address, exc)
+            self._client = self.ds.connect(self.docker_host)
         return self._client.api
 
     def close(self):
@@ -119,7 +118,7 @@ class DockerSweeper(object):
         try:
             containers = self._api().containers(all=True, filters={"label": [MANAGED_SELECTOR]})
         except (self.ds.docker.errors.DockerException, self.ds.requests.exceptions.RequestException) as exc:
-            raise self.ds.engine_unreachable_error(self.address, exc)
+            raise engine_unreachable_error(self.address, exc)
         return [normalize_docker(c, self.address) for c in containers or []]
 
     def delete(self, record):
@@ -134,7 +133,7 @@ class DockerSweeper(object):
             if getattr(exc, "status_code", None) == 409:  # removal already in progress
                 return False
             raise KdebugError("could not remove Docker container %s on the engine at %s: %s."
-                              % (record["name"], self.address, self.ds.engine_error_message(exc)))
+                              % (record["name"], self.address, engine_error_message(exc)))
         except (docker.errors.DockerException, self.ds.requests.exceptions.RequestException) as exc:
-            raise self.ds.engine_unreachable_error(self.address, exc)
+            raise engine_unreachable_error(self.address, exc)
         return True
