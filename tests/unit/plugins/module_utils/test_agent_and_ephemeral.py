@@ -8,7 +8,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Kdebu
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import ANNOTATION_SPEC_HASH
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import nsenter_argv, target_root
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import nsenter_argv, target_root
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 
 
