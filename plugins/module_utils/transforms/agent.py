@@ -17,7 +17,8 @@ __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    container_state_problem, pod_summary, unschedulable_problem)
 
 AGENT_CONTAINER = "agent"
 COMPONENT = "agent"
@@ -85,15 +86,8 @@ def agent_summary(pod, created):
     """The documented ``agent`` result."""
     if not pod:
         return None
-    return {
-        "name": pod["metadata"]["name"],
-        "namespace": pod["metadata"]["namespace"],
-        "node": pod["spec"].get("nodeName"),
-        "phase": (pod.get("status") or {}).get("phase"),
-        "image": pod["spec"]["containers"][0]["image"],
-        "created": created,
-        "expires_in_seconds": pod["spec"].get("activeDeadlineSeconds"),
-    }
+    return pod_summary(pod, image=pod["spec"]["containers"][0]["image"], created=created,
+                       expires_in_seconds=pod["spec"].get("activeDeadlineSeconds"))
 
 
 def why_replace(pod, desired):

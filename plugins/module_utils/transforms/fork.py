@@ -32,7 +32,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, op
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     DEFAULT_CONTAINER_ANNOTATION, MAIN, choose_container, container_state_problem, container_status, find_spec,
-    last_termination, owners_text, selector_matches, unschedulable_problem)
+    last_termination, owners_text, pod_summary, selector_matches, unschedulable_problem)
 
 COMPONENT = "fork"
 NAME_PREFIX = "kdebug-fork"
@@ -570,18 +570,12 @@ def source_termination(pod, container):
 
 
 def fork_summary(pod, created):
+    """The ``fork`` result block."""
     if not pod:
         return None
-    return {
-        "name": pod["metadata"]["name"],
-        "namespace": pod["metadata"]["namespace"],
-        "node": pod["spec"].get("nodeName"),
-        "phase": (pod.get("status") or {}).get("phase"),
-        "uid": pod["metadata"].get("uid"),
-        "created": created,
-        "ttl_seconds": pod["spec"].get("activeDeadlineSeconds"),
-        "fork_of": (pod["metadata"].get("annotations") or {}).get(ANNOTATION_FORK_OF),
-    }
+    return pod_summary(pod, uid=pod["metadata"].get("uid"), created=created,
+                       ttl_seconds=pod["spec"].get("activeDeadlineSeconds"),
+                       fork_of=(pod["metadata"].get("annotations") or {}).get(ANNOTATION_FORK_OF))
 
 
 def diff_view(pod):

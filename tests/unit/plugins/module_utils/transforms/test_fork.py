@@ -467,6 +467,15 @@ def test_spec_hash_ignores_who_and_when_but_not_options():
     assert d["metadata"]["annotations"]["kdebug.io/spec-hash"] == a["metadata"]["annotations"]["kdebug.io/spec-hash"]
 
 
+def test_fork_summary_has_the_documented_keys():
+    fork, dummy = F.build_fork(deployment_pod(), opts())
+    summary = F.fork_summary(fork, True)
+    assert set(summary) == set(yaml.safe_load(kdebug_fork.RETURN)["fork"]["contains"])
+    assert summary["fork_of"] == "kdebug-demo/crashy-784f45c6dc-rx58b" and summary["ttl_seconds"] == 3600
+    assert summary["name"] == fork["metadata"]["name"] and summary["created"] is True
+    assert F.fork_summary(None, False) is None
+
+
 # --- entrypoint and replay -----------------------------------------------------------
 
 @pytest.mark.parametrize("original, command, args, argv, known", [
