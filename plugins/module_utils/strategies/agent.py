@@ -13,40 +13,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
-
-NAMESPACE_FLAGS = {"net": "--net", "uts": "--uts", "ipc": "--ipc", "pid": "--pid", "mnt": "--mount",
-                   "cgroup": "--cgroup"}
-DEFAULT_NAMESPACES = ("net", "uts", "ipc", "pid")
-
-
-def nsenter_argv(pid, namespaces, inner_argv):
-    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell).
-
-    Entering a pid namespace leaves /proc showing the node's processes, which
-    confuses ps and friends; ``unshare --mount-proc`` gives the command a
-    private /proc of the target's pid namespace (the agent's own mounts stay).
-    """
-    unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
-    if unknown:
-        raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
-                          % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
-    argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
-    if "pid" in namespaces and "mnt" not in namespaces:
-        argv += ["unshare", "--mount-proc", "--"]
-    return argv + list(inner_argv)
-
-
-def target_root(process, namespaces):
-    """The target's root as the command sees it: through its own /proc when it has one."""
-    if "pid" in namespaces and "mnt" not in namespaces and process.get("nspid"):
-        return "/proc/%d/root" % process["nspid"]
-    return "/proc/%d/root" % process["pid"]
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import (
+    DEFAULT_NAMESPACES, nsenter_argv, target_root)
+# fleet.py imports NAMESPACE_FLAGS from here (until it imports it from transforms/agent.py).
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import NAMESPACE_FLAGS  # pylint: disable=unused-import
 
 
 class AgentStrategy(Strategy):

@@ -4,7 +4,7 @@
 """The per-node agent as data: one privileged hostPID pod per node, with a TTL. Pure.
 
 Commands reach a target container by ``nsenter`` from the agent into the
-target's host pid. The pod's ``activeDeadlineSeconds`` is its TTL, so an agent
+target's host pid (:func:`nsenter_argv`). The pod's ``activeDeadlineSeconds`` is its TTL, so an agent
 nobody removes dies by itself. One deterministic name per node, so repeated
 and concurrent runs converge on one pod. The desired pod is a pure function of
 the options; a hash of it, stored as an annotation, says whether an existing
@@ -16,8 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import StartError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError, StartError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    container_state_problem, pod_summary, unschedulable_problem)
 
 AGENT_CONTAINER = "agent"
 COMPONENT = "agent"
@@ -89,15 +90,8 @@ def agent_summary(pod, created):
     """The documented ``agent`` result."""
     if not pod:
         return None
-    return {
-        "name": pod["metadata"]["name"],
-        "namespace": pod["metadata"]["namespace"],
-        "node": pod["spec"].get("nodeName"),
-        "phase": (pod.get("status") or {}).get("phase"),
-        "image": pod["spec"]["containers"][0]["image"],
-        "created": created,
-        "expires_in_seconds": pod["spec"].get("activeDeadlineSeconds"),
-    }
+    return pod_summary(pod, image=pod["spec"]["containers"][0]["image"], created=created,
+                       expires_in_seconds=pod["spec"].get("activeDeadlineSeconds"))
 
 
 def why_replace(pod, desired):
@@ -143,3 +137,34 @@ def diff_of(before, after):
                 "ttl_seconds": pod["spec"].get("activeDeadlineSeconds"),
                 "spec_hash": (pod["metadata"].get("annotations") or {}).get(metadata.ANNOTATION_SPEC_HASH)}
     return {"before": view(before), "after": view(after)}
+
+
+# --- commands through the agent: nsenter into the target's host pid -------------------------------
+
+NAMESPACE_FLAGS = {"net": "--net", "uts": "--uts", "ipc": "--ipc", "pid": "--pid", "mnt": "--mount",
+                   "cgroup": "--cgroup"}
+DEFAULT_NAMESPACES = ("net", "uts", "ipc", "pid")
+
+
+def nsenter_argv(pid, namespaces, inner_argv):
+    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell).
+
+    Entering a pid namespace leaves /proc showing the node's processes, which
+    confuses ps and friends; ``unshare --mount-proc`` gives the command a
+    private /proc of the target's pid namespace (the agent's own mounts stay).
+    """
+    unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
+    if unknown:
+        raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
+                          % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
+    argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
+    if "pid" in namespaces and "mnt" not in namespaces:
+        argv += ["unshare", "--mount-proc", "--"]
+    return argv + list(inner_argv)
+
+
+def target_root(process, namespaces):
+    """The target's root as the command sees it: through its own /proc when it has one."""
+    if "pid" in namespaces and "mnt" not in namespaces and process.get("nspid"):
+        return "/proc/%d/root" % process["nspid"]
+    return "/proc/%d/root" % process["pid"]

@@ -3,14 +3,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+import yaml
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
     ANNOTATION_REASON, ANNOTATION_REQUESTED_BY, ANNOTATION_SPEC_HASH, ANNOTATION_TTL)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import nsenter_argv, target_root
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import nsenter_argv, target_root
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
+from ansible_collections.kdebug.toolkit.plugins.modules import kdebug_agent
 
 
 def desired(**overrides):
@@ -53,6 +55,13 @@ def test_why_replace():
     assert "ended" in agent.why_replace(live(want, "Failed"), want)  # TTL ended
     assert "deleted" in agent.why_replace(live(want, deleting=True), want)
     assert "options changed" in agent.why_replace(live(desired(image="old")), want)
+
+
+def test_agent_summary_has_the_documented_keys():
+    summary = agent.agent_summary(desired(), False)
+    assert set(summary) == set(yaml.safe_load(kdebug_agent.RETURN)["agent"]["contains"])
+    assert summary["node"] == "node-1" and summary["image"] == "tools:1" and summary["expires_in_seconds"] == 600
+    assert agent.agent_summary(None, False) is None
 
 
 def test_agent_ready_fails_fast_on_image_errors():
