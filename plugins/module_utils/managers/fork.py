@@ -9,7 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiError, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiError, KdebugError, StartError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, read_log, wait_for)
@@ -91,18 +92,16 @@ class ForkManager(object):
             state, message = fork_spec.fork_progress(current, container)
             seen["message"] = message.rstrip(". ")
             if state == "failed":
-                raise _failure("fork pod %s/%s cannot run: %s." % (namespace, name, seen["message"]), current,
-                               seen["message"])
+                raise _failure(StartError, "fork pod %s/%s cannot run: %s." % (namespace, name, seen["message"]),
+                               current, seen["message"])
             return state == "running"
 
         try:
             return wait_for(read, running, timeout, "fork pod %s/%s" % (namespace, name),
                             watch=lambda obj, seconds: self.client.watch_object(pod_path(namespace), obj, seconds))
-        except KdebugError as err:
-            if err.message.startswith("timed out after"):
-                raise _failure("fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
-                    namespace, name, timeout, seen["message"]), seen["pod"], seen["message"])
-            raise
+        except WaitTimeout:
+            raise _failure(WaitTimeout, "fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
+                namespace, name, timeout, seen["message"]), seen["pod"], seen["message"])
 
     # --- source details
 
@@ -137,7 +136,7 @@ class ForkManager(object):
         return fork_spec.replay_result(argv, outcome, timeout)
 
 
-def _failure(text, pod, problem):
-    return KdebugError(text + " " + fork_spec.failure_advice(problem),
+def _failure(error_class, text, pod, problem):
+    return error_class(text + " " + fork_spec.failure_advice(problem),
                        fork={"name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
                              "phase": (pod.get("status") or {}).get("phase"), "problem": problem})
