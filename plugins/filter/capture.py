@@ -19,6 +19,8 @@ import re
 
 from collections.abc import Mapping
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+
 CHECK_NAME = "packet capture"
 RC_MARKER = "kdebug-capture-rc="
 # What tcpdump prints while all is well (not errors).
@@ -102,28 +104,28 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
     target = _target(exec_result, pod, namespace, container)
     where = "%s/%s" % (namespace, pod)
     filter_text = "filter '%s'" % capture_filter if capture_filter else "no filter"
-    check = {"name": CHECK_NAME, "target": target, "duration_ms": exec_result.get("duration_ms") or 0}
     stats = tcpdump_stats(exec_result.get("stderr"))
     details = {"interface": interface, "filter": capture_filter, "packet_limit": packets, "seconds": seconds,
                "max_bytes": max_bytes, "strategy": exec_result.get("strategy"), "tcpdump_rc": stats["rc"],
                "tcpdump_captured": stats["captured"], "received_by_filter": stats["received_by_filter"],
                "dropped_by_kernel": stats["dropped_by_kernel"], "link_type": stats["link_type"]}
-    check["details"] = details
     evidence = []
     stderr = (exec_result.get("stderr") or "").strip()
     if stderr:
         evidence.append({"label": "tcpdump", "text": stderr})
 
+    def check(status, summary, check_details=None, check_evidence=None):
+        return [make_check(CHECK_NAME, status, summary, target, check_details or details,
+                           evidence if check_evidence is None else check_evidence,
+                           exec_result.get("duration_ms") or 0)]
+
     if "plan" in exec_result and exec_result.get("rc") is None:  # check mode: kdebug_exec ran nothing
-        check.update(status="skipped", summary="check mode: tcpdump would run in pod %s (strategy %s); nothing was "
-                     "captured" % (where, exec_result.get("strategy") or "unknown"), evidence=evidence)
-        return [check]
+        return check("skipped", "check mode: tcpdump would run in pod %s (strategy %s); nothing was captured" % (
+            where, exec_result.get("strategy") or "unknown"))
 
     if exec_result.get("rc") is None and not exec_result.get("timed_out"):
         msg = exec_result.get("msg") or "the capture task did not run"
-        check.update(status="error", summary="could not run tcpdump in pod %s: %s" % (where, msg),
-                     details=dict(details, msg=msg), evidence=evidence)
-        return [check]
+        return check("error", "could not run tcpdump in pod %s: %s" % (where, msg), dict(details, msg=msg))
 
     if not _saved(save_result):
         if stats["errors"] and stats["captured"] is None:
@@ -143,8 +145,7 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
             summary = "tcpdump produced no pcap in pod %s (rc %s)%s" % (
                 where, stats["rc"] if stats["rc"] is not None else exec_result.get("rc"),
                 ": " + "; ".join(stats["errors"]) if stats["errors"] else "")
-        check.update(status="error", summary=summary, evidence=evidence)
-        return [check]
+        return check("error", summary)
 
     count = save_result.get("packets")
     path = save_result.get("dest")
@@ -169,8 +170,7 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
     summary = "captured %s on %s with %s in pod %s, stopped by %s; saved to %s (%s)%s" % (
         _plural(count, "packet"), interface, filter_text, where, stopped, path, _plural(save_result.get("size"), "byte"),
         "; " + ", ".join(notes) if notes else "")
-    check.update(status="pass", summary=summary, evidence=[{"label": "capture", "path": path}] + evidence)
-    return [check]
+    return check("pass", summary, check_evidence=[{"label": "capture", "path": path}] + evidence)
 
 
 class FilterModule(object):

@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+
 MARK = "@@@ "
 PROBE_HEADER = "@@@ kdebug-dns-probe"
 # glibc's resolver uses at most 3 nameservers (MAXNS) and caps ndots at 15 (RES_MAXNDOTS).
@@ -362,11 +364,7 @@ class _Judge(object):
         return self.queries.get((server, name.rstrip(".").lower(), qtype))
 
     def check(self, name, status, summary, details=None, evidence=None, duration_ms=None):
-        check = {"name": CHECK_PREFIX + name, "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or [], "target": self.target}
-        if duration_ms is not None:
-            check["duration_ms"] = duration_ms
-        return check
+        return make_check(CHECK_PREFIX + name, status, summary, self.target, details, evidence, duration_ms)
 
     # resolv.conf ------------------------------------------------------------------------------------------------
 
@@ -623,14 +621,10 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
     elif target:
         who = target
 
-    def single(status, summary, details=None, evidence=None):
-        check = {"name": CHECK_PREFIX + "check", "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or []}
-        if target is not None:
-            check["target"] = target
-        if isinstance(exec_result.get("duration_ms"), int):
-            check["duration_ms"] = exec_result["duration_ms"]
-        return check
+    def single(status, summary, details=None, evidence=None, name="check"):
+        duration = exec_result.get("duration_ms")
+        return make_check(CHECK_PREFIX + name, status, summary, target, details, evidence,
+                          duration if isinstance(duration, int) else None)
 
     stdout = _text(exec_result.get("stdout"))
     stderr = _text(exec_result.get("stderr"))
@@ -658,10 +652,8 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
     if probe["fatal"]:
         return [single("error", probe["fatal"], exec_details, exec_evidence)]
     if probe["resolv_error"] is not None:
-        check = single("error", "cannot read %s: %s" % (probe["resolv_path"], probe["resolv_error"]), exec_details,
-                       exec_evidence)
-        check["name"] = CHECK_PREFIX + "resolv.conf"
-        return [check]
+        return [single("error", "cannot read %s: %s" % (probe["resolv_path"], probe["resolv_error"]), exec_details,
+                       exec_evidence, "resolv.conf")]
     if probe["resolv_text"] is None:
         return [single("error", "the DNS probe printed no resolv.conf (rc %s): %s" % (
             rc, _first_lines(stderr) or "output incomplete"), exec_details, exec_evidence)]
@@ -670,9 +662,6 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
         for check in checks:
             check["details"]["probe_incomplete"] = "rc %s, output %s" % (
                 rc, "truncated" if exec_result.get("truncated") else "cut short")
-    if target is None:
-        for check in checks:
-            check.pop("target", None)
     return checks
 
 

@@ -30,6 +30,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+
 HEADER = "@@kdebug-net "
 TARGET_KEYS = ("namespace", "pod", "container", "container_id", "node")
 DEFAULT_MIN_MTU = 1280
@@ -134,11 +136,7 @@ class _Context(object):
                 "curl)" % what)
 
     def check(self, name, status, summary, details=None, evidence=None, duration_ms=None):
-        check = {"name": name, "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or [], "target": self.target}
-        if duration_ms is not None:
-            check["duration_ms"] = max(0, int(round(duration_ms)))
-        return check
+        return make_check(name, status, summary, self.target, details, evidence, duration_ms)
 
     def missing_reason(self):
         """Why a section (or an item) is not in the output."""
@@ -567,17 +565,15 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
     where = "/".join(str(target[k]) for k in ("namespace", "pod", "container") if target.get(k))
 
     if result.get("plan") is not None and result.get("rc") is None:
-        return [{"name": "network check", "status": "skipped", "target": target,
-                 "summary": "check mode: the probe did not run in %s" % where,
-                 "details": {"plan": dict((k, v) for k, v in result["plan"].items() if k != "argv")
-                             if isinstance(result["plan"], Mapping) else result["plan"]},
-                 "evidence": []}]
+        plan = result["plan"]
+        return [make_check("network check", "skipped", "check mode: the probe did not run in %s" % where, target,
+                           {"plan": dict((k, v) for k, v in plan.items() if k != "argv")
+                            if isinstance(plan, Mapping) else plan})]
     if result.get("rc") is None and not result.get("timed_out"):
         msg = result.get("msg") or "kdebug_exec failed without a message"
         details = dict((k, result[k]) for k in ("strategy", "strategy_reason") if result.get(k))
-        return [{"name": "network check", "status": "error", "target": target,
-                 "summary": "could not run the network probe in %s: %s" % (where or "the pod", msg),
-                 "details": details, "evidence": [text for text in (result.get("stderr"),) if text]}]
+        return [make_check("network check", "error", "could not run the network probe in %s: %s" % (
+            where or "the pod", msg), target, details, [text for text in (result.get("stderr"),) if text])]
 
     sections = parse_probe_output(result.get("stdout"))
     ctx = _Context(result, target, sections, _int(timeout))

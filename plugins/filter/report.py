@@ -22,112 +22,28 @@ from jinja2 import Environment, StrictUndefined
 
 from ansible.errors import AnsibleFilterError
 
-STATUSES = ("pass", "fail", "error", "skipped")
+from ansible_collections.kdebug.toolkit.plugins.module_utils import checks as checks_lib
+
+STATUSES = checks_lib.STATUSES
 # Worst first: the overall status of a report is the first of these any check has.
 OVERALL_ORDER = ("fail", "error", "pass", "skipped")
-FIELDS = ("name", "status", "summary", "details", "evidence", "target", "duration_ms")
-REQUIRED = ("name", "status", "summary")
 TARGET_PARTS = ("namespace", "pod", "container")
 
 # Characters XML 1.0 cannot carry at all (terminal escapes in captured output, NULs...).
 _XML_INVALID = re.compile(u"[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _is_str(value):
-    return isinstance(value, str)
-
-
 def _is_list(value):
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
-def _bad(index, check, field, problem):
-    name = check.get("name") if isinstance(check, Mapping) else None
-    who = "check #%d" % (index + 1)
-    if _is_str(name) and name:
-        who += " (%r)" % (name,)
-    raise AnsibleFilterError("invalid check result: %s: field '%s' %s" % (who, field, problem))
-
-
-def _validate_evidence(index, check, evidence):
-    if not _is_list(evidence):
-        _bad(index, check, "evidence", "must be a list, got %s" % type(evidence).__name__)
-    items = []
-    for n, item in enumerate(evidence):
-        where = "evidence[%d]" % n
-        if _is_str(item):
-            items.append({"text": str(item)})
-            continue
-        if not isinstance(item, Mapping):
-            _bad(index, check, where, "must be a string or a mapping with text or path (and an optional label)")
-        unknown = sorted(set(item) - set(("label", "text", "path")))
-        if unknown:
-            _bad(index, check, where, "has unknown keys %s (allowed: label, text, path)" % ", ".join(map(str, unknown)))
-        if "label" in item and (not _is_str(item["label"]) or not item["label"]):
-            _bad(index, check, where + ".label", "must be a non-empty string")
-        kinds = [k for k in ("text", "path") if k in item]
-        if len(kinds) != 1:
-            _bad(index, check, where, "must have exactly one of text or path")
-        if not _is_str(item[kinds[0]]):
-            _bad(index, check, where + "." + kinds[0], "must be a string")
-        normal = {kinds[0]: str(item[kinds[0]])}
-        if "label" in item:
-            normal["label"] = str(item["label"])
-        items.append(normal)
-    return items
-
-
-def _validate_one(index, check):
-    if not isinstance(check, Mapping):
-        raise AnsibleFilterError("invalid check result: check #%d must be a mapping, got %s"
-                                 % (index + 1, type(check).__name__))
-    for field in REQUIRED:
-        if field not in check or check[field] is None:
-            _bad(index, check, field, "is required")
-    unknown = sorted(set(check) - set(FIELDS))
-    if unknown:
-        _bad(index, check, unknown[0], "is not part of the check schema (allowed: %s)" % ", ".join(FIELDS))
-    if not _is_str(check["name"]) or not check["name"].strip():
-        _bad(index, check, "name", "must be a non-empty string")
-    if check["status"] not in STATUSES:
-        _bad(index, check, "status", "must be one of %s, got %r" % (", ".join(STATUSES), check["status"]))
-    if not _is_str(check["summary"]):
-        _bad(index, check, "summary", "must be a string")
-    details = check.get("details", {})
-    if not isinstance(details, Mapping):
-        _bad(index, check, "details", "must be a mapping, got %s" % type(details).__name__)
-    target = check.get("target")
-    if target is not None:
-        if isinstance(target, Mapping):
-            for key, value in target.items():
-                if value is not None and not isinstance(value, (str, int)):
-                    _bad(index, check, "target.%s" % key, "must be a string")
-        elif not _is_str(target):
-            _bad(index, check, "target", "must be a string or a mapping (namespace, pod, container, node)")
-    duration = check.get("duration_ms")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0):
-        _bad(index, check, "duration_ms", "must be a number >= 0")
-    result = {
-        "name": str(check["name"]),
-        "status": str(check["status"]),
-        "summary": str(check["summary"]),
-        "details": dict(details),
-        "evidence": _validate_evidence(index, check, check.get("evidence", [])),
-    }
-    if target is not None:
-        result["target"] = dict(target) if isinstance(target, Mapping) else str(target)
-    if duration is not None:
-        result["duration_ms"] = duration
-    return result
-
-
 def validate_checks(checks):
-    """Validated, normalised copies of ``checks`` (evidence strings become ``{text}`` items)."""
-    if checks is None:
-        return []
-    if not _is_list(checks):
-        raise AnsibleFilterError("invalid check results: expected a list of checks, got %s" % type(checks).__name__)
-    return [_validate_one(i, c) for i, c in enumerate(checks)]
+    """Validated, normalised copies of ``checks`` (evidence strings become ``{text}`` items): jsonschema against
+    the check schema (plugins/module_utils/checks.py, published as docs/check.schema.json)."""
+    try:
+        return checks_lib.validate_checks(checks)
+    except checks_lib.CheckError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def target_label(target):

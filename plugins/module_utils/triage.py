@@ -55,6 +55,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, ApiInvalid, KdebugError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
@@ -400,11 +401,6 @@ def container_target(pod, name):
     target = pod_target(pod)
     target["container"] = name
     return target
-
-
-def make_check(name, status, summary, target, details=None, evidence=None):
-    return {"name": name, "status": status, "summary": summary, "details": details or {},
-            "evidence": evidence or [], "target": target}
 
 
 def _reason_message(reason, message):
