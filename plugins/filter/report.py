@@ -126,9 +126,6 @@ def _md_fence(value):
     return "%s\n%s\n%s" % (fence, text.rstrip("\n"), fence)
 
 
-
-
-
 # ---------------------------------------------------------------------------- JUnit XML
 
 def _xml_clean(value):
@@ -150,8 +147,6 @@ def _junit_body(check):
         label = e.get("label") or "evidence"
         parts.append("%s: file %s" % (label, e["path"]) if "path" in e else "%s:\n%s" % (label, e["text"]))
     return "\n\n".join(parts)
-
-
 
 
 # The templates are files of the report role (roles/report/templates), so a user can copy one and point the role's

@@ -123,7 +123,9 @@ templates:
   description: The template file each format other than C(json) was rendered with.
   returned: success
   type: dict
-  sample: {markdown: /home/me/kdebug/report.md.j2, html: /usr/share/ansible/collections/ansible_collections/kdebug/toolkit/roles/report/templates/report.html.j2}
+  sample:
+    markdown: /home/me/kdebug/report.md.j2
+    html: /usr/share/ansible/collections/ansible_collections/kdebug/toolkit/roles/report/templates/report.html.j2
 summary:
   description: Counts per status, the overall C(status), C(total) and the failing and erroring checks (C(problems)),
     as the P(kdebug.toolkit.check_summary#filter) filter gives them.
