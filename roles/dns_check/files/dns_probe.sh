@@ -259,12 +259,14 @@ if [ -n "$primary" ] && [ "$replay" = 1 ]; then
 fi
 # dig +yaml says only "no servers could be reached" when a nameserver does not answer; dig without it says why
 # (timed out, connection refused, network unreachable). One such query per nameserver that left one unanswered,
-# beside phase 2: nothing more when every nameserver answers.
+# beside phase 2, with a one-second timeout (a refusal comes at once; a nameserver that did not answer within
+# the query timeout will not now either): nothing more when every nameserver answers, at most a second when one
+# does not and there is no phase 2 to overlap with.
 first_name=${names# }
 first_name=${first_name%% *}
 for ns in $unanswered; do
     (
-        dig +nosearch +time="$timeout_s" +tries=1 +noall "@$ns" "${first_name:-.}" A >"$work/transport.$ns" 2>&1
+        dig +nosearch +time=1 +tries=1 +noall "@$ns" "${first_name:-.}" A >"$work/transport.$ns" 2>&1
         echo $? >"$work/transport.$ns.rc"
     ) &
 done
