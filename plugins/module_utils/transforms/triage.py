@@ -47,6 +47,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by,
@@ -290,11 +291,6 @@ def container_target(pod, name):
     target = pod_target(pod)
     target["container"] = name
     return target
-
-
-def make_check(name, status, summary, target, details=None, evidence=None):
-    return {"name": name, "status": status, "summary": summary, "details": details or {},
-            "evidence": evidence or [], "target": target}
 
 
 def _reason_message(reason, message):
