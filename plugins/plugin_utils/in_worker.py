@@ -52,11 +52,14 @@ import traceback
 
 from ansible.module_utils import basic as module_basic
 from ansible.module_utils.common import json as module_json
+from ansible.module_utils.common.yaml import yaml_load
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as CORE_VERSION
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
+
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.awx import with_awx_requester
 
 display = Display()
 
@@ -70,6 +73,8 @@ IN_WORKER_VAR = "kdebug_in_worker"
 LOCAL_TRANSPORTS = ("local", "ansible.builtin.local", "ansible.legacy.local")
 # The globals of ansible.module_utils.basic that carry a module's arguments (the ones this release has).
 ARGUMENT_HOOKS = ("_ANSIBLE_ARGS", "_ANSIBLE_PROFILE", "_PARSED_MODULE_ARGS")
+# The doc fragment of the audit options (requested_by, reason).
+AUDIT_FRAGMENT = "kdebug.toolkit.common.audit"
 
 
 def import_module(name):
@@ -78,6 +83,12 @@ def import_module(name):
         return importlib.import_module("ansible_collections.kdebug.toolkit.plugins.modules." + name), None
     except Exception as exc:  # pylint: disable=broad-except  # any failure means: run it as a process
         return None, "%s: %s" % (type(exc).__name__, exc)
+
+
+def takes_option(documentation, option, fragment):
+    """Whether a module's DOCUMENTATION has ``option``, its own or from the doc ``fragment`` that holds it."""
+    doc = yaml_load(documentation or "") or {}
+    return option in (doc.get("options") or {}) or fragment in (doc.get("extends_documentation_fragment") or [])
 
 
 def core_series(version):
@@ -196,6 +207,7 @@ class InWorkerModuleAction(ActionBase):
 
     MODULE = None          # the module's short name, e.g. "kdebug_exec"
     MAIN_IMPORT = (None, "no MODULE set")   # (its main, None), or (None, why it cannot be imported)
+    TAKES_REQUESTED_BY = False              # whether it has the audit option requested_by
 
     def __init_subclass__(cls, **kwargs):
         # At class creation, so when the strategy loads the plugin before forking workers: they inherit the import.
@@ -203,6 +215,8 @@ class InWorkerModuleAction(ActionBase):
         if cls.MODULE:
             module, why = import_module(cls.MODULE)
             cls.MAIN_IMPORT = (module.main, None) if module else (None, why)
+            cls.TAKES_REQUESTED_BY = bool(module) and takes_option(module.DOCUMENTATION, "requested_by",
+                                                                   AUDIT_FRAGMENT)
 
     def why_not_in_worker(self, task_vars):
         """None when the module may run in this worker, else the reason it runs as a process."""
@@ -222,7 +236,7 @@ class InWorkerModuleAction(ActionBase):
         result = super(InWorkerModuleAction, self).run(tmp, task_vars)
         del tmp
         module_name = "kdebug.toolkit." + self.MODULE
-        module_args = dict(self._task.args)
+        module_args = with_awx_requester(self._task.args, task_vars, self.TAKES_REQUESTED_BY)
         reason = self.why_not_in_worker(task_vars)
         if not reason:
             try:

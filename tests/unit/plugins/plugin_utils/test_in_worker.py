@@ -167,6 +167,16 @@ def test_an_unknown_module_cannot_be_imported_and_says_why():
     assert module is None and why.startswith("ModuleNotFoundError")
 
 
+@pytest.mark.parametrize("documentation, takes", [
+    ("options: {requested_by: {type: str}}", True),
+    ("extends_documentation_fragment: [kdebug.toolkit.auth, kdebug.toolkit.common.audit]", True),
+    ("options: {pod: {type: str}}\nextends_documentation_fragment: [kdebug.toolkit.auth]", False),
+    ("", False),
+])
+def test_takes_option_reads_the_documentation_and_its_fragments(documentation, takes):
+    assert in_worker.takes_option(documentation, "requested_by", in_worker.AUDIT_FRAGMENT) is takes
+
+
 # The action plugin itself, built from ansible's own objects (no lab: the module is a local main()).
 
 def action(task_args, check_mode=False):
@@ -179,13 +189,22 @@ def action(task_args, check_mode=False):
                         Templar(loader=loader), None)
 
 
-def test_in_the_worker_the_modules_result_is_cleaned_as_this_release_cleans_it(monkeypatch):
+AWX = {"awx_user_name": "alice", "awx_job_id": 42}
+
+
+def test_in_the_worker_the_module_gets_the_awx_requester_and_its_result_is_cleaned(monkeypatch):
+    plugin = action({})
+    monkeypatch.setattr(plugin, "MAIN_IMPORT", (audited_main, None))
+    result = plugin.run(task_vars=AWX)
+    assert result["requested_by"] == "awx:alice (job 42)"
+    internal = [key for key in result if key.startswith("_ansible_") and key != "_ansible_parsed"]
+    assert result["stdout_lines"] == ["a", "b"] and internal == []
+
+
+def test_a_requester_the_task_sets_wins_over_awx(monkeypatch):
     plugin = action({"requested_by": "carol"})
     monkeypatch.setattr(plugin, "MAIN_IMPORT", (audited_main, None))
-    result = plugin.run(task_vars={})
-    assert result["requested_by"] == "carol"
-    assert result["stdout_lines"] == ["a", "b"] and not [key for key in result if key.startswith("_ansible_")
-                                                          and key != "_ansible_parsed"]
+    assert plugin.run(task_vars=AWX)["requested_by"] == "carol"
 
 
 def test_when_the_worker_machinery_fails_before_the_module_it_runs_as_a_process(monkeypatch):
@@ -200,9 +219,9 @@ def test_when_the_worker_machinery_fails_before_the_module_it_runs_as_a_process(
 
     monkeypatch.setattr(plugin, "prepare_in_worker", broken)
     monkeypatch.setattr(plugin, "_execute_module", process)
-    result = plugin.run(task_vars={})
+    result = plugin.run(task_vars=AWX)
     assert result["ran"] == "as a process"
-    assert [call["module_args"] for call in calls] == [{"pod": "web"}]
+    assert [call["module_args"] for call in calls] == [{"pod": "web", "requested_by": "awx:alice (job 42)"}]
 
 
 def test_once_the_module_ran_a_parser_failure_still_returns_its_result(monkeypatch):
