@@ -49,7 +49,8 @@ class Lab:
     def docker(self, *args, **kwargs):
         return self.run([shutil.which("docker") or "docker", "-H", self.docker_host, *args], **kwargs)
 
-    def module(self, name, args, check=False, diff=False, env=None, timeout=300, in_worker=None, verbose=False):
+    def module(self, name, args, check=False, diff=False, env=None, timeout=300, in_worker=None, verbose=False,
+               extra_vars=None):
         """Run kdebug.toolkit.<name> through ansible (ad hoc, localhost) and return (status, result).
 
         status is SUCCESS, CHANGED or FAILED!; result is the module's whole result
@@ -57,13 +58,15 @@ class Lab:
         This is the real path a task takes: the action plugin runs the module in the
         worker (plugin_utils/in_worker.py); in_worker=False, or KDEBUG_TEST_IN_WORKER=0
         for a whole run, makes it a module process (AnsiballZ) instead.
-        With verbose, returns (status, result, ansible's stdout at -vvv).
+        With verbose, returns (status, result, ansible's stdout at -vvv). extra_vars go in as one JSON document.
         """
         if in_worker is None:
             in_worker = os.environ.get("KDEBUG_TEST_IN_WORKER", "1") != "0"
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local",
                 "-e", "ansible_python_interpreter=" + sys.executable, "-e", "kdebug_in_worker=%s" % in_worker,
                 "-m", "kdebug.toolkit." + name, "-a", json.dumps(args)]
+        if extra_vars:
+            argv += ["-e", json.dumps(extra_vars)]
         if verbose:
             argv.append("-vvv")
         if check:
