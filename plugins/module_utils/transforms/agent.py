@@ -122,8 +122,8 @@ def agent_ready(pod):
             return True
     if problem:
         raise StartError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
-                          "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
-                          % (name, pod["spec"].get("nodeName"), problem))
+                         "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
+                         % (name, pod["spec"].get("nodeName"), problem))
     return False
 
 
