@@ -1,5 +1,5 @@
 # kdebug.toolkit developer entry points. `make test` is what CI runs.
-.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration test demo
+.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration compat test demo
 
 setup:
 	scripts/setup-dev
@@ -29,8 +29,20 @@ lab-status:
 integration: setup lab-up
 	scripts/test-integration
 
-# Fast checks first, then the lab (which builds Kubernetes on a cold cache).
-test: unit browser sanity lint integration
+# The smoke tests on the older ansible-core releases the collection claims (tests/compat/cores), each in a
+# virtualenv of its own (cached in ~/.cache/kdebug-compat).
+compat: setup lab-up
+	scripts/test-compat
+
+# Fast checks first, then the lab (which builds Kubernetes on a cold cache), then the older ansible-cores on it
+# (the lab is up by then: `integration` brought it up).
+# The compat virtualenvs are built in the background meanwhile (pip, mostly waiting on the package index).
+test: setup
+	@mkdir -p tests/output
+	scripts/test-compat --prepare >tests/output/compat-prepare.log 2>&1 & prepare=$$!; \
+	$(MAKE) unit browser sanity lint integration || exit 1; \
+	wait $$prepare || { cat tests/output/compat-prepare.log; exit 1; }; \
+	scripts/test-compat
 
 demo: setup lab-up
 	scripts/demo

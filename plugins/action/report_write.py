@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible.plugins.action import ActionBase
 
@@ -33,6 +34,7 @@ ARGUMENT_SPEC = dict(
     title=dict(type="str", default=""),
     generated=dict(type="str", default=""),
     formats=dict(type="list", elements="str", choices=sorted(FILE_NAMES), default=["json", "markdown", "html", "junit"]),
+    templates=dict(type="dict", default={}),
 )
 
 
@@ -50,14 +52,15 @@ def report_identity(name="", title="", generated="", dest="", now=None):
     return name, title, generated, dest
 
 
-def render(fmt, checks, name, title, generated, view=None):
-    """The text of one report file; ``checks`` are already validated (report.validate_checks), and ``view`` is
-    their report.report_view when the caller made it once for every format."""
+def render(fmt, checks, name, title, generated, view=None, template=None):
+    """The text of one report file; ``checks`` are already validated (report.validate_checks), ``view`` is their
+    report.report_view when the caller made it once for every format, ``template`` a template file to use instead
+    of the report role's."""
     if fmt == "json":
         document = {"name": name, "title": title, "generated": generated, "summary": report.summarize(checks),
                     "checks": checks}
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return report.render_view(fmt, report.report_view(checks) if view is None else view, title, generated)
+    return report.render_view(fmt, report.report_view(checks) if view is None else view, title, generated, template)
 
 
 class ActionModule(ActionBase):
@@ -80,10 +83,16 @@ class ActionModule(ActionBase):
         if os.path.exists(dest) and not os.path.isdir(dest):
             result.update(failed=True, msg="cannot write the report into %s: it is not a directory." % dest)
             return result
-        view = report.report_view(checks)  # one for every format
-        for fmt in sorted(set(args["formats"]), key=args["formats"].index):
+        try:
+            templates = self._templates(args["templates"])
+            view = report.report_view(checks)  # one for every format
+            rendered = [(fmt, to_bytes(render(fmt, checks, name, title, generated, view, templates.get(fmt))))
+                        for fmt in sorted(set(args["formats"]), key=args["formats"].index)]
+        except AnsibleError as exc:  # a template that cannot be found, read or rendered: named in the message
+            result.update(failed=True, msg=to_native(exc))
+            return result
+        for fmt, data in rendered:
             path = os.path.join(dest, FILE_NAMES[fmt])
-            data = to_bytes(render(fmt, checks, name, title, generated, view))
             result["files"].append(path)
             if same_file(path, data, 0o644):
                 continue
@@ -95,6 +104,23 @@ class ActionModule(ActionBase):
             except (IOError, OSError) as exc:
                 result.update(failed=True, msg="could not write %s: %s." % (path, to_native(exc)))
                 return result
+        result["templates"] = dict((fmt, report.template_path(fmt, templates.get(fmt)))
+                                   for fmt in args["formats"] if fmt != "json")
         result["summary"] = report.summarize(checks)
         result["lines"] = report.summary_lines(name, result["summary"], result["files"])
         return result
+
+    def _templates(self, templates):
+        """``{format: absolute path}`` of the user's templates; a relative path is looked up the way
+        ansible.builtin.template looks up its src (the role's and the playbook's templates/ directories...)."""
+        unknown = sorted(set(templates) - set(report.TEMPLATE_FILES))
+        if unknown:
+            raise AnsibleError("report templates: unknown format %s (choose from %s)"
+                               % (", ".join(unknown), ", ".join(sorted(report.TEMPLATE_FILES))))
+        found = {}
+        for fmt, path in templates.items():
+            if not path:
+                continue
+            path = os.path.expanduser(to_native(path))
+            found[fmt] = path if os.path.isabs(path) else self._find_needle("templates", path)
+        return found

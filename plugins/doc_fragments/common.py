@@ -81,14 +81,14 @@ options:
 options:
   requested_by:
     description:
-      - Who asked, for the audit record of every object kdebug creates (annotation C(kdebug.io/requested-by), or
-        an Event on the target pod for an ephemeral container).
+      - Who asked, for the audit record of every object kdebug creates (annotation C(kdebug.io/requested-by); for
+        an ephemeral container, which has no annotations, an Event on the target pod).
       - Default is the user and host running the module; under AWX or Automation Controller, the job's user and
         job id.
     type: str
   reason:
     description:
-      - Why, for the same audit record (annotation C(kdebug.io/reason)).
+      - Why, for the same audit record (annotation C(kdebug.io/reason), or the Event's message).
       - Default is the module's name, or the runbook role's name when a role calls it.
     type: str
 """

@@ -4,9 +4,10 @@
 """The capture runbook: tcpdump's report and the capture check (docs/result-schema.md).
 
 Pure functions: the capture role runs ``tcpdump -w - | head -c MAX | base64``
-in one kdebug_exec call (its stderr carries tcpdump's messages and statistics,
-then ``kdebug-capture-rc=N``, tcpdump's exit code), saves the pcap with
-kdebug.toolkit.pcap_save and hands both registered results here.
+in one kdebug_exec call, saves the pcap (stdout) with kdebug.toolkit.pcap_save
+and hands both registered results here. Its stderr is in the probes' format
+(plugins/plugin_utils/probe.py): a ``tcpdump`` section with tcpdump's messages
+and statistics, then ``exit`` with tcpdump's exit code in ``rc``.
 Per-filter documentation lives in plugins/filter/tcpdump_stats.yml and
 plugins/filter/capture_checks.yml.
 """
@@ -19,8 +20,10 @@ import re
 
 from collections.abc import Mapping
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
+
 CHECK_NAME = "packet capture"
-RC_MARKER = "kdebug-capture-rc="
 # What tcpdump prints while all is well (not errors).
 _INFO = re.compile(r"^(tcpdump: (data link type|listening on|verbose output suppressed)|\d+ packets? "
                    r"(captured|received by filter|dropped by kernel|dropped by interface))")
@@ -36,6 +39,17 @@ FILTER_ERRORS = ("can't parse filter expression", "syntax error", "illegal", "un
 STOPPED_RCS = (124, 130, 141, 143)
 
 
+def tcpdump_output(stderr):
+    """(tcpdump's own lines, its exit code or None) from the capture's stderr; stderr that is not in the probes'
+    format is taken as tcpdump's lines as they are."""
+    output = probe_output.parse(stderr)
+    if not output:
+        return (stderr or "").splitlines(), None
+    lines = [line for section in output.all("tcpdump") for line in section.lines]
+    exit_section = output.first("exit")
+    return lines, exit_section.int("rc") if exit_section else None
+
+
 def tcpdump_stats(stderr):
     """tcpdump's statistics, link type, exit code and error lines from the capture's stderr.
 
@@ -44,15 +58,10 @@ def tcpdump_stats(stderr):
     """
     stats = {"captured": None, "received_by_filter": None, "dropped_by_kernel": None, "dropped_by_interface": None,
              "rc": None, "link_type": None, "errors": []}
-    for raw in (stderr or "").splitlines():
+    lines, stats["rc"] = tcpdump_output(stderr)
+    for raw in lines:
         line = raw.strip()
         if not line:
-            continue
-        if line.startswith(RC_MARKER):
-            try:
-                stats["rc"] = int(line[len(RC_MARKER):])
-            except ValueError:
-                pass
             continue
         stat = _STAT.match(line)
         if stat:
@@ -102,28 +111,28 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
     target = _target(exec_result, pod, namespace, container)
     where = "%s/%s" % (namespace, pod)
     filter_text = "filter '%s'" % capture_filter if capture_filter else "no filter"
-    check = {"name": CHECK_NAME, "target": target, "duration_ms": exec_result.get("duration_ms") or 0}
     stats = tcpdump_stats(exec_result.get("stderr"))
     details = {"interface": interface, "filter": capture_filter, "packet_limit": packets, "seconds": seconds,
                "max_bytes": max_bytes, "strategy": exec_result.get("strategy"), "tcpdump_rc": stats["rc"],
                "tcpdump_captured": stats["captured"], "received_by_filter": stats["received_by_filter"],
                "dropped_by_kernel": stats["dropped_by_kernel"], "link_type": stats["link_type"]}
-    check["details"] = details
     evidence = []
-    stderr = (exec_result.get("stderr") or "").strip()
+    stderr = "\n".join(tcpdump_output(exec_result.get("stderr"))[0]).strip()
     if stderr:
         evidence.append({"label": "tcpdump", "text": stderr})
 
+    def check(status, summary, check_details=None, check_evidence=None):
+        return [make_check(CHECK_NAME, status, summary, target, check_details or details,
+                           evidence if check_evidence is None else check_evidence,
+                           exec_result.get("duration_ms") or 0)]
+
     if "plan" in exec_result and exec_result.get("rc") is None:  # check mode: kdebug_exec ran nothing
-        check.update(status="skipped", summary="check mode: tcpdump would run in pod %s (strategy %s); nothing was "
-                     "captured" % (where, exec_result.get("strategy") or "unknown"), evidence=evidence)
-        return [check]
+        return check("skipped", "check mode: tcpdump would run in pod %s (strategy %s); nothing was captured" % (
+            where, exec_result.get("strategy") or "unknown"))
 
     if exec_result.get("rc") is None and not exec_result.get("timed_out"):
         msg = exec_result.get("msg") or "the capture task did not run"
-        check.update(status="error", summary="could not run tcpdump in pod %s: %s" % (where, msg),
-                     details=dict(details, msg=msg), evidence=evidence)
-        return [check]
+        return check("error", "could not run tcpdump in pod %s: %s" % (where, msg), dict(details, msg=msg))
 
     if not _saved(save_result):
         if stats["errors"] and stats["captured"] is None:
@@ -143,8 +152,7 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
             summary = "tcpdump produced no pcap in pod %s (rc %s)%s" % (
                 where, stats["rc"] if stats["rc"] is not None else exec_result.get("rc"),
                 ": " + "; ".join(stats["errors"]) if stats["errors"] else "")
-        check.update(status="error", summary=summary, evidence=evidence)
-        return [check]
+        return check("error", summary)
 
     count = save_result.get("packets")
     path = save_result.get("dest")
@@ -169,8 +177,7 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
     summary = "captured %s on %s with %s in pod %s, stopped by %s; saved to %s (%s)%s" % (
         _plural(count, "packet"), interface, filter_text, where, stopped, path, _plural(save_result.get("size"), "byte"),
         "; " + ", ".join(notes) if notes else "")
-    check.update(status="pass", summary=summary, evidence=[{"label": "capture", "path": path}] + evidence)
-    return [check]
+    return check("pass", summary, check_evidence=[{"label": "capture", "path": path}] + evidence)
 
 
 class FilterModule(object):

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+
 REPLAY_CHECK = "crash reproduced in a fork"
 REMOVAL_CHECK = "fork removed"
 EVIDENCE_LINES = 40
@@ -66,39 +68,37 @@ def replay_check(result, pod, namespace, container=None):
     result = result if isinstance(result, Mapping) else {}
     target = _target(result, pod, namespace, container)
     if module_failed(result):
-        return {"name": REPLAY_CHECK, "status": "error", "target": target,
-                "summary": "could not fork pod %s/%s: %s" % (namespace, pod, result.get("msg") or "unknown error"),
-                "details": {"msg": result.get("msg")}}
+        return make_check(REPLAY_CHECK, "error", "could not fork pod %s/%s: %s" % (
+            namespace, pod, result.get("msg") or "unknown error"), target, {"msg": result.get("msg")})
     replay = result.get("replay") or {}
     fork = result.get("fork") or {}
     details = {"fork": fork.get("name"), "replay_status": replay.get("status"), "rc": replay.get("rc"),
                "timed_out": replay.get("timed_out"), "argv": replay.get("argv"),
                "last_termination": (result.get("source") or {}).get("last_termination"),
                "changes": result.get("changes") or []}
-    check = {"name": REPLAY_CHECK, "target": target, "details": details, "evidence": _evidence(result, replay),
-             "duration_ms": replay.get("duration_ms") or 0}
     status = replay.get("status")
     if status == "needs_replay_command":
-        check.update(status="skipped", summary="%s Set crashloop_replay_command to the image's entrypoint."
-                     % (replay.get("msg") or "the entrypoint is not in the pod spec."))
+        status, summary = "skipped", "%s Set crashloop_replay_command to the image's entrypoint." % (
+            replay.get("msg") or "the entrypoint is not in the pod spec.")
     elif status != "ran":
-        check.update(status="skipped", summary=replay.get("msg") or "the replay did not run (%s)" % status)
+        status, summary = "skipped", replay.get("msg") or "the replay did not run (%s)" % status
     elif replay.get("rc") is None:
-        check.update(status="error", summary="the replay in fork %s could not run: %s"
-                     % (fork.get("name"), replay.get("error") or "no exit code"))
+        status, summary = "error", "the replay in fork %s could not run: %s" % (
+            fork.get("name"), replay.get("error") or "no exit code")
     elif replay.get("timed_out"):
-        check.update(status="pass", summary=(
+        status, summary = "pass", (
             "no crash: the command kept running in fork %s for its whole timeout with probes off, so the restarts "
-            "more likely come from a probe, an OOM kill or the environment (see triage)" % fork.get("name")))
+            "more likely come from a probe, an OOM kill or the environment (see triage)" % fork.get("name"))
     elif replay["rc"] == 0:
-        check.update(status="pass", summary=(
+        status, summary = "pass", (
             "no crash: the command exits 0 in fork %s; a container that exits 0 is still restarted under "
-            "restartPolicy Always - check that it is meant to keep running" % fork.get("name")))
+            "restartPolicy Always - check that it is meant to keep running" % fork.get("name"))
     else:
         last = _last_line(replay)
-        check.update(status="fail", summary="the crash reproduces: the command exits %d in fork %s%s"
-                     % (replay["rc"], fork.get("name"), (": " + last) if last else ""))
-    return check
+        status, summary = "fail", "the crash reproduces: the command exits %d in fork %s%s" % (
+            replay["rc"], fork.get("name"), (": " + last) if last else "")
+    return make_check(REPLAY_CHECK, status, summary, target, details, _evidence(result, replay),
+                      replay.get("duration_ms") or 0)
 
 
 def removal_check(result, pod, namespace, container=None):
@@ -106,16 +106,15 @@ def removal_check(result, pod, namespace, container=None):
     result = result if isinstance(result, Mapping) else {}
     target = {"namespace": namespace, "pod": pod, "container": container}
     if result.get("skipped"):
-        return {"name": REMOVAL_CHECK, "status": "skipped", "target": target,
-                "summary": "the fork was kept (crashloop_keep_fork): remove it with kdebug_fork state=absent"}
+        return make_check(REMOVAL_CHECK, "skipped",
+                          "the fork was kept (crashloop_keep_fork): remove it with kdebug_fork state=absent", target)
     if module_failed(result):
-        return {"name": REMOVAL_CHECK, "status": "error", "target": target,
-                "summary": "could not remove the fork of %s/%s: %s" % (namespace, pod, result.get("msg")),
-                "details": {"msg": result.get("msg")}}
+        return make_check(REMOVAL_CHECK, "error", "could not remove the fork of %s/%s: %s" % (
+            namespace, pod, result.get("msg")), target, {"msg": result.get("msg")})
     fork = result.get("fork") or {}
-    return {"name": REMOVAL_CHECK, "status": "pass", "target": target,
-            "summary": ("fork %s removed" % fork["name"]) if fork.get("name") else "no fork was left to remove",
-            "details": {"fork": fork.get("name"), "changed": bool(result.get("changed"))}}
+    return make_check(REMOVAL_CHECK, "pass", ("fork %s removed" % fork["name"]) if fork.get("name") else
+                      "no fork was left to remove", target,
+                      {"fork": fork.get("name"), "changed": bool(result.get("changed"))})
 
 
 def crashloop_checks(fork_result, removal_result=None, pod=None, namespace="default", container=None):

@@ -4,8 +4,10 @@
 """DNS runbook (kdebug.toolkit.dns_check role): the names to ask, and the probe's output turned into checks.
 
 The role runs one probe script (roles/dns_check/files/dns_probe.sh) with kdebug_exec in the target's network
-namespace; it prints ``@@@ `` sections: the pod's resolv.conf, then one dig per (name, nameserver) and per
-search-list variant. ``dns_check_results`` parses them and judges (docs/result-schema.md checks):
+namespace; it prints the probes' format (plugins/plugin_utils/probe.py): the pod's resolv.conf, then one
+``dig +yaml`` per (name, nameserver) and per search-list variant, read here with a YAML parser, and dig's own
+words on why a nameserver did not answer (``transport``: +yaml leaves them out). ``dns_check_results`` parses
+them and judges (docs/result-schema.md checks):
 
 - ``DNS resolv.conf``: nameservers present and usable, search list length, what ndots costs.
 - ``DNS nameserver <ip>``: the nameserver answers at all (no answer, connection refused, REFUSED).
@@ -23,15 +25,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import ipaddress
 import re
 
 from collections.abc import Mapping, Sequence
 
+import yaml
+
 from ansible.errors import AnsibleFilterError
 
-MARK = "@@@ "
-PROBE_HEADER = "@@@ kdebug-dns-probe"
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
+
+try:  # libyaml's loader when PyYAML has it: a fleet run reads a hundred pods' answers
+    from yaml import CSafeLoader as YamlLoader
+except ImportError:
+    from yaml import SafeLoader as YamlLoader
+
+PROBE_HEADER = "dns-probe"
+NO_YAML = "the tools image's dig has no +yaml output (BIND 9.14 or later has it): "
 # glibc's resolver uses at most 3 nameservers (MAXNS) and caps ndots at 15 (RES_MAXNDOTS).
 MAX_NAMESERVERS = 3
 MAX_NDOTS = 15
@@ -39,10 +52,6 @@ CHECK_PREFIX = "DNS "
 
 _NAME_RE = re.compile(r"^(?=.{1,253}\.?$)(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                       r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
-_QUERY_RE = re.compile(r"^@@@ query id=(\d+) kind=(\S+) type=(\S+) server=(\S+) name=(\S+) exit=(\S+)$")
-_STATUS_RE = re.compile(r"status: ([A-Z0-9]+)")
-_ANSWER_COUNT_RE = re.compile(r"ANSWER: (\d+)")
-_QUERY_TIME_RE = re.compile(r"^;; Query time: (\d+) msec")
 _RECORD_RE = re.compile(r"^(\S+)\s+(\d+)\s+IN\s+([A-Z0-9]+)\s+(.+)$")
 _COMM_ERROR_RE = re.compile(r"^;; communications error to \S+: (.+)$")
 _SETUP_ERROR_RE = re.compile(r"failed: (.+?)\.?$")
@@ -147,120 +156,127 @@ def parse_resolv_conf(text):
     return conf
 
 
-def parse_dig(lines, exit_code=None):
-    """One dig run (the probe's trimmed ``+noall +comments +answer +stats`` output) as a mapping.
-
-    ``result`` is ``answer`` (a reply came: see ``rcode``), ``timeout``, ``refused`` (connection refused: nothing
-    listens), ``unreachable`` (no route) or ``error`` (dig could not ask).
-    """
-    parsed = {"result": "error", "rcode": None, "answer_count": 0, "records": [], "addresses": [],
-              "latency_ms": None, "error": None, "exit": exit_code, "lines": list(lines)}
+def transport_error(lines):
+    """Why dig got no answer, in its own words (``timed out``, ``connection refused``...), from its text output."""
     for line in lines:
-        match = _STATUS_RE.search(line)
-        if line.startswith(";; ->>HEADER<<-") and match:
-            parsed["rcode"] = match.group(1)
-            continue
-        if line.startswith(";; flags:"):
-            match = _ANSWER_COUNT_RE.search(line)
-            if match:
-                parsed["answer_count"] = int(match.group(1))
-            continue
-        match = _QUERY_TIME_RE.match(line)
-        if match:
-            parsed["latency_ms"] = int(match.group(1))
-            continue
         match = _COMM_ERROR_RE.match(line)
         if match:
-            parsed["error"] = parsed["error"] or match.group(1).strip()
-            continue
+            return match.group(1).strip()
         if line.startswith(";; connection timed out"):
-            parsed["error"] = parsed["error"] or "timed out"
-            continue
+            return "timed out"
         if line.startswith(";; UDP setup") or line.startswith(";; TCP setup"):
             match = _SETUP_ERROR_RE.search(line)
-            parsed["error"] = parsed["error"] or (match.group(1) if match else line.lstrip("; "))
-            continue
-        if line.startswith("dig:") or line.startswith(";; ERROR") or line.startswith(";; error"):
-            parsed["error"] = parsed["error"] or line
-            continue
-        if line.startswith(";"):
-            continue
-        match = _RECORD_RE.match(line)
-        if match:
-            record = {"name": match.group(1), "type": match.group(3), "data": match.group(4).strip()}
-            parsed["records"].append(record)
-            if record["type"] in ("A", "AAAA"):
-                parsed["addresses"].append(record["data"])
+            return match.group(1) if match else line.lstrip("; ")
+    return None
+
+
+def _milliseconds(start, end):
+    if isinstance(start, datetime.datetime) and isinstance(end, datetime.datetime):
+        return max(0, int(round((end - start).total_seconds() * 1000)))
+    return None
+
+
+def _dig_document(lines):
+    """dig +yaml's first item, or None when the output is not that (dig's own error line, a cut document)."""
+    try:
+        document = yaml.load("\n".join(lines), Loader=YamlLoader)  # nosec B506: a safe loader
+    except yaml.YAMLError:
+        return None
+    if isinstance(document, list) and document and isinstance(document[0], Mapping) and "type" in document[0]:
+        return document[0]
+    return None
+
+
+def parse_dig(lines, exit_code=None, transport=None):
+    """One ``dig +yaml`` run as a mapping; ``transport``: dig's text lines for the same nameserver when it did not
+    answer (the probe asks again without +yaml, which says why).
+
+    ``result`` is ``answer`` (a reply came: see ``rcode``), ``timeout``, ``refused`` (connection refused: nothing
+    listens), ``unreachable`` (no route) or ``error`` (dig could not ask). ``lines`` is the evidence: dig's output
+    and, when it did not answer, its own words.
+    """
+    lines = list(lines)
+    parsed = {"result": "error", "rcode": None, "answer_count": 0, "records": [], "addresses": [],
+              "latency_ms": None, "error": None, "exit": exit_code, "lines": lines}
+    document = _dig_document(lines)
+    message = document.get("message") if document else None
+    if document and document.get("type") == "MESSAGE" and isinstance(message, Mapping):
+        data = message.get("response_message_data") or {}
+        parsed["rcode"] = str(data.get("status") or "") or None
+        parsed["answer_count"] = data.get("ANSWER") if isinstance(data.get("ANSWER"), int) else 0
+        parsed["latency_ms"] = _milliseconds(message.get("query_time"), message.get("response_time"))
+        for text in data.get("ANSWER_SECTION") or []:
+            match = _RECORD_RE.match(str(text))
+            if match:
+                record = {"name": match.group(1), "type": match.group(3), "data": match.group(4).strip()}
+                parsed["records"].append(record)
+                if record["type"] in ("A", "AAAA"):
+                    parsed["addresses"].append(record["data"])
+    elif document and document.get("type") == "DIG_ERROR":
+        parsed["error"] = " ".join(str(message or "").split()) or "dig failed"
+    elif lines and any(line.strip() for line in lines):
+        first = next(line.strip() for line in lines if line.strip())
+        parsed["error"] = first
+        if "yaml" in first.lower() and "invalid" in first.lower():
+            parsed["error"] = NO_YAML + first
     if parsed["rcode"]:
         parsed["result"] = "answer"
-    else:
-        error = (parsed["error"] or "").lower()
-        if "timed out" in error:
-            parsed["result"] = "timeout"
-        elif "refused" in error:
-            parsed["result"] = "refused"
-        elif "unreachable" in error or "no route" in error:
-            parsed["result"] = "unreachable"
-        elif not parsed["error"]:
-            parsed["error"] = ("no reply (dig exit code %s)" % exit_code) if exit_code not in (None, "none") else \
-                "no output (the query did not finish)"
+        return parsed
+    why = transport_error(transport or [])
+    if why:
+        parsed["error"] = why
+        parsed["lines"] = lines + ["# dig without +yaml, the same nameserver:"] + list(transport)
+    error = (parsed["error"] or "").lower()
+    if "timed out" in error:
+        parsed["result"] = "timeout"
+    elif "refused" in error:
+        parsed["result"] = "refused"
+    elif "unreachable" in error or "no route" in error:
+        parsed["result"] = "unreachable"
+    elif not parsed["error"]:
+        parsed["error"] = ("no reply (dig exit code %s)" % exit_code) if exit_code not in (None, "none") else \
+            "no output (the query did not finish)"
     return parsed
+
+
+def _words(section):
+    return [word for line in (section.lines if section else []) for word in line.split()]
 
 
 def parse_probe(stdout):
     """The probe's sections: params, resolv.conf, names, addresses, services, primary, queries (parsed)."""
-    probe = {"header": False, "ended": False, "fatal": None, "params": {}, "resolv_path": None,
-             "resolv_text": None, "resolv_error": None, "names": [], "search_names": [], "search_domains": [],
-             "addresses": [], "services": [], "primary": None, "limit": None, "queries": []}
-    section, body, query = None, [], None
-
-    def close():
-        if section == "resolv":
-            probe["resolv_text"] = "\n".join(body) + ("\n" if body else "")
-        elif section == "resolv-error":
-            probe["resolv_error"] = "; ".join(line.strip() for line in body if line.strip()) or "cannot read it"
-        elif section == "query":
-            exit_code = query["exit"]
-            query["dig"] = parse_dig(body, int(exit_code) if exit_code.isdigit() else None)
-            probe["queries"].append(query)
-
-    for line in _text(stdout).splitlines():
-        if not line.startswith(MARK):
-            if section in ("resolv", "resolv-error", "query"):
-                body.append(line)
+    output = probe_output.parse(stdout)
+    head = output.first(PROBE_HEADER)
+    probe = {"header": head is not None, "ended": output.ended, "fatal": None,
+             "params": dict((k, v) for k, v in (head.fields if head else {}).items() if k != "version"),
+             "resolv_path": None, "resolv_text": None, "resolv_error": None, "names": [], "search_names": [],
+             "search_domains": [], "addresses": [], "services": [], "primary": None, "limit": None, "queries": []}
+    resolv = output.first("resolv")
+    if resolv is not None:
+        probe["resolv_path"] = resolv.get("path")
+        probe["resolv_text"] = "\n".join(resolv.lines) + ("\n" if resolv.lines else "")
+    error = output.first("resolv-error")
+    if error is not None:
+        probe["resolv_path"] = error.get("path")
+        probe["resolv_error"] = "; ".join(line.strip() for line in error.lines if line.strip()) or "cannot read it"
+    for name in ("names", "search-names", "search-domains", "addresses", "services"):
+        probe[name.replace("-", "_")] = _words(output.first(name))
+    primary = output.first("primary")
+    probe["primary"] = (primary.get("server") or None) if primary else None
+    limit = output.first("limit")
+    if limit is not None:
+        probe["limit"] = "%s queries not run (at most %s)" % (limit.get("skipped"), limit.get("max"))
+    fatal = output.first("fatal")
+    if fatal is not None:
+        probe["fatal"] = fatal.get("message") or fatal.text or "the DNS probe cannot run"
+    transport = dict((section.get("server"), section.lines) for section in output.all("transport"))
+    for section in output.all("query"):
+        query = {"id": section.int("id"), "kind": section.get("kind"), "type": section.get("type"),
+                 "server": section.get("server"), "name": section.get("name"), "exit": section.get("exit", "none")}
+        if None in (query["id"], query["type"], query["server"], query["name"]):
             continue
-        close()
-        section, body, query = None, [], None
-        if line.startswith(PROBE_HEADER):
-            probe["header"] = True
-            continue
-        word, _sep, rest = line[len(MARK):].partition(" ")
-        rest = rest.strip()
-        if word == "params":
-            probe["params"] = dict(item.split("=", 1) for item in rest.split() if "=" in item)
-        elif word == "resolv":
-            section = "resolv"
-            probe["resolv_path"] = rest.partition("=")[2]
-        elif word == "resolv-error":
-            section = "resolv-error"
-            probe["resolv_path"] = rest.partition("=")[2]
-        elif word in ("names", "search-names", "search-domains", "addresses", "services"):
-            probe[word.replace("-", "_")] = rest.split()
-        elif word == "primary":
-            probe["primary"] = rest or None
-        elif word == "limit":
-            probe["limit"] = rest
-        elif word == "fatal":
-            probe["fatal"] = rest
-        elif word == "end":
-            probe["ended"] = True
-        elif word == "query":
-            match = _QUERY_RE.match(line)
-            if match:
-                section = "query"
-                query = {"id": int(match.group(1)), "kind": match.group(2), "type": match.group(3),
-                         "server": match.group(4), "name": match.group(5), "exit": match.group(6)}
-    close()
+        query["dig"] = parse_dig(section.lines, section.int("exit"), transport.get(query["server"]))
+        probe["queries"].append(query)
     return probe
 
 
@@ -362,11 +378,7 @@ class _Judge(object):
         return self.queries.get((server, name.rstrip(".").lower(), qtype))
 
     def check(self, name, status, summary, details=None, evidence=None, duration_ms=None):
-        check = {"name": CHECK_PREFIX + name, "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or [], "target": self.target}
-        if duration_ms is not None:
-            check["duration_ms"] = duration_ms
-        return check
+        return make_check(CHECK_PREFIX + name, status, summary, self.target, details, evidence, duration_ms)
 
     # resolv.conf ------------------------------------------------------------------------------------------------
 
@@ -623,14 +635,10 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
     elif target:
         who = target
 
-    def single(status, summary, details=None, evidence=None):
-        check = {"name": CHECK_PREFIX + "check", "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or []}
-        if target is not None:
-            check["target"] = target
-        if isinstance(exec_result.get("duration_ms"), int):
-            check["duration_ms"] = exec_result["duration_ms"]
-        return check
+    def single(status, summary, details=None, evidence=None, name="check"):
+        duration = exec_result.get("duration_ms")
+        return make_check(CHECK_PREFIX + name, status, summary, target, details, evidence,
+                          duration if isinstance(duration, int) else None)
 
     stdout = _text(exec_result.get("stdout"))
     stderr = _text(exec_result.get("stderr"))
@@ -658,10 +666,12 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
     if probe["fatal"]:
         return [single("error", probe["fatal"], exec_details, exec_evidence)]
     if probe["resolv_error"] is not None:
-        check = single("error", "cannot read %s: %s" % (probe["resolv_path"], probe["resolv_error"]), exec_details,
-                       exec_evidence)
-        check["name"] = CHECK_PREFIX + "resolv.conf"
-        return [check]
+        return [single("error", "cannot read %s: %s" % (probe["resolv_path"], probe["resolv_error"]), exec_details,
+                       exec_evidence, "resolv.conf")]
+    no_yaml = [q["dig"]["error"] for q in probe["queries"] if (q["dig"]["error"] or "").startswith(NO_YAML)]
+    if no_yaml:
+        return [single("error", no_yaml[0] + "; use a tools image with a newer dig (dns_check_image)", exec_details,
+                       exec_evidence)]
     if probe["resolv_text"] is None:
         return [single("error", "the DNS probe printed no resolv.conf (rc %s): %s" % (
             rc, _first_lines(stderr) or "output incomplete"), exec_details, exec_evidence)]
@@ -670,9 +680,6 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
         for check in checks:
             check["details"]["probe_incomplete"] = "rc %s, output %s" % (
                 rc, "truncated" if exec_result.get("truncated") else "cut short")
-    if target is None:
-        for check in checks:
-            check.pop("target", None)
     return checks
 
 

@@ -3,17 +3,16 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The network_check runbook's parsing: the probe's output (one kdebug_exec call) as check results.
 
-The probe is roles/network_check/files/network_probe.sh. It prints sections, each opened by a line
-``@@kdebug-net section=<name> rc=<rc> bytes=<size> truncated=<0|1>`` (its stderr, when any, follows under
-``@@kdebug-net stderr=<name>``) and ends with ``@@kdebug-net end``:
+The probe is roles/network_check/files/network_probe.sh. It prints the probes' format
+(plugins/plugin_utils/probe.py): ``@@kdebug NAME<TAB>key=value...`` section lines, each followed by its body:
 
-    resolver  key=value fields (tab-separated): which resolv.conf and hosts file names were resolved with
-    addr      ``ip -j addr show``
+    resolver  fields only: which resolv.conf and hosts file names were resolved with, the tools the image lacks
+    addr      ``ip -j addr show`` (fields rc, bytes, truncated; its stderr, when any, in ``stderr`` of=addr)
     route     ``ip -j route show``
     route6    ``ip -j -6 route show``
     listen    ``ss -H -l -t -u -n -p``
-    tcp       one line per endpoint: key=value fields (endpoint, address, resolved, rc, connect_ms, message...)
-    http      one line per URL: key=value fields (url, address, rc, code, time_total, message...)
+    tcp       one per endpoint, fields only (endpoint, address, resolved, rc, connect_ms, message...)
+    http      one per URL, fields only (url, address, rc, code, time_total, message...)
 
 Checks follow docs/result-schema.md; per-filter documentation is in plugins/filter/network_check_results.yml.
 """
@@ -30,7 +29,10 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-HEADER = "@@kdebug-net "
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
+
+COMMAND_SECTIONS = ("addr", "route", "route6", "listen")
 TARGET_KEYS = ("namespace", "pod", "container", "container_id", "node")
 DEFAULT_MIN_MTU = 1280
 EVIDENCE_MAX = 8000
@@ -42,44 +44,23 @@ _PROCESS = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)')
 # ---------------------------------------------------------------------------- parsing the probe's output
 
 def parse_probe_output(stdout):
-    """Sections of the probe's stdout: ``{name: {rc, text, stderr, bytes, truncated}}`` plus ``_end`` (bool)."""
-    sections = {"_end": False}
-    current = None
-    buffers = {}
-    for line in (stdout or "").splitlines():
-        if line.startswith(HEADER):
-            fields = _fields(line[len(HEADER):], " ")
-            if "section" in fields:
-                name = fields["section"]
-                sections[name] = {"rc": _int(fields.get("rc")), "bytes": _int(fields.get("bytes")),
-                                  "truncated": fields.get("truncated") == "1", "text": "", "stderr": ""}
-                current = (name, "text")
-            elif "stderr" in fields and fields["stderr"] in sections:
-                current = (fields["stderr"], "stderr")
-            elif line.strip() == HEADER + "end":
-                sections["_end"] = True
-                current = None
-            continue
-        if current is not None:
-            buffers.setdefault(current, []).append(line)
-    for (name, part), lines in buffers.items():
-        sections[name][part] = "\n".join(lines).strip("\n")
+    """The probe's output: ``{command: {rc, text, stderr, bytes, truncated}, "resolver": {fields}, "tcp": [fields],
+    "http": [fields], "_end": bool}``; a part the probe did not print is missing (tcp and http: when it printed
+    no item at all)."""
+    output = probe_output.parse(stdout)
+    sections = {"_end": output.ended}
+    for section in output.sections:
+        if section.name in COMMAND_SECTIONS:
+            sections[section.name] = {"rc": section.int("rc"), "bytes": section.int("bytes"),
+                                      "truncated": section.get("truncated") == "1", "text": section.text,
+                                      "stderr": ""}
+        elif section.name == "stderr" and section.get("of") in sections:
+            sections[section.get("of")]["stderr"] = section.text
+        elif section.name == "resolver":
+            sections["resolver"] = dict(section.fields)
+        elif section.name in ("tcp", "http"):
+            sections.setdefault(section.name, []).append(dict(section.fields))
     return sections
-
-
-def _fields(text, sep):
-    """``key=value`` fields split on ``sep``; a value keeps any ``=`` after the first."""
-    result = {}
-    for part in text.split(sep):
-        if "=" in part:
-            key, value = part.split("=", 1)
-            result[key.strip()] = value.strip()
-    return result
-
-
-def _records(text):
-    """The tab-separated key=value lines of the tcp and http sections."""
-    return [_fields(line, "\t") for line in (text or "").splitlines() if line.strip()]
 
 
 def _int(value, default=None):
@@ -118,7 +99,7 @@ class _Context(object):
         self.timeout = timeout
         self.target = target
         self.sections = sections
-        probe = _fields((sections.get("probe") or {}).get("text", "").split("\n")[0], "\t")
+        probe = sections.get("resolver") or {}
         self.missing = set((probe.get("missing") or "").split())
         self.resolver = dict((k, probe[k]) for k in ("resolv_conf", "hosts", "nameservers", "search", "ndots")
                              if probe.get(k))
@@ -134,11 +115,7 @@ class _Context(object):
                 "curl)" % what)
 
     def check(self, name, status, summary, details=None, evidence=None, duration_ms=None):
-        check = {"name": name, "status": status, "summary": summary, "details": details or {},
-                 "evidence": evidence or [], "target": self.target}
-        if duration_ms is not None:
-            check["duration_ms"] = max(0, int(round(duration_ms)))
-        return check
+        return make_check(name, status, summary, self.target, details, evidence, duration_ms)
 
     def missing_reason(self):
         """Why a section (or an item) is not in the output."""
@@ -567,21 +544,19 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
     where = "/".join(str(target[k]) for k in ("namespace", "pod", "container") if target.get(k))
 
     if result.get("plan") is not None and result.get("rc") is None:
-        return [{"name": "network check", "status": "skipped", "target": target,
-                 "summary": "check mode: the probe did not run in %s" % where,
-                 "details": {"plan": dict((k, v) for k, v in result["plan"].items() if k != "argv")
-                             if isinstance(result["plan"], Mapping) else result["plan"]},
-                 "evidence": []}]
+        plan = result["plan"]
+        return [make_check("network check", "skipped", "check mode: the probe did not run in %s" % where, target,
+                           {"plan": dict((k, v) for k, v in plan.items() if k != "argv")
+                            if isinstance(plan, Mapping) else plan})]
     if result.get("rc") is None and not result.get("timed_out"):
         msg = result.get("msg") or "kdebug_exec failed without a message"
         details = dict((k, result[k]) for k in ("strategy", "strategy_reason") if result.get(k))
-        return [{"name": "network check", "status": "error", "target": target,
-                 "summary": "could not run the network probe in %s: %s" % (where or "the pod", msg),
-                 "details": details, "evidence": [text for text in (result.get("stderr"),) if text]}]
+        return [make_check("network check", "error", "could not run the network probe in %s: %s" % (
+            where or "the pod", msg), target, details, [text for text in (result.get("stderr"),) if text])]
 
     sections = parse_probe_output(result.get("stdout"))
     ctx = _Context(result, target, sections, _int(timeout))
-    if len(sections) == 1 and not result.get("timed_out"):
+    if len(sections) == 1 and not result.get("timed_out"):  # nothing but _end
         stderr = result.get("stderr") or ""
         return [ctx.check("network check", "error",
                           "the network probe printed nothing it could read (rc %s)%s"
@@ -598,14 +573,14 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
 
     tcp = sections.get("tcp")
     tcp_problem = None if tcp is not None else "no result: %s" % ctx.missing_reason()
-    tcp_records = _records(tcp["text"]) if tcp is not None else []
+    tcp_records = tcp or []
     if endpoints is None:  # not given: what the probe reports
         endpoints = [r["endpoint"] for r in tcp_records if r.get("endpoint")]
     for index, endpoint in enumerate(endpoints, 1):
         checks.append(_check_tcp(ctx, endpoint, index, tcp_records, tcp_problem))
     http = sections.get("http")
     http_problem = None if http is not None else "no result: %s" % ctx.missing_reason()
-    http_records = _records(http["text"]) if http is not None else []
+    http_records = http or []
     if urls is None:
         urls = [r["url"] for r in http_records if r.get("url")]
     for index, url in enumerate(urls, 1):

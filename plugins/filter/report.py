@@ -4,8 +4,9 @@
 """Runbook check results: validation, summary and rendering (Markdown, HTML, JUnit XML).
 
 The check schema is documented in docs/result-schema.md (JSON Schema: docs/check.schema.json).
-Each output format has exactly one Jinja2 template, below; the report role only calls
-these filters and writes their output (JSON is ``to_nice_json`` of validated checks).
+Each output format has one Jinja2 template, a file of the report role (roles/report/templates/report.md.j2,
+report.html.j2, report.junit.xml.j2) that a user can replace with their own (the role's report_templates, the
+filters' template); the report_write action renders them with these functions.
 Per-filter documentation lives in the sidecar files plugins/filter/<filter>.yml.
 """
 
@@ -14,120 +15,37 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 
 from collections.abc import Mapping, Sequence
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxError
 
 from ansible.errors import AnsibleFilterError
 
-STATUSES = ("pass", "fail", "error", "skipped")
+from ansible_collections.kdebug.toolkit.plugins.module_utils import checks as checks_lib
+
+STATUSES = checks_lib.STATUSES
 # Worst first: the overall status of a report is the first of these any check has.
 OVERALL_ORDER = ("fail", "error", "pass", "skipped")
-FIELDS = ("name", "status", "summary", "details", "evidence", "target", "duration_ms")
-REQUIRED = ("name", "status", "summary")
 TARGET_PARTS = ("namespace", "pod", "container")
 
 # Characters XML 1.0 cannot carry at all (terminal escapes in captured output, NULs...).
 _XML_INVALID = re.compile(u"[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _is_str(value):
-    return isinstance(value, str)
-
-
 def _is_list(value):
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
-def _bad(index, check, field, problem):
-    name = check.get("name") if isinstance(check, Mapping) else None
-    who = "check #%d" % (index + 1)
-    if _is_str(name) and name:
-        who += " (%r)" % (name,)
-    raise AnsibleFilterError("invalid check result: %s: field '%s' %s" % (who, field, problem))
-
-
-def _validate_evidence(index, check, evidence):
-    if not _is_list(evidence):
-        _bad(index, check, "evidence", "must be a list, got %s" % type(evidence).__name__)
-    items = []
-    for n, item in enumerate(evidence):
-        where = "evidence[%d]" % n
-        if _is_str(item):
-            items.append({"text": str(item)})
-            continue
-        if not isinstance(item, Mapping):
-            _bad(index, check, where, "must be a string or a mapping with text or path (and an optional label)")
-        unknown = sorted(set(item) - set(("label", "text", "path")))
-        if unknown:
-            _bad(index, check, where, "has unknown keys %s (allowed: label, text, path)" % ", ".join(map(str, unknown)))
-        if "label" in item and (not _is_str(item["label"]) or not item["label"]):
-            _bad(index, check, where + ".label", "must be a non-empty string")
-        kinds = [k for k in ("text", "path") if k in item]
-        if len(kinds) != 1:
-            _bad(index, check, where, "must have exactly one of text or path")
-        if not _is_str(item[kinds[0]]):
-            _bad(index, check, where + "." + kinds[0], "must be a string")
-        normal = {kinds[0]: str(item[kinds[0]])}
-        if "label" in item:
-            normal["label"] = str(item["label"])
-        items.append(normal)
-    return items
-
-
-def _validate_one(index, check):
-    if not isinstance(check, Mapping):
-        raise AnsibleFilterError("invalid check result: check #%d must be a mapping, got %s"
-                                 % (index + 1, type(check).__name__))
-    for field in REQUIRED:
-        if field not in check or check[field] is None:
-            _bad(index, check, field, "is required")
-    unknown = sorted(set(check) - set(FIELDS))
-    if unknown:
-        _bad(index, check, unknown[0], "is not part of the check schema (allowed: %s)" % ", ".join(FIELDS))
-    if not _is_str(check["name"]) or not check["name"].strip():
-        _bad(index, check, "name", "must be a non-empty string")
-    if check["status"] not in STATUSES:
-        _bad(index, check, "status", "must be one of %s, got %r" % (", ".join(STATUSES), check["status"]))
-    if not _is_str(check["summary"]):
-        _bad(index, check, "summary", "must be a string")
-    details = check.get("details", {})
-    if not isinstance(details, Mapping):
-        _bad(index, check, "details", "must be a mapping, got %s" % type(details).__name__)
-    target = check.get("target")
-    if target is not None:
-        if isinstance(target, Mapping):
-            for key, value in target.items():
-                if value is not None and not isinstance(value, (str, int)):
-                    _bad(index, check, "target.%s" % key, "must be a string")
-        elif not _is_str(target):
-            _bad(index, check, "target", "must be a string or a mapping (namespace, pod, container, node)")
-    duration = check.get("duration_ms")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0):
-        _bad(index, check, "duration_ms", "must be a number >= 0")
-    result = {
-        "name": str(check["name"]),
-        "status": str(check["status"]),
-        "summary": str(check["summary"]),
-        "details": dict(details),
-        "evidence": _validate_evidence(index, check, check.get("evidence", [])),
-    }
-    if target is not None:
-        result["target"] = dict(target) if isinstance(target, Mapping) else str(target)
-    if duration is not None:
-        result["duration_ms"] = duration
-    return result
-
-
 def validate_checks(checks):
-    """Validated, normalised copies of ``checks`` (evidence strings become ``{text}`` items)."""
-    if checks is None:
-        return []
-    if not _is_list(checks):
-        raise AnsibleFilterError("invalid check results: expected a list of checks, got %s" % type(checks).__name__)
-    return [_validate_one(i, c) for i, c in enumerate(checks)]
+    """Validated, normalised copies of ``checks`` (evidence strings become ``{text}`` items): jsonschema against
+    the check schema (plugins/module_utils/checks.py, published as docs/check.schema.json)."""
+    try:
+        return checks_lib.validate_checks(checks)
+    except checks_lib.CheckError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def target_label(target):
@@ -208,129 +126,6 @@ def _md_fence(value):
     return "%s\n%s\n%s" % (fence, text.rstrip("\n"), fence)
 
 
-MARKDOWN_TEMPLATE = u"""\
-# {{ title | md }}
-
-{% if generated %}Generated: {{ generated | md }}
-
-{% endif %}\
-**Overall: {{ summary.status | upper }}**: {{ summary.total }} checks, {{ summary.pass }} pass, \
-{{ summary.fail }} fail, {{ summary.error }} error, {{ summary.skipped }} skipped.
-
-| Check | Target | Status | Summary |
-| --- | --- | --- | --- |
-{% for c in checks %}\
-| [{{ c.name | md }}](#{{ c.anchor }}) | {{ c.target_label | md }} | **{{ c.status | upper }}** | {{ c.summary | md }} |
-{% endfor %}
-
-## Details
-{% for c in checks %}
-
-<a id="{{ c.anchor }}"></a>
-### {{ c.name | md }}: {{ c.status | upper }}
-
-{% if c.target_label %}Target: {{ c.target_label | md }}
-
-{% endif %}\
-{% if c.duration_ms is defined %}Duration: {{ c.duration_ms }} ms
-
-{% endif %}\
-{{ c.summary | md }}
-{% if c.details_text %}
-
-{{ c.details_text | fence }}
-{% endif %}\
-{% if c.evidence %}
-
-Evidence:
-{% for e in c.evidence %}
-{% if e.path is defined %}\
-- {{ e.label | md }}: file `{{ e.path | replace('`', "'") }}`
-{% else %}\
-- {{ (e.label or 'output') | md }}:
-
-{{ e.text | fence | indent(2, true) }}
-{% endif %}\
-{% endfor %}\
-{% endif %}\
-{% endfor %}\
-"""
-
-
-# ---------------------------------------------------------------------------- HTML
-
-HTML_TEMPLATE = u"""\
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto; max-width: 72em;
-       padding: 0 1em; color: #1f2328; }
-table.summary { border-collapse: collapse; width: 100%; }
-table.summary th, table.summary td { border: 1px solid #d0d7de; padding: .35em .6em; text-align: left;
-                                     vertical-align: top; }
-table.summary th { background: #f6f8fa; }
-.status { font-weight: bold; text-transform: uppercase; padding: .1em .5em; border-radius: .3em; color: #fff; }
-.status-pass { background: #1a7f37; }
-.status-fail { background: #cf222e; }
-.status-error { background: #9a6700; }
-.status-skipped { background: #6e7781; }
-section.check { border: 1px solid #d0d7de; border-left-width: .4em; border-radius: .3em; margin: 1em 0;
-                padding: 0 1em 1em; }
-section.check-pass { border-left-color: #1a7f37; }
-section.check-fail { border-left-color: #cf222e; }
-section.check-error { border-left-color: #9a6700; }
-section.check-skipped { border-left-color: #6e7781; }
-pre { background: #f6f8fa; padding: .6em; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
-.meta { color: #57606a; }
-</style>
-</head>
-<body>
-<h1>{{ title }}</h1>
-{% if generated %}<p class="meta">Generated: {{ generated }}</p>{% endif %}
-<p id="overall">Overall: <span class="status status-{{ summary.status }}">{{ summary.status }}</span>
-  {{ summary.total }} checks: {{ summary.pass }} pass, {{ summary.fail }} fail, {{ summary.error }} error,
-  {{ summary.skipped }} skipped.</p>
-<h2>Summary</h2>
-<table class="summary" id="summary">
-<thead><tr><th>Check</th><th>Target</th><th>Status</th><th>Summary</th></tr></thead>
-<tbody>
-{% for c in checks %}
-<tr class="row-{{ c.status }}"><td><a href="#{{ c.anchor }}">{{ c.name }}</a></td><td>{{ c.target_label }}</td>\
-<td><span class="status status-{{ c.status }}">{{ c.status }}</span></td><td>{{ c.summary }}</td></tr>
-{% else %}
-<tr><td colspan="4">No checks.</td></tr>
-{% endfor %}
-</tbody>
-</table>
-<h2 id="details">Details</h2>
-{% for c in checks %}
-<section class="check check-{{ c.status }}" id="{{ c.anchor }}">
-<h3>{{ c.name }} <span class="status status-{{ c.status }}">{{ c.status }}</span></h3>
-{% if c.target_label %}<p class="meta">Target: {{ c.target_label }}</p>{% endif %}
-{% if c.duration_ms is defined %}<p class="meta">Duration: {{ c.duration_ms }} ms</p>{% endif %}
-<p>{{ c.summary }}</p>
-{% if c.details_text %}<h4>Details</h4>
-<pre class="details">{{ c.details_text }}</pre>
-{% endif %}
-{% if c.evidence %}<h4>Evidence</h4>
-{% for e in c.evidence %}
-{% if e.path is defined %}<p class="evidence">{{ e.label }}: file <code>{{ e.path }}</code></p>
-{% else %}{% if e.label %}<p class="evidence">{{ e.label }}</p>{% endif %}
-<pre class="evidence">{{ e.text }}</pre>
-{% endif %}
-{% endfor %}
-{% endif %}
-</section>
-{% endfor %}
-</body>
-</html>
-"""
-
-
 # ---------------------------------------------------------------------------- JUnit XML
 
 def _xml_clean(value):
@@ -354,33 +149,11 @@ def _junit_body(check):
     return "\n\n".join(parts)
 
 
-JUNIT_TEMPLATE = u"""\
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="{{ title }}" tests="{{ summary.total }}" failures="{{ summary.fail }}" \
-errors="{{ summary.error }}" skipped="{{ summary.skipped }}" time="{{ '%.3f' | format(time) }}">
-{% for s in suites %}
-  <testsuite name="{{ s.name }}" tests="{{ s.summary.total }}" failures="{{ s.summary.fail }}" \
-errors="{{ s.summary.error }}" skipped="{{ s.summary.skipped }}" time="{{ '%.3f' | format(s.time) }}"\
-{% if generated %} timestamp="{{ generated }}"{% endif %}>
-{% for c in s.checks %}
-    <testcase name="{{ c.name }}" classname="{{ s.name }}" time="{{ '%.3f' | format(c.time) }}">
-{% if c.status == 'fail' %}
-      <failure message="{{ c.summary }}" type="fail">{{ c.body }}</failure>
-{% elif c.status == 'error' %}
-      <error message="{{ c.summary }}" type="error">{{ c.body }}</error>
-{% elif c.status == 'skipped' %}
-      <skipped message="{{ c.summary }}"/>
-      <system-out>{{ c.body }}</system-out>
-{% else %}
-      <system-out>{{ c.body }}</system-out>
-{% endif %}
-    </testcase>
-{% endfor %}
-  </testsuite>
-{% endfor %}
-</testsuites>
-"""
-
+# The templates are files of the report role (roles/report/templates), so a user can copy one and point the role's
+# report_templates (or a filter's template) at the copy.
+TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles", "report",
+                                             "templates"))
+TEMPLATE_FILES = {"markdown": "report.md.j2", "html": "report.html.j2", "junit": "report.junit.xml.j2"}
 
 _ENV_HTML = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                         keep_trailing_newline=True)
@@ -388,14 +161,32 @@ _ENV_XML = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=T
                        keep_trailing_newline=True)
 _ENV_MD = Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, keep_trailing_newline=True)
 _ENV_MD.filters.update(md=_md_inline, fence=_md_fence)
+_ENVS = {"markdown": _ENV_MD, "html": _ENV_HTML, "junit": _ENV_XML}
 
 _TEMPLATES = {}
 
 
-def _template(env, source):
-    key = (id(env), source)
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = env.from_string(source)
+def template_path(fmt, path=None):
+    """The template file of a format: ``path`` when given, else the report role's default."""
+    if fmt not in TEMPLATE_FILES:
+        raise AnsibleFilterError("unknown report format %r: choose from %s" % (fmt, ", ".join(sorted(TEMPLATE_FILES))))
+    return os.path.abspath(os.path.expanduser(path)) if path else os.path.join(TEMPLATE_DIR, TEMPLATE_FILES[fmt])
+
+
+def _template(fmt, path):
+    """The compiled template of ``path``, read again only when the file changed."""
+    try:
+        stat = os.stat(path)
+        key = (fmt, path, stat.st_mtime_ns, stat.st_size)
+        if key not in _TEMPLATES:
+            with open(path, "rb") as handle:
+                source = handle.read().decode("utf-8")
+            _TEMPLATES[key] = _ENVS[fmt].from_string(source)
+    except (IOError, OSError, UnicodeDecodeError) as exc:
+        raise AnsibleFilterError("cannot read the %s report template %s: %s" % (fmt, path, exc))
+    except TemplateSyntaxError as exc:
+        raise AnsibleFilterError("the %s report template %s has a syntax error on line %s: %s"
+                                 % (fmt, path, exc.lineno, exc.message))
     return _TEMPLATES[key]
 
 
@@ -420,30 +211,33 @@ def _junit_suites(view, title):
     return {"suites": suites, "time": sum(s["time"] for s in suites)}
 
 
-def render_view(fmt, view, title=None, generated=None):
-    """One report format (markdown, html or junit) of a report_view."""
+def render_view(fmt, view, title=None, generated=None, template=None):
+    """One report format (markdown, html or junit) of a report_view, with ``template`` (a path) or the default."""
+    path = template_path(fmt, template)
     title = _title(title)
+    values = {"title": title, "generated": generated, "checks": view, "summary": summarize(view)}
     if fmt == "junit":
-        values = _junit_suites(view, title)
-        values.update(title=title, generated=generated, summary=summarize(view))
-        return _template(_ENV_XML, JUNIT_TEMPLATE).render(_xml_clean(values))
-    env, source = {"markdown": (_ENV_MD, MARKDOWN_TEMPLATE), "html": (_ENV_HTML, HTML_TEMPLATE)}[fmt]
-    return _template(env, source).render(title=title, generated=generated, checks=view, summary=summarize(view))
+        values.update(_junit_suites(view, title))
+        values = _xml_clean(values)
+    try:
+        return _template(fmt, path).render(values)
+    except TemplateError as exc:
+        raise AnsibleFilterError("the %s report template %s failed: %s" % (fmt, path, exc))
 
 
-def render_markdown(checks, title=None, generated=None):
+def render_markdown(checks, title=None, generated=None, template=None):
     """The report as Markdown: overall line, summary table, then one section per check."""
-    return render_view("markdown", report_view(validate_checks(checks)), title, generated)
+    return render_view("markdown", report_view(validate_checks(checks)), title, generated, template)
 
 
-def render_html(checks, title=None, generated=None):
+def render_html(checks, title=None, generated=None, template=None):
     """The report as one self-contained HTML page (inline CSS, every user string escaped)."""
-    return render_view("html", report_view(validate_checks(checks)), title, generated)
+    return render_view("html", report_view(validate_checks(checks)), title, generated, template)
 
 
-def render_junit(checks, title=None, generated=None):
+def render_junit(checks, title=None, generated=None, template=None):
     """The report as JUnit XML: one testsuite per target, one testcase per check."""
-    return render_view("junit", report_view(validate_checks(checks)), title, generated)
+    return render_view("junit", report_view(validate_checks(checks)), title, generated, template)
 
 
 class FilterModule(object):

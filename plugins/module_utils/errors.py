@@ -51,6 +51,18 @@ class ConfigError(KdebugError):
     error_class = "config"
 
 
+class StartError(KdebugError):
+    """Something kdebug created cannot start and will not by waiting (image pull, container config, exit)."""
+
+    error_class = "cannot_start"
+
+
+class WaitTimeout(KdebugError):
+    """What kdebug waited for (a container to run, an object to go away) did not happen within wait_timeout."""
+
+    error_class = "wait_timeout"
+
+
 class MissingLibrary(KdebugError):
     """A Python library the module needs is not installed where it runs."""
 

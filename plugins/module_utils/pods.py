@@ -157,6 +157,18 @@ def target_info(pod, container):
     }
 
 
+def pod_summary(pod, **extra):
+    """The summary of a pod kdebug made (an agent, a fork): name, namespace, node, phase, and ``extra``."""
+    summary = {
+        "name": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "node": pod["spec"].get("nodeName"),
+        "phase": (pod.get("status") or {}).get("phase"),
+    }
+    summary.update(extra)
+    return summary
+
+
 def owner_of(pod):
     """The controller owner {kind, name} (or the first owner), None for a standalone pod."""
     refs = (pod.get("metadata") or {}).get("ownerReferences") or []

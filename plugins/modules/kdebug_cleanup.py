@@ -178,7 +178,7 @@ namespaces:
   elements: str
 """
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.cleanup import cleanup_argument_spec, run_cleanup_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.cleanup import cleanup_argument_spec, run_cleanup_module
 from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
 
 

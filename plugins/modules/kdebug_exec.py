@@ -17,6 +17,12 @@ description:
   - C(ephemeral) adds an ephemeral container to the pod with C(targetContainerName) (shares the target's pid
     namespace; the pod's net, ipc and uts) and runs commands in it through C(pods/exec). It idles for
     O(ttl_seconds) and then ends by itself; a second call with the same image and target re-uses it.
+  - An ephemeral container cannot carry annotations, so the run that adds one records it as an Event on the
+    target pod (reason C(KdebugDebugContainer), source C(kdebug)) saying who (O(requested_by)) and why
+    (O(reason)), with the strategy, the debug container's name and image, the profile and the TTL;
+    C(kubectl describe pod) lists it. A run that re-uses the container records nothing new. The API server
+    removes events after its C(--event-ttl) (1 hour by default). Recording needs C(create) on C(events) in the
+    namespace; without it the command still runs and the task warns, naming the missing right.
   - C(agent) runs the command from the node's privileged agent pod (see M(kdebug.toolkit.kdebug_agent)) with
     C(nsenter) into the target's host pid, found by the cgroup that names its container id. Works for targets
     without a shell and where ephemeral containers are not allowed.
@@ -259,6 +265,15 @@ debug_container:
   description: The ephemeral or docker tools container (name, image, reused...), when one was used.
   returned: when strategy is ephemeral or docker
   type: dict
+  contains:
+    audit_event:
+      description:
+        - The name of the Event on the target pod that records who added this ephemeral container and why.
+        - V(null) when the container was re-used (the run that created it recorded it) or the Event could not be
+          created (see the task's warnings).
+      type: str
+      returned: when strategy is ephemeral
+      sample: web-68b79bb664-52xtk.3f9c2a71d04b8e65
 agent_pod:
   description: The agent pod (name, namespace, node, phase, image, created), when the agent strategy ran.
   returned: when strategy is agent
@@ -293,7 +308,10 @@ target:
       type: int
       returned: always
 plan:
-  description: In check mode, what would be created and run.
+  description:
+    - In check mode, what would be created and run.
+    - For the ephemeral strategy, C(audit_event) is the Event that would record a new debug container (V(null)
+      when it would be re-used).
   returned: in check mode
   type: dict
 results:

@@ -15,15 +15,33 @@ description:
   - A container that keeps crashing has no live namespaces to join. This module makes a copy of its pod (the fork)
     that stays up, with the target container's command held, so someone can step in, look around and run the
     entrypoint by hand, or let O(replay) run it and return its exit code and output.
-  - "The fork is the source pod's spec with: all labels removed (except O(keep_labels)) so no Service routes to it
-    and no controller adopts it; annotations removed except O(keep_annotations) and the default-container one;
-    ownerReferences, finalizers, generateName, ephemeralContainers, status and server fields cleared; C(nodeName)
-    cleared unless O(same_node); readiness, liveness and startup probes removed on every container; hostPorts
-    cleared; the target's lifecycle hooks removed; C(restartPolicy=Never); C(activeDeadlineSeconds) = O(ttl_seconds)."
-  - The target container is held - an init container copies a static busybox from O(image) into an emptyDir
-    mounted at C(/.kdebug) in the target, and the target runs C(/.kdebug/busybox sh -c 'sleep TTL') instead of its
-    entrypoint, so images without a shell or C(sleep) work too. The original command and args are kept in the
-    C(kdebug.io/original-command) annotation.
+  - "The fork is the source pod's spec with these changes, in this order (RV(changes) lists those that applied,
+    one sentence per field):"
+  - "- all labels removed except O(keep_labels), so no Service routes to it and no controller adopts it"
+  - "- annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container)"
+  - "- C(ownerReferences) and C(finalizers) cleared, so it is a standalone pod that nothing keeps from being deleted"
+  - "- C(generateName) cleared, the name derived from the source's namespace and name"
+  - "- C(status) and the server's fields (uid, resourceVersion, creationTimestamp, managedFields) cleared"
+  - "- C(nodeName) cleared unless O(same_node), so the scheduler places it"
+  - "- C(ephemeralContainers) (the source's debug containers) removed"
+  - "- C(priority) and C(preemptionPolicy) cleared (admission sets them again from C(priorityClassName))"
+  - "- C(restartPolicy=Never)"
+  - "- C(activeDeadlineSeconds) = O(ttl_seconds), so a forgotten fork ends by itself"
+  - "- C(shareProcessNamespace) = O(share_processes) when set"
+  - "- the init containers removed when O(keep_init_containers=false)"
+  - "- readiness, liveness and startup probes removed on every container (a held application would fail them and be
+    killed)"
+  - "- hostPorts cleared on every container (the fork would clash with the original on the node)"
+  - "- the target container's image replaced by O(target_image) when set"
+  - "- O(env) set in the target container"
+  - "- the target container's lifecycle hooks removed (postStart and preStop expect the application running)"
+  - "- the target container held - it runs C(/.kdebug/busybox sh -c 'sleep TTL') instead of its entrypoint, its
+    original command and args kept in the C(kdebug.io/original-command) annotation"
+  - "- an init container added that copies a static busybox from O(image) into an emptyDir mounted at C(/.kdebug) in
+    the target, so images without a shell or C(sleep) are held too"
+  - "- O(image_pull_secrets) added to C(imagePullSecrets)"
+  - "- C(kubectl.kubernetes.io/default-container) set to the target container, so C(kubectl exec) and C(kubectl logs)
+    without C(-c) land in it"
   - The fork's name is derived from the source pod's namespace and name (a valid name for any source name), so a
     second run finds the same fork. A fork whose options or source spec changed, or that has ended (its TTL ran
     out), is replaced. A concurrent create (HTTP 409) of the same fork is taken as "already there".
@@ -321,7 +339,7 @@ manifest:
   type: dict
 """
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.fork import fork_argument_spec, run_fork_module
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.fork import fork_argument_spec, run_fork_module
 from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
 
 

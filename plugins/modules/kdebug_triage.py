@@ -198,7 +198,7 @@ missing_permissions:
 """
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.module_base import run_module
-from ansible_collections.kdebug.toolkit.plugins.module_utils.triage import run_triage_module, triage_argument_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.triage import run_triage_module, triage_argument_spec
 
 
 def main():

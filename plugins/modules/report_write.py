@@ -62,6 +62,18 @@ options:
     elements: str
     choices: [html, json, junit, markdown]
     default: [json, markdown, html, junit]
+  templates:
+    description:
+      - Jinja2 templates to render formats with instead of the P(kdebug.toolkit.report#role) role's
+        C(roles/report/templates/report.md.j2), C(report.html.j2) and C(report.junit.xml.j2) - a mapping of
+        C(markdown), C(html) or C(junit) to a template file; a format left out keeps the role's template.
+      - A relative path is looked up like the O(ansible.builtin.template#module:src) of M(ansible.builtin.template)
+        (the role's and the playbook's C(templates/) directories first).
+      - Start from a copy of the role's template - its first lines list the variables and filters it can use.
+        Templates are rendered by plain Jinja2, not Ansible's templating - Ansible's filters and lookups are not
+        available.
+    type: dict
+    default: {}
 seealso:
   - module: kdebug.toolkit.pcap_save
 """
@@ -76,6 +88,13 @@ EXAMPLES = r"""
     name: web
     title: kdebug report web
     generated: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+
+- name: Write the Markdown report with our own template (templates/ next to the playbook)
+  kdebug.toolkit.report_write:
+    checks: "{{ checks }}"
+    formats: [markdown]
+    templates:
+      markdown: our-report.md.j2
 """
 
 RETURN = r"""
@@ -100,6 +119,13 @@ generated:
   description: The report's time (O(generated) or the default).
   returned: always
   type: str
+templates:
+  description: The template file each format other than C(json) was rendered with.
+  returned: success
+  type: dict
+  sample:
+    markdown: /home/me/kdebug/report.md.j2
+    html: /usr/share/ansible/collections/ansible_collections/kdebug/toolkit/roles/report/templates/report.html.j2
 summary:
   description: Counts per status, the overall C(status), C(total) and the failing and erroring checks (C(problems)),
     as the P(kdebug.toolkit.check_summary#filter) filter gives them.

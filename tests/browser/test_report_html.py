@@ -7,7 +7,7 @@ One ansible-playbook run (report_playbook.yml) writes report.html; one chromium 
 it parsed (report.dom.html) and takes a 1280x900 screenshot (report.png), both next to the report.
 The tests then look at what the browser made of the page: the summary table is the first table,
 one row per check with the right status, nothing injected became an element, and the screenshot
-shows the table with each row's status colour (read from the CSS in plugins/filter/report.py).
+shows the table with each row's status colour (read from the CSS of roles/report/templates/report.html.j2).
 
 Run through scripts/test-browser, which installs Debian's chromium when it is missing and keeps
 the output in tests/output/browser/. KDEBUG_CHROMIUM names another Chromium binary.
@@ -34,7 +34,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 PLAYBOOK = os.path.join(HERE, "report_playbook.yml")
-REPORT_PY = os.path.join(ROOT, "plugins", "filter", "report.py")
+HTML_TEMPLATE = os.path.join(ROOT, "roles", "report", "templates", "report.html.j2")
 WIDTH, HEIGHT = 1280, 900
 
 
@@ -50,14 +50,14 @@ TITLE = _play_vars()["browser_title"]
 
 
 def _css_colours():
-    """{'pass': (r, g, b), ..., 'th': ..., 'border': ...} from the HTML template's CSS in report.py."""
-    with open(REPORT_PY, encoding="utf-8") as f:
+    """{'pass': (r, g, b), ..., 'th': ..., 'border': ...} from the CSS of the HTML template."""
+    with open(HTML_TEMPLATE, encoding="utf-8") as f:
         source = f.read()
     found = dict((status, m) for status, m in re.findall(r"\.status-(\w+) \{ background: #([0-9a-fA-F]{6}); \}", source))
     th = re.search(r"table\.summary th \{ background: #([0-9a-fA-F]{6}); \}", source)
     border = re.search(r"table\.summary th, table\.summary td \{ border: 1px solid #([0-9a-fA-F]{6});", source)
     assert sorted(found) == ["error", "fail", "pass", "skipped"] and th and border, (
-        "the status, table header or table border colours are no longer where this test reads them in %s" % REPORT_PY)
+        "the status, table header or table border colours are no longer where this test reads them in %s" % HTML_TEMPLATE)
     found.update(th=th.group(1), border=border.group(1))
     return dict((k, tuple(bytearray.fromhex(v))) for k, v in found.items())
 

@@ -18,6 +18,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+# What makes ansible write its task results where the harness reads them (callback_plugins/kdebug_result.py).
+CALLBACK_ENV = dict(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="kdebug_result",
+                    ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
 
 
 class Lab:
@@ -46,7 +49,8 @@ class Lab:
     def docker(self, *args, **kwargs):
         return self.run([shutil.which("docker") or "docker", "-H", self.docker_host, *args], **kwargs)
 
-    def module(self, name, args, check=False, diff=False, env=None, timeout=300, in_worker=None, verbose=False):
+    def module(self, name, args, check=False, diff=False, env=None, timeout=300, in_worker=None, verbose=False,
+               extra_vars=None):
         """Run kdebug.toolkit.<name> through ansible (ad hoc, localhost) and return (status, result).
 
         status is SUCCESS, CHANGED or FAILED!; result is the module's whole result
@@ -54,13 +58,15 @@ class Lab:
         This is the real path a task takes: the action plugin runs the module in the
         worker (plugin_utils/in_worker.py); in_worker=False, or KDEBUG_TEST_IN_WORKER=0
         for a whole run, makes it a module process (AnsiballZ) instead.
-        With verbose, returns (status, result, ansible's stdout at -vvv).
+        With verbose, returns (status, result, ansible's stdout at -vvv). extra_vars go in as one JSON document.
         """
         if in_worker is None:
             in_worker = os.environ.get("KDEBUG_TEST_IN_WORKER", "1") != "0"
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-c", "local",
                 "-e", "ansible_python_interpreter=" + sys.executable, "-e", "kdebug_in_worker=%s" % in_worker,
                 "-m", "kdebug.toolkit." + name, "-a", json.dumps(args)]
+        if extra_vars:
+            argv += ["-e", json.dumps(extra_vars)]
         if verbose:
             argv.append("-vvv")
         if check:
@@ -69,9 +75,9 @@ class Lab:
             argv.append("--diff")
         with tempfile.TemporaryDirectory() as work:
             result_file = os.path.join(work, "result.json")
-            run_env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED="kdebug_result",
-                           ANSIBLE_LOAD_CALLBACK_PLUGINS="1", KDEBUG_RESULT_FILE=result_file, ANSIBLE_NOCOLOR="1",
-                           ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", **(env or {}))
+            run_env = dict(os.environ, KDEBUG_RESULT_FILE=result_file, ANSIBLE_NOCOLOR="1",
+                           ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", **CALLBACK_ENV,
+                           **(env or {}))
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=run_env, check=False,
                                   cwd=REPO_ROOT)
             if not os.path.exists(result_file):
@@ -106,6 +112,29 @@ class Lab:
         """The pods of a namespace (matching a label selector) that are not being deleted."""
         args = ["get", "pods", "-n", namespace] + (["-l", selector] if selector else [])
         return [p for p in self.kubectl_json(*args)["items"] if not p["metadata"].get("deletionTimestamp")]
+
+    def tasks(self, tasks, env=None, verbose=False, timeout=600):
+        """Run ``tasks`` (task dicts, each named uniquely) in one play on localhost, for real: (results, output).
+
+        Many module calls for one ansible start-up. ``results`` maps each task's name to (status, result,
+        seconds): as lab.module gives them, and the task's own time, ansible's start-up left out (written by
+        callback_plugins/kdebug_result.py). ``output`` is ansible's stdout and stderr (at -vvv with verbose).
+        A task that should not end the play needs ``ignore_errors: true``.
+        """
+        with tempfile.TemporaryDirectory() as work:
+            playbook, log = os.path.join(work, "play.yml"), os.path.join(work, "results.jsonl")
+            with open(playbook, "w") as handle:
+                json.dump([{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": tasks}],
+                          handle)
+            run_env = dict(CALLBACK_ENV, KDEBUG_RESULTS_LOG=log, **(env or {}))
+            proc = self.playbook(playbook, args=["-vvv"] if verbose else [], env=run_env, timeout=timeout)
+            results = {}
+            if os.path.exists(log):
+                with open(log) as handle:
+                    for line in handle:
+                        entry = json.loads(line)
+                        results[entry["task"]] = (entry["status"], entry["result"], entry["seconds"])
+        return results, proc.stdout + proc.stderr
 
     def pod_by_label(self, namespace, selector):
         pods = self.kubectl_json("get", "pods", "-n", namespace, "-l", selector)["items"]

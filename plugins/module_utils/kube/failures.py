@@ -58,11 +58,15 @@ class Request(object):
         return self.resource
 
     def what(self):
-        """``pod web in namespace shop``, ``pods in namespace shop``, ``node n1``, ``the API discovery``."""
-        resource = self.full_resource
-        if not resource:
+        """``pod web in namespace shop``, ``pods in namespace shop``, ``the exec of pod web in namespace shop``."""
+        if not self.resource:
             return "the API discovery (%s)" % self.path
-        text = "%s %s" % (singular(resource) if self.name else resource, self.name) if self.name else resource
+        if self.name:
+            text = "%s %s" % (singular(self.resource), self.name)
+            if self.subresource:
+                text = "the %s of %s" % (SUBRESOURCE_WORDS.get(self.subresource, self.subresource), text)
+        else:
+            text = self.resource
         if self.namespace and not (self.resource == "namespaces"):
             text += " in namespace %s" % self.namespace
         return text
@@ -109,6 +113,10 @@ def api_verb(method, named, watch=False):
     if method == "DELETE":
         return "delete" if named else "deletecollection"
     return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+
+
+SUBRESOURCE_WORDS = {"ephemeralcontainers": "ephemeral containers", "exec": "exec", "log": "log",
+                     "status": "status", "attach": "attach", "portforward": "port forward"}
 
 
 def singular(resource):
@@ -240,9 +248,13 @@ def rbac_verbs(verb, resource):
 
 
 def denied_error(request, message, hints=None, status=403):
-    """ApiDenied for a 403 answer to ``request``, with the fix for its class. ``hints``: denied_by -> sentence."""
-    hints = hints or {}
+    """ApiDenied for a 403 answer to ``request``, with the fix for its class.
+
+    ``hints``: denied_by -> the sentence that says the fix, or a function of the denial (the dict classify_denial
+    found) that returns it, for a caller whose fix depends on what was refused.
+    """
     denied_by, denial = classify_denial(message)
+    hints = dict((key, value(denial) if callable(value) else value) for key, value in (hints or {}).items())
     what = request.what()
     if denied_by == "rbac":
         verb = denial["verb"] or request.verb
@@ -439,7 +451,8 @@ def tls_error(request, text):
 
 
 def _short(text, limit=300):
-    text = " ".join(str(text).split())
+    # urllib3 quotes its remaining timeout to the nanosecond (read timeout=2.999181470000167): one decimal says it.
+    text = re.sub(r"(\d+\.\d)\d{3,}", r"\1", " ".join(str(text).split()))
     return text[:limit] + ("..." if len(text) > limit else "")
 
 

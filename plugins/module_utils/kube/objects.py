@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The object lifecycle every kdebug manager shares: read a pod, wait for a state, delete and wait, ensure by spec hash.
+"""The object lifecycle every kdebug manager shares: read a pod or a log tail, wait for a state, delete and wait,
+ensure by spec hash.
 
 Agents and forks are both "a pod kdebug owns, with a deterministic name and
 a hash of what makes it in an annotation": :func:`ensure_by_spec_hash` keeps
@@ -19,12 +20,14 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiError, ApiNotFound, KdebugError)
+    ApiConflict, ApiError, ApiNotFound, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 
 POLL_SECONDS = 0.25
 # How long cleaning up after a failure may take: the failure is what the user waits for.
 CLEANUP_TIMEOUT_SECONDS = 15
+# Each log tail is cut at this many bytes (the API's limitBytes).
+LOG_LIMIT_BYTES = 64 * 1024
 
 
 def read_pod(client, namespace, name):
@@ -53,6 +56,17 @@ def list_pods(client, namespace):
     return dict((pod["metadata"]["name"], pod) for pod in client.get(pod_path(namespace)).get("items") or [])
 
 
+def read_log(client, namespace, name, container, previous, tail_lines):
+    """(text, truncated): the last ``tail_lines`` lines of a container's log (its previous run's with ``previous``),
+    at most LOG_LIMIT_BYTES. A log the API does not have (not started, no previous run) is ApiInvalid (HTTP 400)."""
+    data = client.get(pod_path(namespace, name, "log"),
+                      query={"container": container, "previous": bool(previous), "tailLines": int(tail_lines),
+                             "limitBytes": LOG_LIMIT_BYTES},
+                      accept="text/plain, */*", decode=False) or b""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    return text, len(data) >= LOG_LIMIT_BYTES
+
+
 def wait_for(read, check, timeout, what, watch=None):
     """Call ``read()`` until ``check(obj)`` returns True (done) or raises; KdebugError at the timeout.
 
@@ -71,7 +85,7 @@ def wait_for(read, check, timeout, what, watch=None):
             return obj
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise KdebugError("timed out after %ss waiting for %s." % (timeout, what))
+            raise WaitTimeout("timed out after %ss waiting for %s." % (timeout, what))
         changes = 0
         if watch is not None:
             try:

@@ -47,12 +47,12 @@ class AgentManager(object):
     def read(self, node):
         return self.client.get_or_none(self._path(node))
 
-    def ensure_namespace(self, requester):
+    def ensure_namespace(self, requester, reason):
         """Create the agent namespace (PodSecurity privileged) when absent; True when created."""
         if self.client.get_or_none(api_path("namespaces", self.namespace)) is not None:
             return False
         try:
-            self.client.post(api_path("namespaces"), agent_spec.agent_namespace(self.namespace, requester),
+            self.client.post(api_path("namespaces"), agent_spec.agent_namespace(self.namespace, requester, reason),
                              query={"dryRun": dry_run(self.check_mode)}, hints={"rbac_role": "kdebug-agent-nodes"})
         except ApiConflict:
             return False
@@ -69,8 +69,10 @@ class AgentManager(object):
         self.namespace_created = False
         if existing is None or agent_spec.why_replace(existing, desired) is not None:
             self.check_node(node)
-            requester = desired["metadata"]["annotations"][metadata.ANNOTATION_REQUESTED_BY]
-            self.namespace_created = self.ensure_namespace(requester)
+            # The namespace is made for this agent: the same who and why.
+            audit = desired["metadata"]["annotations"]
+            self.namespace_created = self.ensure_namespace(audit[metadata.ANNOTATION_REQUESTED_BY],
+                                                           audit[metadata.ANNOTATION_REASON])
             if self.check_mode and self.namespace_created:
                 return desired, True  # a dry-run create would 404: the namespace does not exist yet
         ready = (lambda pod: self.wait_running(pod, wait_timeout)) if wait else None

@@ -11,6 +11,7 @@ ExecSpec knows what to run there. kdebug_exec only talks to this interface:
     strategy.run(spec)     run the command, return a results.ExecOutcome
     strategy.target()      the result's ``target`` block (namespace, pod, container, ids, node, pid)
     strategy.handle()      {"debug_container": ..., "agent_pod": ...} for the result
+    strategy.warnings      what went wrong without stopping the run (after prepare()), for module.warn
 """
 
 from __future__ import absolute_import, division, print_function
@@ -63,6 +64,7 @@ class Strategy(object):
     """Base class; see the module docstring for the contract."""
 
     name = None
+    warnings = ()
 
     def plan(self, spec):
         raise NotImplementedError

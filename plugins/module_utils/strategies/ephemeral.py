@@ -10,6 +10,11 @@ are transforms/ephemeral.py.
 
 A new container is not waited for through its status: the first exec reaches
 it as soon as it starts, up to a second before the kubelet reports it running.
+
+An ephemeral container has no annotations: who added it and why is recorded as
+an Event on the target pod (transforms/audit_event.py), once, by the run that
+created the container. A caller that may not create events gets a warning
+(``warnings``), and the command still runs.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,15 +25,18 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError)
+    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
-    base_name, ephemeral_container, ephemeral_status, pick_container, security_context)
+    base_name, ephemeral_container, ephemeral_status, pick_container, pod_security_fix, restricted_user,
+    security_context, start_problem_advice)
 
 # A debug container that does not run yet is reached by exec as soon as it starts, while the kubelet reports
 # it running up to a second later (its PLEG relist): the first exec knocks this often, for this long, before
@@ -40,8 +48,8 @@ START_KNOCK_SECONDS = 3
 class EphemeralStrategy(Strategy):
     name = "ephemeral"
 
-    def __init__(self, client, pod, container, image, pull_policy="IfNotPresent", profile="general",
-                 ttl_seconds=3600, wait_timeout=120, check_mode=False):
+    def __init__(self, client, pod, container, image, requester, reason, pull_policy="IfNotPresent",
+                 profile="general", ttl_seconds=3600, wait_timeout=120, check_mode=False):
         self.client = client
         self.pod = pod
         self.container = container
@@ -51,6 +59,10 @@ class EphemeralStrategy(Strategy):
         self.ttl_seconds = ttl_seconds
         self.wait_timeout = wait_timeout
         self.check_mode = check_mode
+        self.requester = requester
+        self.reason = reason
+        self.audit_event = None  # the name of the Event recording the container this run created
+        self.warnings = []
         self.base = base_name(image, container, profile, pull_policy)
         self.debug_name, self.exists = pick_container(pod, self.base)
         self.unconfirmed = False  # prepare() made or found the container, no exec has reached it yet
@@ -66,11 +78,16 @@ class EphemeralStrategy(Strategy):
 
     def _spec(self):
         return ephemeral_container(self.debug_name, self.image, self.container, self.profile, self.pull_policy,
-                                   self.ttl_seconds)
+                                   self.ttl_seconds, restricted_user(self.pod, self.container))
+
+    def _event(self):
+        return debug_container_event(self.pod, self.debug_name, self.container, self.image, self.profile,
+                                     self.ttl_seconds, self.requester, self.reason, self.name)
 
     def plan(self, spec):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
                 "container": None if self.exists else self._spec(),
+                "audit_event": None if self.exists else self._event(),
                 "argv": with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout)}
 
     def _read(self):
@@ -83,8 +100,7 @@ class EphemeralStrategy(Strategy):
         """The fix for a refused patch, by the class of the refusal (kube/failures.py)."""
         return {
             "rbac_role": "kdebug-ephemeral",
-            "pod_security": ("The debug container's profile %s sets what the level forbids: set profile to restricted "
-                             "(or baseline, where the level is baseline), or use strategy agent" % self.profile),
+            "pod_security": lambda denial: pod_security_fix(denial, self.debug_name, self.profile),
             "admission_webhook": "Set profile to restricted, or use strategy agent",
         }
 
@@ -103,10 +119,21 @@ class EphemeralStrategy(Strategy):
                 self.debug_name, self.exists = pick_container(self.pod, self.base)
                 if not self.exists:
                     raise
+        if created:
+            self._record()
         # A re-used container that already runs in the pod we read needs nothing more. One that does not run
         # yet is not waited for here: the first exec reaches it sooner than its status would say (_exec).
         self.unconfirmed = created or not self._running(self.pod)
         return created
+
+    def _record(self):
+        """The audit Event of the container this run created (or a concurrent run that made the same one)."""
+        event = self._event()
+        warning = record_event(self.client, event)
+        if warning:
+            self.warnings.append(warning)
+        else:
+            self.audit_event = event["metadata"]["name"]
 
     def _exec(self, argv, **kwargs):
         """exec in the debug container; the first one after prepare() also waits for the container to start.
@@ -153,9 +180,12 @@ class EphemeralStrategy(Strategy):
             return True
         problem = container_state_problem(status)
         if problem:
-            raise KdebugError("debug container %s in pod %s/%s cannot run: %s. Check the image option (%s): the node "
-                              "must be able to pull it (image_pull_secrets, image_pull_policy)."
-                              % (self.debug_name, self._ns, self._pod, problem, self.image))
+            # Ephemeral containers cannot be removed: say so, and that the next call with other options gets its own.
+            raise StartError("debug container %s in pod %s/%s cannot run: %s. %s. It stays in the pod's spec (ephemeral "
+                             "containers cannot be removed) but never runs; a call with other options adds another."
+                             % (self.debug_name, self._ns, self._pod, problem,
+                                start_problem_advice(problem, self.image, self.profile)),
+                             debug_container={"name": self.debug_name, "image": self.image, "profile": self.profile})
         return False
 
     def _target_root(self, spec):
@@ -181,5 +211,6 @@ class EphemeralStrategy(Strategy):
 
     def handle(self):
         return {"debug_container": {"name": self.debug_name, "image": self.image, "profile": self.profile,
-                                    "reused": self.exists, "ttl_seconds": self.ttl_seconds},
+                                    "reused": self.exists, "ttl_seconds": self.ttl_seconds,
+                                    "audit_event": self.audit_event},
                 "agent_pod": None}

@@ -4,7 +4,7 @@
 """The per-node agent as data: one privileged hostPID pod per node, with a TTL. Pure.
 
 Commands reach a target container by ``nsenter`` from the agent into the
-target's host pid. The pod's ``activeDeadlineSeconds`` is its TTL, so an agent
+target's host pid (:func:`nsenter_argv`). The pod's ``activeDeadlineSeconds`` is its TTL, so an agent
 nobody removes dies by itself. One deterministic name per node, so repeated
 and concurrent runs converge on one pod. The desired pod is a pure function of
 the options; a hash of it, stored as an annotation, says whether an existing
@@ -16,8 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, unschedulable_problem
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError, StartError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    container_state_problem, pod_summary, unschedulable_problem)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
 
 AGENT_CONTAINER = "agent"
@@ -81,26 +82,23 @@ def desired_agent(node, namespace, image, ttl_seconds, requester, reason, pull_p
     }
 
 
-def agent_namespace(name, requester):
-    """The agents' namespace: PodSecurity privileged, since the agent is."""
+def agent_namespace(name, requester, reason):
+    """The agents' namespace: PodSecurity privileged, since the agent is.
+
+    Made by the first run that needs an agent there, so it carries that run's
+    requester and reason; TTL 0: it outlives its agents (docs/cleanup.md).
+    """
     return {"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": name, "labels": metadata.managed_labels("agent-namespace", POD_SECURITY_LABELS),
-                         "annotations": metadata.audit_annotations("kdebug agents", name, 0, requester)}}
+                         "annotations": metadata.audit_annotations(reason, name, 0, requester)}}
 
 
 def agent_summary(pod, created):
     """The documented ``agent`` result."""
     if not pod:
         return None
-    return {
-        "name": pod["metadata"]["name"],
-        "namespace": pod["metadata"]["namespace"],
-        "node": pod["spec"].get("nodeName"),
-        "phase": (pod.get("status") or {}).get("phase"),
-        "image": pod["spec"]["containers"][0]["image"],
-        "created": created,
-        "expires_in_seconds": pod["spec"].get("activeDeadlineSeconds"),
-    }
+    return pod_summary(pod, image=pod["spec"]["containers"][0]["image"], created=created,
+                       expires_in_seconds=pod["spec"].get("activeDeadlineSeconds"))
 
 
 def why_replace(pod, desired):
@@ -118,21 +116,21 @@ def why_replace(pod, desired):
 
 
 def agent_ready(pod):
-    """True when the agent runs; KdebugError when it never will."""
+    """True when the agent runs; StartError when it never will."""
     name = "%s/%s" % (pod["metadata"]["namespace"], pod["metadata"]["name"])
     status = pod.get("status") or {}
     if status.get("phase") in ("Succeeded", "Failed"):
-        raise KdebugError("agent pod %s ended (%s: %s)." % (name, status.get("reason") or status.get("phase"),
-                                                            status.get("message") or "no message"))
+        raise StartError("agent pod %s ended (%s: %s)." % (name, status.get("reason") or status.get("phase"),
+                                                           status.get("message") or "no message"))
     problem = unschedulable_problem(pod)
     for container in status.get("containerStatuses") or []:
         problem = problem or container_state_problem(container)
         if "running" in (container.get("state") or {}):
             return True
     if problem:
-        raise KdebugError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
-                          "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
-                          % (name, pod["spec"].get("nodeName"), problem))
+        raise StartError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
+                         "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."
+                         % (name, pod["spec"].get("nodeName"), problem))
     return False
 
 

@@ -13,8 +13,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import find_spec
 
 # securityContext per profile, as `kubectl debug --profile` sets it for an ephemeral container.
 PROFILES = {
@@ -27,6 +30,9 @@ PROFILES = {
     "sysadmin": {"privileged": True},
 }
 MAX_GENERATIONS = 50
+# Who the restricted profile runs as when neither the pod nor the target container names a user: the level
+# forbids root, and a tools image usually defaults to it (then the container could never start).
+NOBODY = 65534
 
 
 def security_context(profile):
@@ -62,8 +68,22 @@ def pick_container(pod, base):
                       % (pod["metadata"]["namespace"], pod["metadata"]["name"], MAX_GENERATIONS))
 
 
-def ephemeral_container(name, image, target_container, profile, pull_policy, ttl_seconds):
-    """The container spec (pure). Identical inputs give identical specs, so concurrent patches merge."""
+def restricted_user(pod, target_container):
+    """The runAsUser the restricted profile sets: the target container's own (so its files under /proc/<pid>/root
+    stay readable), none when the pod sets one for every container, else nobody."""
+    own = (find_spec(pod, "main", target_container).get("securityContext") or {}).get("runAsUser")
+    if own is not None:
+        return own
+    if ((pod.get("spec") or {}).get("securityContext") or {}).get("runAsUser") is not None:
+        return None
+    return NOBODY
+
+
+def ephemeral_container(name, image, target_container, profile, pull_policy, ttl_seconds, run_as_user=None):
+    """The container spec (pure). Identical inputs give identical specs, so concurrent patches merge.
+
+    ``run_as_user`` (restricted_user) goes into the restricted profile's securityContext.
+    """
     container = {
         "name": name,
         "image": image,
@@ -78,8 +98,46 @@ def ephemeral_container(name, image, target_container, profile, pull_policy, ttl
     }
     context = security_context(profile)
     if context is not None:
-        container["securityContext"] = context
+        container["securityContext"] = dict(context)
+        if profile == "restricted" and run_as_user is not None:
+            container["securityContext"]["runAsUser"] = run_as_user
     return container
+
+
+_NAMED_CONTAINERS = re.compile(r'containers? ((?:"[^"]+"(?:, | and )?)+)')
+
+
+def containers_named(detail):
+    """The container names a PodSecurity violation's detail quotes (``container "a" must...``)."""
+    names = []
+    for group in _NAMED_CONTAINERS.findall(detail or ""):
+        names.extend(re.findall(r'"([^"]+)"', group))
+    return names
+
+
+def pod_security_fix(denial, debug_name, profile):
+    """What to do about a PodSecurity refusal of the debug container (kube/failures.py denial)."""
+    named = set()
+    for violation in denial.get("violations") or []:
+        named.update(containers_named(violation.get("detail")))
+    if named and debug_name not in named:
+        return ("The pod itself does not meet the level (it predates the namespace's enforce label, or is exempt from "
+                "it), so no profile of a debug container can be admitted into it: use strategy agent")
+    if profile == "restricted" or (profile == "baseline" and denial.get("level") != "restricted"):
+        return "No profile gets further: use strategy agent"
+    return ("The debug container's profile %s sets what the level forbids: set profile to %s, or use strategy agent"
+            % (profile, "baseline (or restricted)" if denial.get("level") == "baseline" else "restricted"))
+
+
+def start_problem_advice(problem, image, profile):
+    """The fix for a debug container that cannot start (its waiting reason and message in ``problem``)."""
+    if "runAsNonRoot" in problem or "non-root" in problem:
+        return ("The tools image %s runs as root, which profile %s forbids: use an image with a non-root USER, or "
+                "another profile where the namespace allows it" % (image, profile))
+    if "Image" in problem or "image" in problem:
+        return ("Check the image option (%s): the node must be able to pull it (image_pull_secrets, image_pull_policy)"
+                % image)
+    return "See kubectl describe pod for its events"
 
 
 def ephemeral_status(pod, name):

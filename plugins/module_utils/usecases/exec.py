@@ -96,9 +96,9 @@ def kube_strategy(module):
                           % params["pod"])
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
-        return EphemeralStrategy(client, pod, container, params["image"], params["image_pull_policy"],
-                                 params["profile"], params["ttl_seconds"], params["wait_timeout"],
-                                 module.check_mode), reason
+        return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
+                                 params["image_pull_policy"], params["profile"], params["ttl_seconds"],
+                                 params["wait_timeout"], module.check_mode), reason
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
                          params["join_namespaces"], params["wait_timeout"], module.check_mode), reason
@@ -149,6 +149,8 @@ def run_exec(module):
     if module.check_mode:
         return plan_result(strategy.plan(spec), strategy.name, reason, strategy.target())
     changed = strategy.prepare()
+    for warning in strategy.warnings:
+        module.warn(warning)
     outcome = strategy.run(spec)
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
                          strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,

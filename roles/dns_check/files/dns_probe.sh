@@ -1,18 +1,22 @@
 # shellcheck shell=sh
 # kdebug.toolkit dns_check probe: POSIX sh (dash, busybox ash), run by kdebug_exec in the target's network
-# namespace. It prints "@@@ " sections that the kdebug.toolkit.dns_check_results filter parses:
+# namespace. It prints the probes' format (plugins/plugin_utils/probe.py: "@@kdebug NAME<TAB>key=value..." lines,
+# each followed by its body) that the kdebug.toolkit.dns_check_results filter parses:
 #
-#   @@@ kdebug-dns-probe 1
-#   @@@ params timeout=2 domain=cluster.local discover=1 search=1
-#   @@@ resolv path=/proc/1/root/etc/resolv.conf     (then the file, at most 60 lines)
-#   @@@ resolv-error path=...                        (then why it could not be read; nothing is asked)
-#   @@@ names a b / search-names c / search-domains d e   (what is asked, after validation and limits)
-#   @@@ addresses 10.244.0.7                         (the pod's addresses, for the reverse lookup)
-#   @@@ services web.kdebug-demo.svc.cluster.local   (Services named by that reverse lookup)
-#   @@@ primary 10.96.0.10                           (first nameserver that answered: the search list is tried there)
-#   @@@ query id=1 kind=name type=A server=10.96.0.10 name=... exit=0   (then dig's trimmed output)
-#   @@@ limit ...                                    (queries left out: at most MAX_QUERIES)
-#   @@@ end
+#   @@kdebug dns-probe version=2 timeout=2 domain=cluster.local discover=1 search=1
+#   @@kdebug resolv path=/proc/1/root/etc/resolv.conf    (then the file, at most 60 lines)
+#   @@kdebug resolv-error path=...                       (then why it could not be read; nothing is asked)
+#   @@kdebug names / search-names / search-domains       (then what is asked, one a line, after validation and limits)
+#   @@kdebug addresses                                   (then the pod's addresses, for the reverse lookup)
+#   @@kdebug services                                    (then the Services named by that reverse lookup)
+#   @@kdebug primary server=10.96.0.10                   (first nameserver that answered: the search list is tried there)
+#   @@kdebug query id=1 kind=name type=A server=10.96.0.10 name=... exit=0   (then dig +yaml's output, trimmed)
+#   @@kdebug transport server=10.244.0.253 exit=9        (then dig's own words on why that nameserver did not answer:
+#                                                         +yaml leaves them out, so one query per such nameserver is
+#                                                         asked again without it)
+#   @@kdebug limit skipped=3 max=150                     (queries left out)
+#   @@kdebug fatal message=...                           (the probe cannot run)
+#   @@kdebug end
 #
 # Environment (set by the role; KDEBUG_TARGET_ROOT by kdebug_exec):
 #   KDEBUG_DNS_NAMES         names asked of every nameserver, space separated
@@ -34,7 +38,7 @@ MAX_SEARCH=8
 MAX_NAMES=20
 MAX_SERVICES=10
 MAX_QUERIES=150
-MAX_LINES=30
+MAX_LINES=40
 
 timeout_s=${KDEBUG_DNS_TIMEOUT:-2}
 case $timeout_s in '' | *[!0-9]*) timeout_s=2 ;; esac
@@ -46,8 +50,16 @@ discover=${KDEBUG_DNS_DISCOVER:-1}
 replay=${KDEBUG_DNS_SEARCH:-1}
 [ "$replay" = 0 ] || replay=1
 
-echo "@@@ kdebug-dns-probe 1"
-echo "@@@ params timeout=$timeout_s domain=$domain discover=$discover search=$replay"
+TAB=$(printf '\t')
+printf '@@kdebug dns-probe\tversion=2\ttimeout=%s\tdomain=%s\tdiscover=%s\tsearch=%s\n' "$timeout_s" "$domain" \
+    "$discover" "$replay"
+
+# list NAME WORDS...: a section with one word a line (builtins only).
+list() {
+    echo "@@kdebug $1"
+    shift
+    for word in "$@"; do echo "$word"; done
+}
 
 # A DNS name as the role passes it: letters, digits, '-', '_' and dots, no empty label.
 valid_name() {
@@ -58,26 +70,28 @@ valid_name() {
 }
 
 if ! command -v dig >/dev/null 2>&1; then
-    echo "@@@ fatal dig is not installed in the tools image (the role needs dig, from bind-tools/dnsutils)"
-    echo "@@@ end"
+    printf '@@kdebug fatal\tmessage=%s\n@@kdebug end\n' \
+        "dig is not installed in the tools image (the role needs dig, from bind-tools/dnsutils)"
     exit 3
 fi
 
 conf="${KDEBUG_TARGET_ROOT:-}/etc/resolv.conf"
 if [ -f "$conf" ] && [ -r "$conf" ]; then
-    echo "@@@ resolv path=$conf"
+    printf '@@kdebug resolv\tpath=%s\n' "$conf"
     # At most 60 lines of at most 400 bytes, with builtins: a fleet run probes every pod of a node at once, and
-    # each process a probe starts is CPU that the others wait for.
+    # each process a probe starts is CPU that the others wait for. A line that would read as a section line is
+    # shifted by a blank (the resolver ignores it either way).
     shown=0
     while [ "$shown" -lt 60 ] && { IFS= read -r line || [ -n "$line" ]; }; do
         shown=$((shown + 1))
+        case $line in '@@kdebug '*) line=" $line" ;; esac
         printf '%.400s\n' "$line"
     done <"$conf"
 else
-    echo "@@@ resolv-error path=$conf"
+    printf '@@kdebug resolv-error\tpath=%s\n' "$conf"
     { cat "$conf" >/dev/null; } 2>&1 | head -n 3
     [ -e "$conf" ] || echo "no such file"
-    echo "@@@ end"
+    echo "@@kdebug end"
     exit 0
 fi
 
@@ -133,7 +147,7 @@ query() {
     fi
     # shellcheck disable=SC2086
     (
-        dig +nosearch +time="$timeout_s" +tries=1 +noall +comments +answer +stats "@$3" $qargs >"$work/$seq.out" 2>&1
+        dig +yaml +nosearch +time="$timeout_s" +tries=1 +noall +answer "@$3" $qargs >"$work/$seq.out" 2>&1
         echo $? >"$work/$seq.rc"
     ) &
 }
@@ -158,9 +172,12 @@ for d in $search; do
     [ "$count" -le "$MAX_SEARCH" ] && domains="$domains $d"
 done
 
-echo "@@@ names$names"
-echo "@@@ search-names$search_names"
-echo "@@@ search-domains$domains"
+# shellcheck disable=SC2086
+list names $names
+# shellcheck disable=SC2086
+list search-names $search_names
+# shellcheck disable=SC2086
+list search-domains $domains
 
 addresses=""
 if [ "$discover" = 1 ]; then
@@ -170,7 +187,7 @@ if [ "$discover" = 1 ]; then
     # shellcheck disable=SC2086
     set -- $addresses
     addresses="$*"
-    echo "@@@ addresses${addresses:+ $addresses}"
+    list addresses "$@"
 fi
 
 # Phase 1: every name and the reverse lookups, against every nameserver.
@@ -191,7 +208,7 @@ domain_re=$(printf '%s' "$domain" | sed 's/[.]/\\./g')
 while read -r id _kind type _server _name; do
     [ "$type" = PTR ] || continue
     # shellcheck disable=SC2013
-    for svc in $(sed -n "s/.*[[:space:]]PTR[[:space:]]\{1,\}[^.[:space:]]*\.\([a-z0-9-]*\)\.\([a-z0-9-]*\)\.svc\.$domain_re\.\$/\1.\2/p" "$work/$id.out"); do
+    for svc in $(sed -n "s/.*[[:space:]]PTR[[:space:]]\{1,\}[^.[:space:]]*\.\([a-z0-9-]*\)\.\([a-z0-9-]*\)\.svc\.$domain_re\.'\{0,1\}\$/\1.\2/p" "$work/$id.out"); do
         fqdn="$svc.svc.$domain"
         case " $services " in *" $fqdn "*) continue ;; esac
         # shellcheck disable=SC2086
@@ -199,21 +216,30 @@ while read -r id _kind type _server _name; do
         [ $# -lt "$MAX_SERVICES" ] && services="$services $fqdn"
     done
 done <"$work/index"
-[ "$discover" = 1 ] && echo "@@@ services$services"
+if [ "$discover" = 1 ]; then
+    # shellcheck disable=SC2086
+    list services $services
+fi
 
-# The first nameserver that answered anything: the pod's resolver would get its answers there.
-primary=""
-for ns in $nameservers; do
-    while read -r id _kind _type server _name; do
-        [ "$server" = "$ns" ] || continue
-        if grep -q 'status: ' "$work/$id.out" 2>/dev/null; then
-            primary=$ns
-            break
-        fi
-    done <"$work/index"
-    [ -n "$primary" ] && break
-done
-echo "@@@ primary${primary:+ $primary}"
+# One awk reads every answer so far: the first nameserver that answered anything (the pod's resolver would get
+# its answers there: the primary; the index lists the nameservers in resolv.conf's order) and the nameservers
+# that left a query unanswered.
+# shellcheck disable=SC2046
+set -- $(awk -v work="$work" '
+{
+    out = work "/" $1 ".out"
+    answered = 0
+    while ((getline line < out) > 0) if (line ~ /^ *status: /) answered = 1
+    close(out)
+    if (answered && primary == "") primary = $4
+    if (!answered && !($4 in failed)) { failed[$4] = 1; order = order " " $4 }
+}
+END { print (primary == "" ? "-" : primary) order }' "$work/index")
+primary=${1:--}
+[ "$primary" = - ] && primary=""
+[ $# -gt 0 ] && shift
+unanswered="$*"
+printf '@@kdebug primary\tserver=%s\n' "$primary"
 
 # Phase 2: the Services found against every nameserver; each name as the pod's resolver tries it (the name and
 # the name under each search domain) against the primary nameserver.
@@ -231,26 +257,54 @@ if [ -n "$primary" ] && [ "$replay" = 1 ]; then
         done
     done
 fi
+# dig +yaml says only "no servers could be reached" when a nameserver does not answer; dig without it says why
+# (timed out, connection refused, network unreachable). One such query per nameserver that left one unanswered,
+# beside phase 2, with a one-second timeout (a refusal comes at once; a nameserver that did not answer within
+# the query timeout will not now either): nothing more when every nameserver answers, at most a second when one
+# does not and there is no phase 2 to overlap with.
+first_name=${names# }
+first_name=${first_name%% *}
+for ns in $unanswered; do
+    (
+        dig +nosearch +time=1 +tries=1 +noall "@$ns" "${first_name:-.}" A >"$work/transport.$ns" 2>&1
+        echo $? >"$work/transport.$ns.rc"
+    ) &
+done
 wait
 
-[ "$limited" -gt 0 ] && echo "@@@ limit $limited queries not run (at most $MAX_QUERIES)"
-# Every query's section in one awk process (a cat, grep, head and cut per query made this the probe's biggest
-# cost when a fleet run probes every pod of a node at once): its exit code, then dig's output without blank and
-# noise lines, at most MAX_LINES lines of at most 300 characters.
-awk -v work="$work" -v max_lines="$MAX_LINES" '
-{
+[ "$limited" -gt 0 ] && printf '@@kdebug limit\tskipped=%s\tmax=%s\n' "$limited" "$MAX_QUERIES"
+# Every section in one awk process (a cat, grep, head and cut per query made this the probe's biggest cost when a
+# fleet run probes every pod of a node at once): each query with its exit code, then dig's YAML without the keys
+# nobody reads, at most MAX_LINES lines; then why each unanswered nameserver did not answer.
+awk -v work="$work" -v max_lines="$MAX_LINES" -v unanswered="$unanswered" -v tab="$TAB" '
+function rc_of(file,    rc) {
     rc = ""
-    if ((getline rc < (work "/" $1 ".rc")) <= 0) rc = ""
-    close(work "/" $1 ".rc")
-    print "@@@ query id=" $1 " kind=" $2 " type=" $3 " server=" $4 " name=" $5 " exit=" (rc == "" ? "none" : rc)
+    if ((getline rc < file) <= 0) rc = ""
+    close(file)
+    return rc == "" ? "none" : rc
+}
+{
+    print "@@kdebug query" tab "id=" $1 tab "kind=" $2 tab "type=" $3 tab "server=" $4 tab "name=" $5 tab \
+        "exit=" rc_of(work "/" $1 ".rc")
     out = work "/" $1 ".out"
     kept = 0
     while (kept < max_lines && (getline line < out) > 0) {
-        if (line == "" || line ~ /^(;; WARNING|;; You are currently|;; OPT PSEUDOSECTION|; EDNS|; COOKIE|;; WHEN|;; MSG SIZE|;; Got answer)/)
+        if (line == "" || line ~ /^ *(message_size|socket_family|socket_protocol|response_port|query_address|query_port): /)
             continue
-        print substr(line, 1, 300)
+        print substr(line, 1, 512)
         kept++
     }
     close(out)
+}
+END {
+    n = split(unanswered, servers, " ")
+    for (i = 1; i <= n; i++) {
+        out = work "/transport." servers[i]
+        print "@@kdebug transport" tab "server=" servers[i] tab "exit=" rc_of(out ".rc")
+        kept = 0
+        while (kept < 5 && (getline line < out) > 0)
+            if (line != "") { print substr(line, 1, 300); kept++ }
+        close(out)
+    }
 }' "$work/index"
-echo "@@@ end"
+echo "@@kdebug end"

@@ -11,12 +11,18 @@
 #   KDEBUG_TARGET_ROOT          the target's root filesystem (set by kdebug_exec): names are resolved with the
 #                               pod's own /etc/hosts and /etc/resolv.conf, whatever the tools container has
 #
-# Output (stdout), parsed by the kdebug.toolkit.network_check_results filter:
-#   @@kdebug-net section=<name> rc=<rc> bytes=<size> truncated=<0|1>   then the command's stdout
-#   @@kdebug-net stderr=<name>                                         then its stderr (when any)
-#   sections: probe (resolver files, missing tools), addr, route, route6, listen (ss), then tcp and http (a line
-#   per item, key=value fields separated by tabs), then @@kdebug-net end.
-# Every section is cut at KDEBUG_NET_MAX_BYTES (default 131072) bytes, so the output stays bounded.
+# Output (stdout): the probes' format (plugins/plugin_utils/probe.py: "@@kdebug NAME<TAB>key=value..." lines, each
+# followed by its body), parsed by the kdebug.toolkit.network_check_results filter:
+#   @@kdebug network-probe  version=2
+#   @@kdebug resolver       resolv_conf= hosts= nameservers= search= ndots= missing=   (no body)
+#   @@kdebug addr           rc= bytes= truncated=0|1   then ip -j addr's output (likewise route, route6 and listen:
+#                                                        ip -j route, ip -j -6 route, ss -H -l -t -u -n -p)
+#   @@kdebug stderr         of=addr                    then that command's stderr, when it printed any
+#   @@kdebug tcp            index= endpoint= host= port= address= resolved= resolve_note= resolve_ms= rc= connect_ms=
+#                           message=                   (one per endpoint, no body)
+#   @@kdebug http           index= url= ... rc= code= time_total= time_connect= remote_ip= message=   (one per URL)
+#   @@kdebug end
+# Every command's output is cut at KDEBUG_NET_MAX_BYTES (default 131072) bytes, so the output stays bounded.
 
 CT=${KDEBUG_NET_CONNECT_TIMEOUT:-3}
 HT=${KDEBUG_NET_HTTP_TIMEOUT:-5}
@@ -43,11 +49,11 @@ emit() { # name rc file-with-stdout file-with-stderr
     size=$(wc -c <"$3" | tr -d ' ')
     cut=0
     [ "$size" -gt "$MAX" ] && cut=1
-    printf '@@kdebug-net section=%s rc=%s bytes=%s truncated=%s\n' "$1" "$2" "$size" "$cut"
+    printf '@@kdebug %s\trc=%s\tbytes=%s\ttruncated=%s\n' "$1" "$2" "$size" "$cut"
     head -c "$MAX" "$3"
     printf '\n'
     if [ -s "$4" ]; then
-        printf '@@kdebug-net stderr=%s\n' "$1"
+        printf '@@kdebug stderr\tof=%s\n' "$1"
         head -c 4096 "$4"
         printf '\n'
     fi
@@ -148,7 +154,7 @@ resolve() {
     return 1
 }
 
-# ------------------------------------------------------------------ probes (each writes one line to a file)
+# ------------------------------------------------------------------ probes (each writes its section line to a file)
 
 # split_hostport HOST:PORT | [V6]:PORT -> H, P
 split_hostport() {
@@ -175,7 +181,7 @@ tcp_probe() { # index endpoint
         ms=$((t2 - t1))
         msg=$(grep . "$T/tcp.$1.log" | tail -n 1 | clean)
     fi
-    printf 'index=%s\tendpoint=%s\thost=%s\tport=%s\taddress=%s\tresolved=%s\tresolve_note=%s\tresolve_ms=%s\trc=%s\tconnect_ms=%s\tmessage=%s\n' \
+    printf '@@kdebug tcp\tindex=%s\tendpoint=%s\thost=%s\tport=%s\taddress=%s\tresolved=%s\tresolve_note=%s\tresolve_ms=%s\trc=%s\tconnect_ms=%s\tmessage=%s\n' \
         "$1" "$2" "$H" "$P" "$R_ADDR" "$R_HOW" "$(printf '%s' "$R_NOTE" | clean)" "$((t1 - t0))" "$rc" "$ms" \
         "$(printf '%s' "$msg" | clean)" >"$T/tcp.$1"
 }
@@ -214,24 +220,21 @@ http_probe() { # index url
         rc=$?
         msg=$(grep . "$T/http.$idx.err" | head -n 1 | clean)
     fi
-    printf 'index=%s\turl=%s\thost=%s\tport=%s\taddress=%s\tresolved=%s\tresolve_note=%s\tresolve_ms=%s\trc=%s\t%s\tmessage=%s\n' \
+    printf '@@kdebug http\tindex=%s\turl=%s\thost=%s\tport=%s\taddress=%s\tresolved=%s\tresolve_note=%s\tresolve_ms=%s\trc=%s\t%s\tmessage=%s\n' \
         "$idx" "$url" "$H" "$P" "$R_ADDR" "$R_HOW" "$(printf '%s' "$R_NOTE" | clean)" "$((t1 - t0))" "$rc" \
         "$(printf '%s' "$w" | tr '\r\n' '  ' | head -c 400)" "$(printf '%s' "$msg" | clean)" >"$T/http.$idx"
 }
 
-collect() { # kind count: the per-item lines, in the order asked
-    : >"$T/$1.out"
-    : >"$T/$1.err"
+collect() { # kind count: the per-item sections, in the order asked
     j=1
     while [ "$j" -le "$2" ]; do
         if [ -f "$T/$1.$j" ]; then
-            cat "$T/$1.$j" >>"$T/$1.out"
+            cat "$T/$1.$j"
         else
-            printf 'index=%s\tmessage=the probe wrote no result\n' "$j" >>"$T/$1.out"
+            printf '@@kdebug %s\tindex=%s\tmessage=the probe wrote no result\n' "$1" "$j"
         fi
         j=$((j + 1))
     done
-    emit "$1" 0 "$T/$1.out" "$T/$1.err"
 }
 
 # ------------------------------------------------------------------ main
@@ -259,10 +262,10 @@ for url in ${KDEBUG_NET_URLS:-}; do
     http_probe "$n_http" "$url" &
 done
 
-printf 'resolv_conf=%s\thosts=%s\tnameservers=%s\tsearch=%s\tndots=%s\tmissing=%s\n' "$RESOLV_FILE" "$HOSTS_FILE" \
-    "$NAMESERVERS" "$SEARCH" "$NDOTS" "$MISSING" | tr -s ' ' >"$T/probe.out"
-: >"$T/probe.err"
-emit probe 0 "$T/probe.out" "$T/probe.err"
+printf '@@kdebug network-probe\tversion=2\n'
+printf '@@kdebug resolver\tresolv_conf=%s\thosts=%s\tnameservers=%s\tsearch=%s\tndots=%s\tmissing=%s\n' \
+    "$RESOLV_FILE" "$HOSTS_FILE" "$NAMESERVERS" "$SEARCH" "$NDOTS" "$MISSING" | tr -s ' '
+
 run addr ip -j addr show
 run route ip -j route show
 run route6 ip -j -6 route show
@@ -272,4 +275,4 @@ wait
 
 collect tcp "$n_tcp"
 collect http "$n_http"
-printf '@@kdebug-net end\n'
+printf '@@kdebug end\n'

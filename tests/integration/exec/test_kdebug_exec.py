@@ -226,6 +226,11 @@ def test_concurrent_runs_make_one_ephemeral_container(lab, tools, scratch_namesp
         assert status in ("SUCCESS", "CHANGED"), result
         assert result["stdout"] == "hi\n"
     assert len(ephemeral_names(lab, scratch_namespace, "target")) == 1
+    # Every run that saw its patch add the container records it under one deterministic name: one Event.
+    events = lab.kubectl_json("get", "events", "-n", scratch_namespace, "--field-selector",
+                              "involvedObject.name=target,reason=KdebugDebugContainer")["items"]
+    assert len(events) == 1, events
+    assert set(r["debug_container"]["audit_event"] for _s, r in outcomes) <= {events[0]["metadata"]["name"], None}
 
 
 def test_concurrent_runs_make_one_agent(lab, tools):

@@ -6,6 +6,9 @@ kdebug_in_worker=false) stays covered too.
 """
 import collections
 import json
+import uuid
+
+import pytest
 
 Run = collections.namedtuple("Run", "status result out")
 DEMO = "kdebug-demo"
@@ -102,3 +105,22 @@ def test_the_task_environment_applies_to_that_task_only(lab, tmp_path):
     assert results["with_env"]["failed"] is True
     assert "/nonexistent/kdebug-kubeconfig" in results["with_env"]["msg"]
     assert results["without_env"].get("failed") is not True and results["without_env"]["checks"]
+
+
+@pytest.mark.parametrize("in_worker, extra_vars, requester", [
+    (True, {"awx_user_name": "alice", "awx_job_id": 42}, "awx:alice (job 42)"),
+    (False, {"tower_user_name": "bob", "tower_job_id": 7}, "awx:bob (job 7)"),
+])
+def test_under_awx_the_agent_is_annotated_with_the_awx_user_and_job(lab, in_worker, extra_vars, requester):
+    agent_namespace = "kdebug-test-awx-" + uuid.uuid4().hex[:6]
+    args = {"node": lab.kubectl_json("get", "nodes")["items"][0]["metadata"]["name"], "image": lab.tools_image,
+            "image_pull_policy": "Never", "agent_namespace": agent_namespace, "ttl_seconds": 300}
+    try:
+        status, result = lab.module("kdebug_agent", args, in_worker=in_worker, extra_vars=extra_vars)
+        assert status == "CHANGED", result
+        pod = lab.kubectl_json("get", "pod", "-n", agent_namespace, result["agent"]["name"])
+        assert pod["metadata"]["annotations"]["kdebug.io/requested-by"] == requester
+        status, result = lab.module("kdebug_agent", dict(args, state="absent"), in_worker=in_worker)
+        assert status == "CHANGED", result
+    finally:
+        lab.kubectl("delete", "namespace", agent_namespace, "--wait=false", check=False)

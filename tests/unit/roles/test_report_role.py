@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from ansible_collections.kdebug.toolkit.plugins.filter import report
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 PLAYBOOK = os.path.join(HERE, "report_playbook.yml")
@@ -152,7 +154,7 @@ def test_defaults_name_and_directory(run):
     assert doc["name"] == os.path.basename(dirs[0])
     assert doc["title"] == "kdebug report " + doc["name"]
     # set_stats aggregates: both reports are in the job artifacts
-    assert sorted(output["global_custom_stats"]["kdebug_reports"]) == sorted(["sample", doc["name"]])
+    assert sorted(output["global_custom_stats"]["kdebug_reports"]) == sorted(["sample", "custom", doc["name"]])
 
 
 def test_bad_check_fails_naming_it(run):
@@ -160,3 +162,24 @@ def test_bad_check_fails_naming_it(run):
     error = _result(run[1], "Record the error")["msg"]
     assert "check #2 ('dns'): field 'status' must be one of pass, fail, error, skipped, got 'ok'" in error
     assert not (out_dir / "bad").exists()
+
+
+def test_own_template_replaces_one_format(run):
+    out_dir = run[0]
+    md = (out_dir / "custom" / "report.md").read_text(encoding="utf-8")
+    assert md.splitlines()[:3] == ["# kdebug report custom (fail)",
+                                   "- FAIL cluster DNS answers from the pod on kdebug-demo/dns-broken/app: nameserver "
+                                   "10.0.0.9 does not answer",
+                                   "- PASS web answers on its Service on kdebug-demo/web: HTTP 200 from web.kdebug-demo.svc"]
+    # the format without a template of its own is the role's
+    html = (out_dir / "custom" / "report.html").read_text(encoding="utf-8")
+    generated = re.search(r'<p class="meta">Generated: (\S+)</p>', html).group(1)
+    checks = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))["checks"]
+    assert html == report.render_html(checks, title="kdebug report custom", generated=generated)
+
+
+def test_missing_template_fails_naming_it(run):
+    out_dir = run[0]
+    error = _result(run[1], "Record the template error")["msg"]
+    assert "cannot read the junit report template /nonexistent/report.junit.xml.j2" in error
+    assert not (out_dir / "missing-template").exists()

@@ -56,3 +56,14 @@ def test_summary_lines_list_problems_then_files():
                      "files: /tmp/r1/report.json"]
     passing = report.check_summary(CHECKS[1:])
     assert report.summary_lines("r2", passing) == ["r2: PASS, 1 checks: 1 pass, 0 fail, 0 error, 0 skipped", "files: "]
+
+
+def test_templates_option_refuses_an_unknown_format_and_keeps_absolute_paths(tmp_path):
+    import pytest
+    from ansible.errors import AnsibleError
+    from ansible_collections.kdebug.toolkit.plugins.action.report_write import ActionModule
+    action = ActionModule.__new__(ActionModule)  # _templates needs no task or loader for these cases
+    with pytest.raises(AnsibleError, match=r"unknown format pdf \(choose from html, junit, markdown\)"):
+        action._templates({"pdf": "x.j2"})
+    mine = str(tmp_path / "mine.md.j2")
+    assert action._templates({"markdown": mine, "html": ""}) == {"markdown": mine}

@@ -13,27 +13,42 @@ from ansible_collections.kdebug.toolkit.plugins.filter import capture as C
 from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
 
 # What the lab's tcpdump 4.99 prints (stderr of the capture script).
-CLEAN = """tcpdump: data link type LINUX_SLL2
+CLEAN = """@@kdebug tcpdump
+tcpdump: data link type LINUX_SLL2
 tcpdump: listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 262144 bytes
 5 packets captured
 12 packets received by filter
 0 packets dropped by kernel
-kdebug-capture-rc=0
+@@kdebug exit\trc=0
+@@kdebug end
 """
-TIMED_OUT = """tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes
+TIMED_OUT = """@@kdebug tcpdump
+tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes
 0 packets captured
 1 packet received by filter
 3 packets dropped by kernel
-kdebug-capture-rc=124
+@@kdebug exit\trc=124
+@@kdebug end
 """
-BAD_FILTER = """tcpdump: data link type LINUX_SLL2
+BAD_FILTER = """@@kdebug tcpdump
+tcpdump: data link type LINUX_SLL2
 tcpdump: can't parse filter expression: syntax error
-kdebug-capture-rc=1
+@@kdebug exit\trc=1
+@@kdebug end
 """
-NO_DEVICE = """tcpdump: eth9: No such device exists
+NO_DEVICE = """@@kdebug tcpdump
+tcpdump: eth9: No such device exists
 (No such device exists)
-kdebug-capture-rc=1
+@@kdebug exit\trc=1
+@@kdebug end
 """
+
+
+def framed(lines, rc):
+    """The capture script's stderr: tcpdump's lines, then its exit code."""
+    return "@@kdebug tcpdump\n%s%s@@kdebug exit\trc=%s\n@@kdebug end\n" % (lines, "\n" if lines else "", rc)
+
+
 TARGET = {"namespace": "shop", "pod": "web-0", "container": "app", "container_id": "containerd://abc",
           "node": "n1", "pid": None}
 
@@ -82,14 +97,26 @@ def test_stats_of_failures_keep_the_error_lines():
     assert stats["captured"] is None and stats["rc"] == 1
     assert stats["errors"] == ["can't parse filter expression: syntax error"]
     assert C.tcpdump_stats(NO_DEVICE)["errors"] == ["eth9: No such device exists", "(No such device exists)"]
-    assert C.tcpdump_stats("sh: 1: tcpdump: not found\nkdebug-capture-rc=127")["errors"] == [
+    assert C.tcpdump_stats(framed("sh: 1: tcpdump: not found", 127))["errors"] == [
         "sh: 1: tcpdump: not found"]
 
 
-@pytest.mark.parametrize("stderr", [None, "", "\n\n", "kdebug-capture-rc=x"])
+@pytest.mark.parametrize("stderr", [None, "", "\n\n", "@@kdebug tcpdump\n@@kdebug exit\trc=x"])
 def test_stats_of_nothing(stderr):
     stats = C.tcpdump_stats(stderr)
     assert stats["captured"] is None and stats["rc"] is None and stats["errors"] == []
+
+
+def test_stderr_without_the_framing_is_tcpdumps_own():
+    raw = "\n".join(line for line in CLEAN.splitlines() if not line.startswith("@@kdebug"))
+    stats = C.tcpdump_stats(raw)
+    assert (stats["captured"], stats["rc"], stats["errors"]) == (5, None, [])
+
+
+def test_evidence_is_tcpdumps_lines_without_the_framing():
+    check = checks(exec_result(CLEAN), save_result())
+    (tcpdump,) = [e for e in check["evidence"] if e.get("label") == "tcpdump"]
+    assert tcpdump["text"].startswith("tcpdump: data link type") and "@@kdebug" not in tcpdump["text"]
 
 
 # --- capture_checks -----------------------------------------------------------------------
@@ -128,7 +155,7 @@ def test_pass_stopped_by_time_and_by_size():
 
 
 def test_pass_without_statistics_says_so():
-    check = checks(exec_result("kdebug-capture-rc=137", timed_out=True, rc=137), save_result())
+    check = checks(exec_result(framed("", 137), timed_out=True, rc=137), save_result())
     assert check["status"] == "pass"
     assert "tcpdump printed no statistics (rc 137)" in check["summary"]
 
@@ -155,7 +182,7 @@ def test_error_for_an_unknown_interface_or_missing_tcpdump():
     assert check["status"] == "error"
     assert check["summary"] == ("tcpdump failed on interface eth9 in pod shop/web-0 (rc 1): eth9: No such device "
                                 "exists; (No such device exists)")
-    check = checks(exec_result("sh: 1: tcpdump: not found\nkdebug-capture-rc=127", stdout=""), None)
+    check = checks(exec_result(framed("sh: 1: tcpdump: not found", 127), stdout=""), None)
     assert "(rc 127): sh: 1: tcpdump: not found" in check["summary"]
 
 

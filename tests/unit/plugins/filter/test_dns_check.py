@@ -6,8 +6,12 @@ The *_STDOUT samples are the stdout of roles/dns_check/files/dns_probe.sh run by
 dns-broken (nameserver 10.244.0.253 does not answer), noshell through the agent, and two pods made for the
 purpose: odd-dns (nameservers: a stub DNS server answering SERVFAIL, slow, NODATA and a wildcard under the search
 domain corp.example; and the unreachable 10.244.0.253) and many-search (7 search domains, ndots 2, nameserver
-127.0.0.1 where nothing listens). The probe script itself is also run here, with dash and busybox ash, against a
-stand-in dig.
+127.0.0.1 where nothing listens). They were captured when the probe printed dig's text output in its own
+``@@@`` framing, and rewritten into today's format (plugins/plugin_utils/probe.py, dig +yaml) field for field:
+each dig answer's status, id, flags, counts, records and query time became the YAML dig 9.18 prints for it (as
+REAL_YAML below shows, less the keys the probe drops), and each unanswered nameserver's first error lines its
+transport section. The probe script itself is also run here, with dash and busybox ash, against a stand-in dig;
+tests/integration/roles/test_dns_check.py runs it for real.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -41,497 +45,1322 @@ ODD_TARGET = target("kdebug-dnsw-sample", "odd-dns", "app")
 MANY_SEARCH_TARGET = target("kdebug-dnsw-sample", "many-search", "app")
 
 WEB_STDOUT = """\
-@@@ kdebug-dns-probe 1
-@@@ params timeout=2 domain=cluster.local discover=1
-@@@ resolv path=/proc/1/root/etc/resolv.conf
+@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1
+@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf
 search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
 nameserver 10.96.0.10
 options ndots:5
-@@@ names kubernetes.default.svc.cluster.local example.com
-@@@ search-names kubernetes.default
-@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
-@@@ addresses 10.244.0.7
-@@@ services web.kdebug-demo.svc.cluster.local
-@@@ primary 10.96.0.10
-@@@ query id=1 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 7811
-;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
-;; ANSWER SECTION:
-kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=2 kind=name type=A server=10.96.0.10 name=example.com exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 22665
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=3 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.7 exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 24965
-;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
-;; ANSWER SECTION:
-7.0.244.10.in-addr.arpa. 30\tIN\tPTR\t10-244-0-7.web.kdebug-demo.svc.cluster.local.
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=4 kind=name type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 46271
-;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
-;; ANSWER SECTION:
-web.kdebug-demo.svc.cluster.local. 30 IN A\t10.96.163.58
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 58892
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36507
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 43124
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=8 kind=search type=A server=10.96.0.10 name=example.com.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 12173
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=9 kind=search type=A server=10.96.0.10 name=example.com.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 13924
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=10 kind=search type=A server=10.96.0.10 name=example.com.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 7395
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=11 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 46414
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=12 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36161
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=13 kind=search type=A server=10.96.0.10 name=web.kdebug-demo.svc.cluster.local.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 5601
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=14 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 19398
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=15 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 65441
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=16 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 35683
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ end
+@@kdebug names
+kubernetes.default.svc.cluster.local
+example.com
+@@kdebug search-names
+kubernetes.default
+@@kdebug search-domains
+kdebug-demo.svc.cluster.local
+svc.cluster.local
+cluster.local
+@@kdebug addresses
+10.244.0.7
+@@kdebug services
+web.kdebug-demo.svc.cluster.local
+@@kdebug primary\tserver=10.96.0.10
+@@kdebug query\tid=1\tkind=name\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 7811
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1'
+@@kdebug query\tid=2\tkind=name\ttype=A\tserver=10.96.0.10\tname=example.com\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 22665
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=3\tkind=ptr\ttype=PTR\tserver=10.96.0.10\tname=10.244.0.7\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 24965
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      ANSWER_SECTION:
+        - '7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.kdebug-demo.svc.cluster.local.'
+@@kdebug query\tid=4\tkind=name\ttype=A\tserver=10.96.0.10\tname=web.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 46271
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      ANSWER_SECTION:
+        - 'web.kdebug-demo.svc.cluster.local. 30 IN A 10.96.163.58'
+@@kdebug query\tid=5\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 58892
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=6\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 36507
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=7\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 43124
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=8\tkind=search\ttype=A\tserver=10.96.0.10\tname=example.com.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 12173
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=9\tkind=search\ttype=A\tserver=10.96.0.10\tname=example.com.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 13924
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=10\tkind=search\ttype=A\tserver=10.96.0.10\tname=example.com.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 7395
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=11\tkind=search\ttype=A\tserver=10.96.0.10\tname=web.kdebug-demo.svc.cluster.local.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 46414
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=12\tkind=search\ttype=A\tserver=10.96.0.10\tname=web.kdebug-demo.svc.cluster.local.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 36161
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=13\tkind=search\ttype=A\tserver=10.96.0.10\tname=web.kdebug-demo.svc.cluster.local.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 5601
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=14\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 19398
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=15\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 65441
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=16\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 35683
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug end
 """
 
 
 DNS_BROKEN_STDOUT = """\
-@@@ kdebug-dns-probe 1
-@@@ params timeout=2 domain=cluster.local discover=1
-@@@ resolv path=/proc/1/root/etc/resolv.conf
+@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1
+@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf
 search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
 nameserver 10.244.0.253
 options ndots:5
-@@@ names kubernetes.default.svc.cluster.local
-@@@ search-names kubernetes.default
-@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
-@@@ addresses 10.244.0.5
-@@@ services
-@@@ primary
-@@@ query id=1 kind=name type=A server=10.244.0.253 name=kubernetes.default.svc.cluster.local exit=9
+@@kdebug names
+kubernetes.default.svc.cluster.local
+@@kdebug search-names
+kubernetes.default
+@@kdebug search-domains
+kdebug-demo.svc.cluster.local
+svc.cluster.local
+cluster.local
+@@kdebug addresses
+10.244.0.5
+@@kdebug services
+@@kdebug primary\tserver=
+@@kdebug query\tid=1\tkind=name\ttype=A\tserver=10.244.0.253\tname=kubernetes.default.svc.cluster.local\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=2\tkind=ptr\ttype=PTR\tserver=10.244.0.253\tname=10.244.0.5\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug transport\tserver=10.244.0.253\texit=9
 ;; communications error to 10.244.0.253#53: timed out
 ;; no servers could be reached
-@@@ query id=2 kind=ptr type=PTR server=10.244.0.253 name=10.244.0.5 exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ end
+@@kdebug end
 """
 
 
 NOSHELL_AGENT_STDOUT = """\
-@@@ kdebug-dns-probe 1
-@@@ params timeout=2 domain=cluster.local discover=1
-@@@ resolv path=/proc/1/root/etc/resolv.conf
+@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1
+@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf
 search kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
 nameserver 10.96.0.10
 options ndots:5
-@@@ names kubernetes.default.svc.cluster.local
-@@@ search-names kubernetes.default
-@@@ search-domains kdebug-demo.svc.cluster.local svc.cluster.local cluster.local
-@@@ addresses 10.244.0.4
-@@@ services
-@@@ primary 10.96.0.10
-@@@ query id=1 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 7301
-;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
-;; ANSWER SECTION:
-kubernetes.default.svc.cluster.local. 21 IN A\t10.96.0.1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=2 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.4 exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 48467
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=3 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 15961
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=4 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 10024
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 24 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 20307
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 24 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 29780
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-demo.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 54421
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=8 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 41084
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ end
+@@kdebug names
+kubernetes.default.svc.cluster.local
+@@kdebug search-names
+kubernetes.default
+@@kdebug search-domains
+kdebug-demo.svc.cluster.local
+svc.cluster.local
+cluster.local
+@@kdebug addresses
+10.244.0.4
+@@kdebug services
+@@kdebug primary\tserver=10.96.0.10
+@@kdebug query\tid=1\tkind=name\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 7301
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local. 21 IN A 10.96.0.1'
+@@kdebug query\tid=2\tkind=ptr\ttype=PTR\tserver=10.96.0.10\tname=10.244.0.4\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 48467
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=3\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 15961
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=4\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.024Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 10024
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=5\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.024Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 20307
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=6\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 29780
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=7\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.kdebug-demo.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 54421
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=8\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 41084
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug end
 """
 
 
 ODD_STDOUT = """\
-@@@ kdebug-dns-probe 1
-@@@ params timeout=2 domain=cluster.local discover=1
-@@@ resolv path=/proc/1/root/etc/resolv.conf
+@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1
+@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf
 search kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local corp.example
 nameserver 10.244.0.1
 nameserver 10.244.0.253
 options ndots:5 timeout:2
-@@@ names kubernetes.default.svc.cluster.local example.com servfail.example.org slow.example.org nodata.example.org
-@@@ search-names kubernetes.default
-@@@ search-domains kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local corp.example
-@@@ addresses 10.244.0.13
-@@@ services
-@@@ primary 10.244.0.1
-@@@ query id=1 kind=name type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 13876
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=2 kind=name type=A server=10.244.0.1 name=example.com exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 39580
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=3 kind=name type=A server=10.244.0.1 name=servfail.example.org exit=0
-;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 35454
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=4 kind=name type=A server=10.244.0.1 name=slow.example.org exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 19966
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-slow.example.org.\t30\tIN\tA\t10.0.0.9
-;; Query time: 800 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=5 kind=name type=A server=10.244.0.1 name=nodata.example.org exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 42362
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 8 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=6 kind=ptr type=PTR server=10.244.0.1 name=10.244.0.13 exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 53744
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=7 kind=name type=A server=10.244.0.253 name=kubernetes.default.svc.cluster.local exit=9
+@@kdebug names
+kubernetes.default.svc.cluster.local
+example.com
+servfail.example.org
+slow.example.org
+nodata.example.org
+@@kdebug search-names
+kubernetes.default
+@@kdebug search-domains
+kdebug-dnsw-sample.svc.cluster.local
+svc.cluster.local
+cluster.local
+corp.example
+@@kdebug addresses
+10.244.0.13
+@@kdebug services
+@@kdebug primary\tserver=10.244.0.1
+@@kdebug query\tid=1\tkind=name\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 13876
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1'
+@@kdebug query\tid=2\tkind=name\ttype=A\tserver=10.244.0.1\tname=example.com\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 39580
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=3\tkind=name\ttype=A\tserver=10.244.0.1\tname=servfail.example.org\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: SERVFAIL
+      id: 35454
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=4\tkind=name\ttype=A\tserver=10.244.0.1\tname=slow.example.org\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.800Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 19966
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'slow.example.org. 30 IN A 10.0.0.9'
+@@kdebug query\tid=5\tkind=name\ttype=A\tserver=10.244.0.1\tname=nodata.example.org\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 42362
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=6\tkind=ptr\ttype=PTR\tserver=10.244.0.1\tname=10.244.0.13\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 53744
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=7\tkind=name\ttype=A\tserver=10.244.0.253\tname=kubernetes.default.svc.cluster.local\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=8\tkind=name\ttype=A\tserver=10.244.0.253\tname=example.com\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=9\tkind=name\ttype=A\tserver=10.244.0.253\tname=servfail.example.org\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=10\tkind=name\ttype=A\tserver=10.244.0.253\tname=slow.example.org\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=11\tkind=name\ttype=A\tserver=10.244.0.253\tname=nodata.example.org\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=12\tkind=ptr\ttype=PTR\tserver=10.244.0.253\tname=10.244.0.13\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=13\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.080Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 15298
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=14\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.svc.cluster.local.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 2237
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=15\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.svc.cluster.local.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 55362
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=16\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.svc.cluster.local.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 16711
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local.corp.example. 30 IN A 10.0.0.99'
+@@kdebug query\tid=17\tkind=search\ttype=A\tserver=10.244.0.1\tname=example.com.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 10196
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=18\tkind=search\ttype=A\tserver=10.244.0.1\tname=example.com.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 41995
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=19\tkind=search\ttype=A\tserver=10.244.0.1\tname=example.com.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 62657
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=20\tkind=search\ttype=A\tserver=10.244.0.1\tname=example.com.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.028Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 23585
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'example.com.corp.example. 30 IN A 10.0.0.99'
+@@kdebug query\tid=21\tkind=search\ttype=A\tserver=10.244.0.1\tname=servfail.example.org.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: SERVFAIL
+      id: 24173
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=22\tkind=search\ttype=A\tserver=10.244.0.1\tname=servfail.example.org.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: SERVFAIL
+      id: 18999
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=23\tkind=search\ttype=A\tserver=10.244.0.1\tname=servfail.example.org.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: SERVFAIL
+      id: 7055
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=24\tkind=search\ttype=A\tserver=10.244.0.1\tname=servfail.example.org.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: SERVFAIL
+      id: 51285
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=25\tkind=search\ttype=A\tserver=10.244.0.1\tname=slow.example.org.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.800Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 21051
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'slow.example.org.kdebug-dnsw-sample.svc.cluster.local. 30 IN A 10.0.0.9'
+@@kdebug query\tid=26\tkind=search\ttype=A\tserver=10.244.0.1\tname=slow.example.org.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.800Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 26875
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'slow.example.org.svc.cluster.local. 30 IN A 10.0.0.9'
+@@kdebug query\tid=27\tkind=search\ttype=A\tserver=10.244.0.1\tname=slow.example.org.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.800Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 59442
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'slow.example.org.cluster.local. 30 IN A 10.0.0.9'
+@@kdebug query\tid=28\tkind=search\ttype=A\tserver=10.244.0.1\tname=slow.example.org.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.800Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 54675
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'slow.example.org.corp.example. 30 IN A 10.0.0.9'
+@@kdebug query\tid=29\tkind=search\ttype=A\tserver=10.244.0.1\tname=nodata.example.org.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 45827
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=30\tkind=search\ttype=A\tserver=10.244.0.1\tname=nodata.example.org.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.084Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 14755
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=31\tkind=search\ttype=A\tserver=10.244.0.1\tname=nodata.example.org.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 58727
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=32\tkind=search\ttype=A\tserver=10.244.0.1\tname=nodata.example.org.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 30268
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=33\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 44993
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=34\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 2243
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=35\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 40784
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 0
+@@kdebug query\tid=36\tkind=search\ttype=A\tserver=10.244.0.1\tname=kubernetes.default.corp.example\texit=0
+- type: MESSAGE
+  message:
+    type: RECURSIVE_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.244.0.1"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 24753
+      flags: qr rd ra
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 0
+      ANSWER_SECTION:
+        - 'kubernetes.default.corp.example. 30 IN A 10.0.0.99'
+@@kdebug transport\tserver=10.244.0.253\texit=9
 ;; communications error to 10.244.0.253#53: timed out
 ;; no servers could be reached
-@@@ query id=8 kind=name type=A server=10.244.0.253 name=example.com exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ query id=9 kind=name type=A server=10.244.0.253 name=servfail.example.org exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ query id=10 kind=name type=A server=10.244.0.253 name=slow.example.org exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ query id=11 kind=name type=A server=10.244.0.253 name=nodata.example.org exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ query id=12 kind=ptr type=PTR server=10.244.0.253 name=10.244.0.13 exit=9
-;; communications error to 10.244.0.253#53: timed out
-;; no servers could be reached
-@@@ query id=13 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 15298
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 80 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=14 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 2237
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 8 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=15 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 55362
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=16 kind=search type=A server=10.244.0.1 name=kubernetes.default.svc.cluster.local.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 16711
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-kubernetes.default.svc.cluster.local.corp.example. 30 IN A 10.0.0.99
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=17 kind=search type=A server=10.244.0.1 name=example.com.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 10196
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=18 kind=search type=A server=10.244.0.1 name=example.com.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 41995
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=19 kind=search type=A server=10.244.0.1 name=example.com.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 62657
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=20 kind=search type=A server=10.244.0.1 name=example.com.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 23585
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-example.com.corp.example. 30\tIN\tA\t10.0.0.99
-;; Query time: 28 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=21 kind=search type=A server=10.244.0.1 name=servfail.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 24173
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=22 kind=search type=A server=10.244.0.1 name=servfail.example.org.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 18999
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 8 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=23 kind=search type=A server=10.244.0.1 name=servfail.example.org.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 7055
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=24 kind=search type=A server=10.244.0.1 name=servfail.example.org.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 51285
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=25 kind=search type=A server=10.244.0.1 name=slow.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 21051
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-slow.example.org.kdebug-dnsw-sample.svc.cluster.local. 30 IN A 10.0.0.9
-;; Query time: 800 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=26 kind=search type=A server=10.244.0.1 name=slow.example.org.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 26875
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-slow.example.org.svc.cluster.local. 30 IN A\t10.0.0.9
-;; Query time: 800 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=27 kind=search type=A server=10.244.0.1 name=slow.example.org.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 59442
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-slow.example.org.cluster.local.\t30 IN\tA\t10.0.0.9
-;; Query time: 800 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=28 kind=search type=A server=10.244.0.1 name=slow.example.org.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 54675
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-slow.example.org.corp.example. 30 IN\tA\t10.0.0.9
-;; Query time: 800 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=29 kind=search type=A server=10.244.0.1 name=nodata.example.org.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 45827
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=30 kind=search type=A server=10.244.0.1 name=nodata.example.org.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 14755
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 84 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=31 kind=search type=A server=10.244.0.1 name=nodata.example.org.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 58727
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=32 kind=search type=A server=10.244.0.1 name=nodata.example.org.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 30268
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=33 kind=search type=A server=10.244.0.1 name=kubernetes.default exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 44993
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 12 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=34 kind=search type=A server=10.244.0.1 name=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 2243
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 4 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=35 kind=search type=A server=10.244.0.1 name=kubernetes.default.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 40784
-;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ query id=36 kind=search type=A server=10.244.0.1 name=kubernetes.default.corp.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 24753
-;; flags: qr rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 0
-;; ANSWER SECTION:
-kubernetes.default.corp.example. 30 IN\tA\t10.0.0.99
-;; Query time: 0 msec
-;; SERVER: 10.244.0.1#53(10.244.0.1) (UDP)
-@@@ end
+@@kdebug end
 """
 
 
 MANY_SEARCH_STDOUT = """\
-@@@ kdebug-dns-probe 1
-@@@ params timeout=2 domain=cluster.local discover=1
-@@@ resolv path=/proc/1/root/etc/resolv.conf
+@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1
+@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf
 search kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local a.example b.example c.example d.example
 nameserver 127.0.0.1
 nameserver 10.96.0.10
 options ndots:2
-@@@ names kubernetes.default.svc.cluster.local
-@@@ search-names kubernetes.default
-@@@ search-domains kdebug-dnsw-sample.svc.cluster.local svc.cluster.local cluster.local a.example b.example c.example d.example
-@@@ addresses 10.244.0.31
-@@@ services
-@@@ primary 10.96.0.10
-@@@ query id=1 kind=name type=A server=127.0.0.1 name=kubernetes.default.svc.cluster.local exit=9
+@@kdebug names
+kubernetes.default.svc.cluster.local
+@@kdebug search-names
+kubernetes.default
+@@kdebug search-domains
+kdebug-dnsw-sample.svc.cluster.local
+svc.cluster.local
+cluster.local
+a.example
+b.example
+c.example
+d.example
+@@kdebug addresses
+10.244.0.31
+@@kdebug services
+@@kdebug primary\tserver=10.96.0.10
+@@kdebug query\tid=1\tkind=name\ttype=A\tserver=127.0.0.1\tname=kubernetes.default.svc.cluster.local\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=2\tkind=ptr\ttype=PTR\tserver=127.0.0.1\tname=10.244.0.31\texit=9
+- type: DIG_ERROR
+  message: |
+    no servers could be reached
+@@kdebug query\tid=3\tkind=name\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 30571
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1'
+@@kdebug query\tid=4\tkind=ptr\ttype=PTR\tserver=10.96.0.10\tname=10.244.0.31\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 36910
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=5\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 35300
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=6\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 14775
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=7\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 1183
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=8\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.a.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 11760
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=9\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.b.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 21238
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=10\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.c.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.008Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 17859
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=11\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local.d.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 21694
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=12\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 24156
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=13\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 8196
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=14\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.cluster.local\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 59894
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 1
+      ADDITIONAL: 1
+@@kdebug query\tid=15\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.a.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 54469
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=16\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.b.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 24649
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=17\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.c.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.012Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 57984
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug query\tid=18\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.d.example\texit=0
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-27T10:00:00.000Z
+    response_time: !!timestamp 2026-11-27T10:00:00.004Z
+    response_address: "10.96.0.10"
+    response_message_data:
+      opcode: QUERY
+      status: NXDOMAIN
+      id: 63257
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 0
+      AUTHORITY: 0
+      ADDITIONAL: 1
+@@kdebug transport\tserver=127.0.0.1\texit=9
 ;; communications error to 127.0.0.1#53: connection refused
 ;; no servers could be reached
-@@@ query id=2 kind=ptr type=PTR server=127.0.0.1 name=10.244.0.31 exit=9
-;; communications error to 127.0.0.1#53: connection refused
-;; no servers could be reached
-@@@ query id=3 kind=name type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 30571
-;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1
-;; ANSWER SECTION:
-kubernetes.default.svc.cluster.local. 30 IN A\t10.96.0.1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=4 kind=ptr type=PTR server=10.96.0.10 name=10.244.0.31 exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 36910
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=5 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 35300
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=6 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 14775
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=7 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 1183
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=8 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.a.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 11760
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 12 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=9 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.b.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 21238
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 12 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=10 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.c.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 17859
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 8 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=11 kind=search type=A server=10.96.0.10 name=kubernetes.default.svc.cluster.local.d.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 21694
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=12 kind=search type=A server=10.96.0.10 name=kubernetes.default exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 24156
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=13 kind=search type=A server=10.96.0.10 name=kubernetes.default.kdebug-dnsw-sample.svc.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 8196
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 0 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=14 kind=search type=A server=10.96.0.10 name=kubernetes.default.cluster.local exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 59894
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=15 kind=search type=A server=10.96.0.10 name=kubernetes.default.a.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 54469
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 12 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=16 kind=search type=A server=10.96.0.10 name=kubernetes.default.b.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 24649
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 12 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=17 kind=search type=A server=10.96.0.10 name=kubernetes.default.c.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 57984
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 12 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ query id=18 kind=search type=A server=10.96.0.10 name=kubernetes.default.d.example exit=0
-;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 63257
-;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 1
-;; Query time: 4 msec
-;; SERVER: 10.96.0.10#53(10.96.0.10) (UDP)
-@@@ end
+@@kdebug end
 """
 
 
@@ -641,7 +1470,7 @@ def test_name_check_details_and_evidence():
     assert slow["duration_ms"] == 800
     assert [e["label"] for e in slow["evidence"]] == [
         "dig @10.244.0.1 slow.example.org A", "dig @10.244.0.253 slow.example.org A"]
-    assert ";; Query time: 800 msec" in slow["evidence"][0]["text"]
+    assert "response_time: !!timestamp 2026-11-27T10:00:00.800Z" in slow["evidence"][0]["text"]
     assert ";; communications error to 10.244.0.253#53: timed out" in slow["evidence"][1]["text"]
     servfail = found["DNS name servfail.example.org"]["details"]["results"][0]
     assert servfail["rcode"] == "SERVFAIL" and servfail["addresses"] == []
@@ -683,31 +1512,48 @@ def test_resolv_conf_check_details():
 
 
 def probe_output(resolv, queries=(), primary=None, names="", search_names="", domains=None, end=True):
-    """A probe output in the script's format, for cases the lab cannot show (dig lines from the samples)."""
+    """A probe output in the script's format, for cases the lab cannot show. A query that got no reply (exit code
+    9) has its nameserver's transport section, as the probe prints it: timed out."""
     conf = dns_check.parse_resolv_conf(resolv)
-    lines = ["@@@ kdebug-dns-probe 1", "@@@ params timeout=2 domain=cluster.local discover=0",
-             "@@@ resolv path=/etc/resolv.conf"] + resolv.rstrip("\n").splitlines()
-    lines += ["@@@ names " + names, "@@@ search-names " + search_names,
-              "@@@ search-domains " + " ".join(conf["search"] if domains is None else domains),
-              "@@@ primary " + (primary or "")]
+    lines = ["@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=0",
+             "@@kdebug resolv\tpath=/etc/resolv.conf"] + resolv.rstrip("\n").splitlines()
+    lines += ["@@kdebug names"] + names.split() + ["@@kdebug search-names"] + search_names.split()
+    lines += ["@@kdebug search-domains"] + (conf["search"] if domains is None else domains)
+    lines += ["@@kdebug primary\tserver=" + (primary or "")]
+    unanswered = []
     for n, (server, name, dig_lines, code) in enumerate(queries, 1):
-        lines.append("@@@ query id=%d kind=name type=A server=%s name=%s exit=%s" % (n, server, name, code))
+        lines.append("@@kdebug query\tid=%d\tkind=name\ttype=A\tserver=%s\tname=%s\texit=%s" % (n, server, name, code))
         lines += dig_lines
+        if code == 9 and server not in unanswered:
+            unanswered.append(server)
+    for server in unanswered:
+        lines += ["@@kdebug transport\tserver=%s\texit=9" % server] + timed_out_text(server)
     if end:
-        lines.append("@@@ end")
+        lines.append("@@kdebug end")
     return "\n".join(lines) + "\n"
 
 
 def answer(rcode, name="kubernetes.default.svc.cluster.local", address=None, msec=0, server="10.96.0.10"):
-    lines = [";; ->>HEADER<<- opcode: QUERY, status: %s, id: 4776" % rcode,
-             ";; flags: qr aa rd; QUERY: 1, ANSWER: %d, AUTHORITY: 0, ADDITIONAL: 1" % (1 if address else 0)]
+    """dig +yaml's output (as the probe trims it) for one answer."""
+    lines = ["- type: MESSAGE", "  message:", "    type: AUTH_RESPONSE",
+             "    query_time: !!timestamp 2026-11-27T10:00:00.000Z",
+             "    response_time: !!timestamp 2026-11-27T10:00:%02d.%03dZ" % (msec // 1000, msec % 1000),
+             '    response_address: "%s"' % server, "    response_message_data:", "      opcode: QUERY",
+             "      status: %s" % rcode, "      id: 4776", "      flags: qr aa rd", "      QUESTION: 1",
+             "      ANSWER: %d" % (1 if address else 0), "      AUTHORITY: 0", "      ADDITIONAL: 1"]
     if address:
-        lines += [";; ANSWER SECTION:", "%s. 30\tIN A\t%s" % (name, address)]
-    return lines + [";; Query time: %d msec" % msec, ";; SERVER: %s#53(%s) (UDP)" % (server, server)]
+        lines += ["      ANSWER_SECTION:", "        - '%s. 30 IN A %s'" % (name, address)]
+    return lines
+
+
+def timed_out_text(server):
+    """What dig without +yaml says about a nameserver that does not answer."""
+    return [";; communications error to %s#53: timed out" % server, ";; no servers could be reached"]
 
 
 KUBE = "kubernetes.default.svc.cluster.local"
-TIMED_OUT = [";; communications error to 10.244.0.253#53: timed out", ";; no servers could be reached"]
+# dig +yaml when no reply came: why is in the probe's transport section (timed_out_text)
+TIMED_OUT = ["- type: DIG_ERROR", "  message: |", "    no servers could be reached"]
 
 SYNTHETIC = [
     ("no nameserver", "search svc.cluster.local\noptions ndots:5\n", [], None, {
@@ -786,20 +1632,25 @@ ERRORS = [
      exec_result("", WEB_TARGET, rc=127, stderr="env: 'sh': No such file or directory\n"),
      "DNS check", "error", "the DNS probe failed (rc 127): env: 'sh': No such file or directory", WEB_TARGET),
     ("the probe timed out",
-     exec_result("@@@ kdebug-dns-probe 1\n", WEB_TARGET, rc=124, timed_out=True),
+     exec_result("@@kdebug dns-probe\tversion=2\n", WEB_TARGET, rc=124, timed_out=True),
      "DNS check", "error", "the DNS probe timed out", WEB_TARGET),
     ("no dig in the image",
-     exec_result("@@@ kdebug-dns-probe 1\n@@@ params timeout=2 domain=cluster.local discover=1\n"
-                 "@@@ fatal dig is not installed in the tools image (the role needs dig, from bind-tools/dnsutils)\n"
-                 "@@@ end\n", WEB_TARGET, rc=3),
+     exec_result("@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1\n"
+                 "@@kdebug fatal\tmessage=dig is not installed in the tools image (the role needs dig, from "
+                 "bind-tools/dnsutils)\n@@kdebug end\n", WEB_TARGET, rc=3),
      "DNS check", "error", "dig is not installed in the tools image", WEB_TARGET),
     ("resolv.conf cannot be read",
-     exec_result("@@@ kdebug-dns-probe 1\n@@@ params timeout=2 domain=cluster.local discover=1\n"
-                 "@@@ resolv-error path=/proc/1/root/etc/resolv.conf\n"
-                 "cat: can't open '/proc/1/root/etc/resolv.conf': Permission denied\n@@@ end\n", WEB_TARGET),
+     exec_result("@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1\n"
+                 "@@kdebug resolv-error\tpath=/proc/1/root/etc/resolv.conf\n"
+                 "cat: can't open '/proc/1/root/etc/resolv.conf': Permission denied\n@@kdebug end\n", WEB_TARGET),
      "DNS resolv.conf", "error",
      "cannot read /proc/1/root/etc/resolv.conf: cat: can't open '/proc/1/root/etc/resolv.conf': Permission denied",
      WEB_TARGET),
+    ("a dig without +yaml",
+     exec_result(probe_output("nameserver 10.96.0.10\n", [("10.96.0.10", KUBE, ["Invalid option: +yaml", "Usage:"], 1)],
+                              names=KUBE), WEB_TARGET),
+     "DNS check", "error", "the tools image's dig has no +yaml output (BIND 9.14 or later has it): Invalid option: "
+     "+yaml; use a tools image with a newer dig (dns_check_image)", WEB_TARGET),
     ("check mode",
      {"changed": True, "plan": {"would_create": True}, "msg": "check mode: nothing was created or run",
       "stdout": "", "target": WEB_TARGET},
@@ -818,7 +1669,7 @@ def test_a_probe_that_cannot_run_is_one_check(label, result, name, status, summa
 
 
 def test_cut_short_output_is_marked_and_unasked_names_are_errors():
-    stdout = WEB_STDOUT.split("@@@ query id=2 ", maxsplit=1)[0]
+    stdout = WEB_STDOUT.split("@@kdebug query\tid=2\t", maxsplit=1)[0]
     checks = dns_check.dns_check_results(exec_result(stdout, WEB_TARGET, truncated=True))
     found = by_name(checks)
     assert found["DNS name kubernetes.default.svc.cluster.local"]["status"] == "pass"
@@ -847,38 +1698,86 @@ def test_bad_arguments(kwargs, message):
 
 # --- parsing -----------------------------------------------------------------------------------------------------
 
+# dig 9.18's +yaml output as it prints it (the probe drops the keys nobody reads), from the lab.
+REAL_YAML = """\
+- type: MESSAGE
+  message:
+    type: AUTH_RESPONSE
+    query_time: !!timestamp 2026-11-30T22:24:43.722Z
+    response_time: !!timestamp 2026-11-30T22:24:43.726Z
+    message_size: 52b
+    socket_family: INET
+    socket_protocol: UDP
+    response_address: "10.96.0.10"
+    response_port: 53
+    query_address: "0.0.0.0"
+    query_port: 0
+    response_message_data:
+      opcode: QUERY
+      status: NOERROR
+      id: 57329
+      flags: qr aa rd
+      QUESTION: 1
+      ANSWER: 1
+      AUTHORITY: 0
+      ADDITIONAL: 1
+      OPT_PSEUDOSECTION:
+        EDNS:
+          version: 0
+          flags:
+          udp: 1232
+          COOKIE: 1349560bfe0d9360 (echoed)
+      QUESTION_SECTION:
+        - 'kubernetes.default.svc.cluster.local. IN A'
+      ANSWER_SECTION:
+        - 'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1'
+""".splitlines()
+
 DIG = [
-    ("answer", answer("NOERROR", address="10.96.0.1", msec=4), 0,
+    ("answer", answer("NOERROR", address="10.96.0.1", msec=4), 0, None,
      {"result": "answer", "rcode": "NOERROR", "answer_count": 1, "addresses": ["10.96.0.1"], "latency_ms": 4,
       "error": None}),
-    ("NXDOMAIN", answer("NXDOMAIN"), 0,
+    ("dig 9.18 as it prints it", REAL_YAML, 0, None,
+     {"result": "answer", "rcode": "NOERROR", "answer_count": 1, "addresses": ["10.96.0.1"], "latency_ms": 4}),
+    ("NXDOMAIN", answer("NXDOMAIN"), 0, None,
      {"result": "answer", "rcode": "NXDOMAIN", "answer_count": 0, "addresses": [], "latency_ms": 0}),
-    ("timed out", TIMED_OUT, 9, {"result": "timeout", "rcode": None, "error": "timed out", "latency_ms": None}),
-    ("connection refused", [";; communications error to 127.0.0.1#53: connection refused",
-                            ";; no servers could be reached"], 9,
+    ("timed out", TIMED_OUT, 9, timed_out_text("10.244.0.253"),
+     {"result": "timeout", "rcode": None, "error": "timed out", "latency_ms": None}),
+    ("connection refused", TIMED_OUT, 9, [";; communications error to 127.0.0.1#53: connection refused",
+                                          ";; no servers could be reached"],
      {"result": "refused", "error": "connection refused"}),
-    ("dig 9.16 timeout", [";; connection timed out; no servers could be reached"], 9,
+    ("dig 9.16 timeout", TIMED_OUT, 9, [";; connection timed out; no servers could be reached"],
      {"result": "timeout", "error": "timed out"}),
-    ("network unreachable", [";; UDP setup with fd00::10#53(fd00::10) for example.com failed: network unreachable.",
-                             ";; no servers could be reached"], 9,
+    ("network unreachable", TIMED_OUT, 9,
+     [";; UDP setup with fd00::10#53(fd00::10) for example.com failed: network unreachable.",
+      ";; no servers could be reached"],
      {"result": "unreachable", "error": "network unreachable"}),
-    ("bad server", ["dig: couldn't get address for 'not-an-ip': not found"], 1,
+    ("no reply, no word on why", TIMED_OUT, 9, None, {"result": "error", "error": "no servers could be reached"}),
+    ("bad server", ["dig: couldn't get address for 'not-an-ip': not found"], 1, None,
      {"result": "error", "error": "dig: couldn't get address for 'not-an-ip': not found"}),
-    ("killed", [], None, {"result": "error", "error": "no output (the query did not finish)"}),
-    ("PTR", [";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 10082",
-             ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1", ";; ANSWER SECTION:",
-             "7.0.244.10.in-addr.arpa. 30\tIN\tPTR\t10-244-0-7.web.kdebug-demo.svc.cluster.local.",
-             ";; Query time: 0 msec"], 0,
-     {"result": "answer", "addresses": [], "records": [
+    ("a dig without +yaml", ["Invalid option: +yaml", "Usage:  dig [@global-server] [domain] [q-type]"], 1, None,
+     {"result": "error", "error": "the tools image's dig has no +yaml output (BIND 9.14 or later has it): "
+                                  "Invalid option: +yaml"}),
+    ("cut in a quoted record", answer("NOERROR", address="10.96.0.1")[:-1] + ["        - 'kubernetes.default.svc"], 0,
+     None, {"result": "error", "rcode": None}),
+    ("killed", [], None, None, {"result": "error", "error": "no output (the query did not finish)"}),
+    ("PTR", ["- type: MESSAGE", "  message:", "    type: AUTH_RESPONSE",
+             "    query_time: !!timestamp 2026-11-30T22:24:47.778Z",
+             "    response_time: !!timestamp 2026-11-30T22:24:47.778Z", "    response_message_data:",
+             "      status: NOERROR", "      ANSWER: 1", "      ANSWER_SECTION:",
+             "        - '7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.kdebug-demo.svc.cluster.local.'"], 0, None,
+     {"result": "answer", "addresses": [], "latency_ms": 0, "records": [
          {"name": "7.0.244.10.in-addr.arpa.", "type": "PTR", "data": "10-244-0-7.web.kdebug-demo.svc.cluster.local."}]}),
 ]
 
 
-@pytest.mark.parametrize("label, lines, code, expected", DIG, ids=[c[0] for c in DIG])
-def test_parse_dig(label, lines, code, expected):
-    parsed = dns_check.parse_dig(lines, code)
+@pytest.mark.parametrize("label, lines, code, transport, expected", DIG, ids=[c[0] for c in DIG])
+def test_parse_dig(label, lines, code, transport, expected):
+    parsed = dns_check.parse_dig(lines, code, transport)
     for key, value in expected.items():
         assert parsed[key] == value, (key, parsed)
+    if transport and parsed["result"] != "error":  # the evidence keeps dig's own words
+        assert parsed["lines"][-len(transport):] == transport
 
 
 RESOLV = [
@@ -918,6 +1817,7 @@ def test_parse_probe_sections():
     probe = dns_check.parse_probe(WEB_STDOUT)
     assert probe["header"] and probe["ended"]
     assert probe["params"] == {"timeout": "2", "domain": "cluster.local", "discover": "1"}
+    assert probe["resolv_text"].startswith("search kdebug-demo.svc.cluster.local")
     assert probe["names"] == ["kubernetes.default.svc.cluster.local", "example.com"]
     assert probe["search_names"] == ["kubernetes.default"]
     assert probe["addresses"] == ["10.244.0.7"]
@@ -967,26 +1867,34 @@ def test_filters_are_registered():
 # --- the probe script, with a stand-in dig -----------------------------------------------------------------------
 
 FAKE_DIG = """#!/bin/sh
-# stand-in dig: @server -q name -t A | @server -x addr; answers from the table below, logs its calls
+# stand-in dig: @server -q name -t A | @server -x addr; answers from the table below (YAML with +yaml, dig's text
+# words without it), logs its calls
+yaml=0
 for a in "$@"; do
-    case $a in @*) server=${a#@} ;; esac
+    case $a in @*) server=${a#@} ;; +yaml) yaml=1 ;; esac
 done
+name=
 while [ $# -gt 0 ]; do
-    case $1 in -q|-x) name=$2; shift ;; esac
+    case $1 in -q|-x) name=$2; shift ;; -*|+*|@*) ;; *) name=${name:-$1} ;; esac
     shift
 done
-echo "$server $name" >>"$FAKE_DIG_LOG"
+echo "$server $name $yaml" >>"$FAKE_DIG_LOG"
+reply() { # status answer-count [record]
+    printf '%s\\n' "- type: MESSAGE" "  message:" "    type: AUTH_RESPONSE" \\
+        "    query_time: !!timestamp 2026-11-27T10:00:00.000Z" "    response_time: !!timestamp 2026-11-27T10:00:00.003Z" \\
+        "    message_size: 52b" "    response_message_data:" "      status: $1" "      ANSWER: $2"
+    [ -n "${3:-}" ] && printf '%s\\n' "      ANSWER_SECTION:" "        - '$3'"
+    return 0
+}
 case "$server $name" in
-    "10.244.0.253 "*) echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; exit 9 ;;
-    "10.96.0.10 10.244.0.7") printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 1" \\
-        ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1" ";; ANSWER SECTION:" \\
-        "7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.demo.svc.cluster.local." ";; Query time: 0 msec" ;;
+    "10.244.0.253 "*)
+        if [ $yaml = 1 ]; then printf '%s\\n' "- type: DIG_ERROR" "  message: |" "    no servers could be reached"
+        else echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; fi
+        exit 9 ;;
+    "10.96.0.10 10.244.0.7") reply NOERROR 1 "7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.demo.svc.cluster.local." ;;
     "10.96.0.10 kubernetes.default.svc.cluster.local"|"10.96.0.10 web.demo.svc.cluster.local")
-        printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 2" \\
-        ";; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1" ";; WARNING: recursion requested but not available" \\
-        "" ";; ANSWER SECTION:" "$name. 30 IN A 10.96.0.1" ";; Query time: 3 msec" ;;
-    *) printf '%s\\n' ";; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 3" \\
-        ";; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1" ";; Query time: 1 msec" ;;
+        reply NOERROR 1 "$name. 30 IN A 10.96.0.1" ;;
+    *) reply NXDOMAIN 0 ;;
 esac
 """
 
@@ -1056,9 +1964,15 @@ def test_probe_script_sections(shell, fake_tools):
     assert ("10.96.0.10", "example.com.cluster.local") in asked
     assert not [a for a in asked if a[0] == "10.244.0.253" and a[1].endswith(".svc.cluster.local.cluster.local")]
     trimmed = "\n".join(sum((q["dig"]["lines"] for q in probe["queries"]), []))
-    assert "WARNING" not in trimmed and "\n\n" not in trimmed
+    assert "message_size" not in trimmed and "\n\n" not in trimmed
+    # the dead nameserver is asked once more without +yaml, to learn why it does not answer
+    with open(str(fake_tools / "dig.log")) as handle:
+        calls = handle.read().splitlines()
+    assert [c for c in calls if c.endswith(" 0")] == ["10.244.0.253 kubernetes.default.svc.cluster.local 0"]
+    assert all(q["dig"]["result"] == "timeout" for q in probe["queries"] if q["server"] == "10.244.0.253")
     checks = by_name(dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET)))
     assert checks["DNS nameserver 10.244.0.253"]["status"] == "fail"
+    assert "does not answer: timed out after 1 s" in checks["DNS nameserver 10.244.0.253"]["summary"]
     assert checks["DNS name web.demo.svc.cluster.local"]["details"]["kind"] == "service (reverse lookup)"
     assert checks["DNS search list"]["status"] == "pass"
 

@@ -2,8 +2,11 @@
 """kdebug.toolkit.network_check_results: the network_check probe's output as check results.
 
 The samples are real: the registered kdebug_exec results of roles/network_check/files/network_probe.sh, run
-by the role on the lab. Variants (a low MTU, an interface down, no default route...) are those samples with
-one section edited, so the parser always sees the real format.
+by the role on the lab. They were captured when the probe had its own framing (``@@kdebug-net section=...``)
+and rewritten line for line into the probes' common format (plugins/plugin_utils/probe.py) when the probe moved
+to it; every body (ip -j, ss, the tab-separated fields) is the lab's output as it was. Variants (a low MTU, an
+interface down, no default route...) are those samples with one section edited, so the parser always sees the
+real format.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -56,11 +59,10 @@ WEB_EPHEMERAL = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=181 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
-        '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -74,62 +76,59 @@ WEB_EPHEMERAL = {
         'a:d4ff:fe49:2052","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.7","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=65 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=65\ttruncated=0\n'
         'tcp LISTEN 0      9      *:8080 *:* users:(("httpd",pid=1,fd=3))\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=2055 truncated=0\n'
-        'index=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.svc.cluster.loc'
-        'al\tport=53\taddress=10.96.0.10\tresolved=dns\tresolve_note=kube-dns.kube-system.svc.cluster.local. from'
-        ' nameserver 10.96.0.10\tresolve_ms=1097\trc=0\tconnect_ms=19\tmessage=Connection to 10.96.0.10 53 port ['
-        'tcp/*] succeeded! \n'
-        'index=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.cluster.local\t'
-        'port=443\taddress=10.96.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.local. from name'
-        'server 10.96.0.10\tresolve_ms=790\trc=0\tconnect_ms=65\tmessage=Connection to 10.96.0.1 443 port [tcp/*]'
-        ' succeeded! \n'
-        'index=3\tendpoint=web.kdebug-demo.svc.cluster.local:80\thost=web.kdebug-demo.svc.cluster.local\tport=80'
-        '\taddress=10.96.163.58\tresolved=dns\tresolve_note=web.kdebug-demo.svc.cluster.local. from nameserver 1'
-        '0.96.0.10\tresolve_ms=1239\trc=0\tconnect_ms=17\tmessage=Connection to 10.96.163.58 80 port [tcp/*] succ'
-        'eeded! \n'
-        'index=4\tendpoint=10.96.0.10:1\thost=10.96.0.10\tport=1\taddress=10.96.0.10\tresolved=literal\tresolve_not'
-        'e=\tresolve_ms=50\trc=1\tconnect_ms=3055\tmessage=nc: connect to 10.96.0.10 port 1 (tcp) timed out: Oper'
-        'ation now in progress \n'
-        'index=5\tendpoint=127.0.0.1:9\thost=127.0.0.1\tport=9\taddress=127.0.0.1\tresolved=literal\tresolve_note=\t'
-        'resolve_ms=37\trc=1\tconnect_ms=79\tmessage=nc: connect to 127.0.0.1 port 9 (tcp) failed: Connection re'
-        'fused \n'
-        'index=6\tendpoint=[::1]:8080\thost=::1\tport=8080\taddress=::1\tresolved=literal\tresolve_note=\tresolve_ms'
-        '=24\trc=0\tconnect_ms=102\tmessage=Connection to ::1 8080 port [tcp/*] succeeded! \n'
-        'index=7\tendpoint=localhost:8080\thost=localhost\tport=8080\taddress=127.0.0.1\tresolved=hosts\tresolve_no'
-        'te=localhost in /proc/1/root/etc/hosts\tresolve_ms=65\trc=0\tconnect_ms=64\tmessage=Connection to 127.0.'
-        '0.1 8080 port [tcp/*] succeeded! \n'
-        'index=8\tendpoint=nosuchname.example.invalid:80\thost=nosuchname.example.invalid\tport=80\taddress=\treso'
-        'lved=fail\tresolve_note=nosuchname.example.invalid.: NXDOMAIN from 10.96.0.10\tresolve_ms=1114\trc=\tcon'
-        'nect_ms=\tmessage=nosuchname.example.invalid.: NXDOMAIN from 10.96.0.10\n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=1283 truncated=0\n'
-        'index=1\turl=http://127.0.0.1:8080/\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved=literal\tresol'
-        've_note=\tresolve_ms=43\trc=0\tcode=200\ttime_total=0.015638\ttime_connect=0.007546\tremote_ip=127.0.0.1\tm'
-        'essage=\n'
-        'index=2\turl=http://web.kdebug-demo.svc/\thost=web.kdebug-demo.svc\tport=80\taddress=10.96.163.58\tresolv'
-        'ed=dns\tresolve_note=web.kdebug-demo.svc.cluster.local. from nameserver 10.96.0.10\tresolve_ms=767\trc='
-        '0\tcode=200\ttime_total=0.003509\ttime_connect=0.000213\tremote_ip=10.96.163.58\tmessage=\n'
-        'index=3\turl=https://kubernetes.default.svc/healthz\thost=kubernetes.default.svc\tport=443\taddress=10.9'
-        '6.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.local. from nameserver 10.96.0.10\tres'
-        'olve_ms=1097\trc=0\tcode=200\ttime_total=0.023304\ttime_connect=0.003182\tremote_ip=10.96.0.1\tmessage=\n'
-        'index=4\turl=http://127.0.0.1:8080/nope\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved=literal\tr'
-        'esolve_note=\tresolve_ms=37\trc=0\tcode=404\ttime_total=0.004635\ttime_connect=0.000219\tremote_ip=127.0.0'
+        '@@kdebug tcp\tindex=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.sv'
+        'c.cluster.local\tport=53\taddress=10.96.0.10\tresolved=dns\tresolve_note=kube-dns.kube-system.svc.cluste'
+        'r.local. from nameserver 10.96.0.10\tresolve_ms=1097\trc=0\tconnect_ms=19\tmessage=Connection to 10.96.0'
+        '.10 53 port [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.c'
+        'luster.local\tport=443\taddress=10.96.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.loc'
+        'al. from nameserver 10.96.0.10\tresolve_ms=790\trc=0\tconnect_ms=65\tmessage=Connection to 10.96.0.1 443'
+        ' port [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=3\tendpoint=web.kdebug-demo.svc.cluster.local:80\thost=web.kdebug-demo.svc.cluster.'
+        'local\tport=80\taddress=10.96.163.58\tresolved=dns\tresolve_note=web.kdebug-demo.svc.cluster.local. from'
+        ' nameserver 10.96.0.10\tresolve_ms=1239\trc=0\tconnect_ms=17\tmessage=Connection to 10.96.163.58 80 port'
+        ' [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=4\tendpoint=10.96.0.10:1\thost=10.96.0.10\tport=1\taddress=10.96.0.10\tresolved=litera'
+        'l\tresolve_note=\tresolve_ms=50\trc=1\tconnect_ms=3055\tmessage=nc: connect to 10.96.0.10 port 1 (tcp) ti'
+        'med out: Operation now in progress \n'
+        '@@kdebug tcp\tindex=5\tendpoint=127.0.0.1:9\thost=127.0.0.1\tport=9\taddress=127.0.0.1\tresolved=literal\tr'
+        'esolve_note=\tresolve_ms=37\trc=1\tconnect_ms=79\tmessage=nc: connect to 127.0.0.1 port 9 (tcp) failed: '
+        'Connection refused \n'
+        '@@kdebug tcp\tindex=6\tendpoint=[::1]:8080\thost=::1\tport=8080\taddress=::1\tresolved=literal\tresolve_not'
+        'e=\tresolve_ms=24\trc=0\tconnect_ms=102\tmessage=Connection to ::1 8080 port [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=7\tendpoint=localhost:8080\thost=localhost\tport=8080\taddress=127.0.0.1\tresolved=hos'
+        'ts\tresolve_note=localhost in /proc/1/root/etc/hosts\tresolve_ms=65\trc=0\tconnect_ms=64\tmessage=Connect'
+        'ion to 127.0.0.1 8080 port [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=8\tendpoint=nosuchname.example.invalid:80\thost=nosuchname.example.invalid\tport=80\t'
+        'address=\tresolved=fail\tresolve_note=nosuchname.example.invalid.: NXDOMAIN from 10.96.0.10\tresolve_ms'
+        '=1114\trc=\tconnect_ms=\tmessage=nosuchname.example.invalid.: NXDOMAIN from 10.96.0.10\n'
+        '@@kdebug http\tindex=1\turl=http://127.0.0.1:8080/\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved'
+        '=literal\tresolve_note=\tresolve_ms=43\trc=0\tcode=200\ttime_total=0.015638\ttime_connect=0.007546\tremote_'
+        'ip=127.0.0.1\tmessage=\n'
+        '@@kdebug http\tindex=2\turl=http://web.kdebug-demo.svc/\thost=web.kdebug-demo.svc\tport=80\taddress=10.96'
+        '.163.58\tresolved=dns\tresolve_note=web.kdebug-demo.svc.cluster.local. from nameserver 10.96.0.10\treso'
+        'lve_ms=767\trc=0\tcode=200\ttime_total=0.003509\ttime_connect=0.000213\tremote_ip=10.96.163.58\tmessage=\n'
+        '@@kdebug http\tindex=3\turl=https://kubernetes.default.svc/healthz\thost=kubernetes.default.svc\tport=44'
+        '3\taddress=10.96.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.local. from nameserver '
+        '10.96.0.10\tresolve_ms=1097\trc=0\tcode=200\ttime_total=0.023304\ttime_connect=0.003182\tremote_ip=10.96.0'
         '.1\tmessage=\n'
-        'index=5\turl=http://127.0.0.1:9/\thost=127.0.0.1\tport=9\taddress=127.0.0.1\tresolved=literal\tresolve_not'
-        'e=\tresolve_ms=48\trc=7\tcode=000\ttime_total=0.000129\ttime_connect=0.000000\tremote_ip=\tmessage=curl: (7'
-        ") Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server \n"
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug http\tindex=4\turl=http://127.0.0.1:8080/nope\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\treso'
+        'lved=literal\tresolve_note=\tresolve_ms=37\trc=0\tcode=404\ttime_total=0.004635\ttime_connect=0.000219\trem'
+        'ote_ip=127.0.0.1\tmessage=\n'
+        '@@kdebug http\tindex=5\turl=http://127.0.0.1:9/\thost=127.0.0.1\tport=9\taddress=127.0.0.1\tresolved=liter'
+        'al\tresolve_note=\tresolve_ms=48\trc=7\tcode=000\ttime_total=0.000129\ttime_connect=0.000000\tremote_ip=\tme'
+        "ssage=curl: (7) Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server \n"
+        '@@kdebug end\n'
     ),
     "strategy": 'ephemeral',
     "target": {
@@ -154,11 +153,11 @@ DNS_BROKEN_AGENT = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=183 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.244.0.253 \tsear'
-        'ch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.244.0.253 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing='
         '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -172,31 +171,28 @@ DNS_BROKEN_AGENT = {
         '0:f0ff:fe42:6398","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.5","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=0 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=0\ttruncated=0\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=680 truncated=0\n'
-        'index=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.svc.cluster.loc'
-        'al\tport=53\taddress=\tresolved=fail\tresolve_note=nameserver 10.244.0.253: communications error to 10.2'
-        '44.0.253#53: timed out \tresolve_ms=3446\trc=\tconnect_ms=\tmessage=nameserver 10.244.0.253: communicati'
-        'ons error to 10.244.0.253#53: timed out \n'
-        'index=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.cluster.local\t'
-        'port=443\taddress=\tresolved=fail\tresolve_note=nameserver 10.244.0.253: communications error to 10.244'
-        '.0.253#53: timed out \tresolve_ms=3435\trc=\tconnect_ms=\tmessage=nameserver 10.244.0.253: communication'
-        's error to 10.244.0.253#53: timed out \n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=298 truncated=0\n'
-        'index=1\turl=http://kubernetes.default.svc/\thost=kubernetes.default.svc\tport=80\taddress=\tresolved=fai'
-        'l\tresolve_note=nameserver 10.244.0.253: communications error to 10.244.0.253#53: timed out \tresolve_'
-        'ms=3426\trc=\t\tmessage=nameserver 10.244.0.253: communications error to 10.244.0.253#53: timed out \n'
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug tcp\tindex=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.sv'
+        'c.cluster.local\tport=53\taddress=\tresolved=fail\tresolve_note=nameserver 10.244.0.253: communications '
+        'error to 10.244.0.253#53: timed out \tresolve_ms=3446\trc=\tconnect_ms=\tmessage=nameserver 10.244.0.253'
+        ': communications error to 10.244.0.253#53: timed out \n'
+        '@@kdebug tcp\tindex=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.c'
+        'luster.local\tport=443\taddress=\tresolved=fail\tresolve_note=nameserver 10.244.0.253: communications er'
+        'ror to 10.244.0.253#53: timed out \tresolve_ms=3435\trc=\tconnect_ms=\tmessage=nameserver 10.244.0.253: '
+        'communications error to 10.244.0.253#53: timed out \n'
+        '@@kdebug http\tindex=1\turl=http://kubernetes.default.svc/\thost=kubernetes.default.svc\tport=80\taddress'
+        '=\tresolved=fail\tresolve_note=nameserver 10.244.0.253: communications error to 10.244.0.253#53: timed'
+        ' out \tresolve_ms=3426\trc=\t\tmessage=nameserver 10.244.0.253: communications error to 10.244.0.253#53:'
+        ' timed out \n'
+        '@@kdebug end\n'
     ),
     "strategy": 'agent',
     "target": {
@@ -220,11 +216,10 @@ NOSHELL_AGENT = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=181 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
-        '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -238,32 +233,28 @@ NOSHELL_AGENT = {
         '9:4bff:fe4e:a9fe","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.4","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=67 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=67\ttruncated=0\n'
         'tcp LISTEN 0      4096   *:8080 *:* users:(("demoapp",pid=1,fd=5))\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=631 truncated=0\n'
-        'index=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.svc.cluster.loc'
-        'al\tport=53\taddress=10.96.0.10\tresolved=dns\tresolve_note=kube-dns.kube-system.svc.cluster.local. from'
-        ' nameserver 10.96.0.10\tresolve_ms=545\trc=0\tconnect_ms=22\tmessage=Connection to 10.96.0.10 53 port [t'
-        'cp/*] succeeded! \n'
-        'index=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.cluster.local\t'
-        'port=443\taddress=10.96.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.local. from name'
-        'server 10.96.0.10\tresolve_ms=554\trc=0\tconnect_ms=31\tmessage=Connection to 10.96.0.1 443 port [tcp/*]'
-        ' succeeded! \n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=215 truncated=0\n'
-        'index=1\turl=http://127.0.0.1:8080/healthz\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved=litera'
-        'l\tresolve_note=\tresolve_ms=19\trc=0\tcode=200\ttime_total=0.001876\ttime_connect=0.000236\tremote_ip=127.'
-        '0.0.1\tmessage=\n'
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug tcp\tindex=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.sv'
+        'c.cluster.local\tport=53\taddress=10.96.0.10\tresolved=dns\tresolve_note=kube-dns.kube-system.svc.cluste'
+        'r.local. from nameserver 10.96.0.10\tresolve_ms=545\trc=0\tconnect_ms=22\tmessage=Connection to 10.96.0.'
+        '10 53 port [tcp/*] succeeded! \n'
+        '@@kdebug tcp\tindex=2\tendpoint=kubernetes.default.svc.cluster.local:443\thost=kubernetes.default.svc.c'
+        'luster.local\tport=443\taddress=10.96.0.1\tresolved=dns\tresolve_note=kubernetes.default.svc.cluster.loc'
+        'al. from nameserver 10.96.0.10\tresolve_ms=554\trc=0\tconnect_ms=31\tmessage=Connection to 10.96.0.1 443'
+        ' port [tcp/*] succeeded! \n'
+        '@@kdebug http\tindex=1\turl=http://127.0.0.1:8080/healthz\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tr'
+        'esolved=literal\tresolve_note=\tresolve_ms=19\trc=0\tcode=200\ttime_total=0.001876\ttime_connect=0.000236\t'
+        'remote_ip=127.0.0.1\tmessage=\n'
+        '@@kdebug end\n'
     ),
     "strategy": 'agent',
     "target": {
@@ -287,11 +278,10 @@ MULTI_SIDECAR = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=181 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
-        '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -305,24 +295,20 @@ MULTI_SIDECAR = {
         '2:62ff:fe63:f01d","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.6","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=36 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=36\ttruncated=0\n'
         'tcp LISTEN 0      9      *:8081 *:*\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=201 truncated=0\n'
-        'index=1\tendpoint=127.0.0.1:8081\thost=127.0.0.1\tport=8081\taddress=127.0.0.1\tresolved=literal\tresolve_'
-        'note=\tresolve_ms=19\trc=0\tconnect_ms=41\tmessage=Connection to 127.0.0.1 8081 port [tcp/*] succeeded! '
-        '\n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=0 truncated=0\n'
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug tcp\tindex=1\tendpoint=127.0.0.1:8081\thost=127.0.0.1\tport=8081\taddress=127.0.0.1\tresolved=lit'
+        'eral\tresolve_note=\tresolve_ms=19\trc=0\tconnect_ms=41\tmessage=Connection to 127.0.0.1 8081 port [tcp/*'
+        '] succeeded! \n'
+        '@@kdebug end\n'
     ),
     "strategy": 'ephemeral',
     "target": {
@@ -346,13 +332,13 @@ BUSYBOX_IMAGE = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=196 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing= ss dig curl nc\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing= s'
+        's dig curl nc\n'
+        '@@kdebug addr\trc=1\tbytes=0\ttruncated=0\n'
         '\n'
-        '@@kdebug-net section=addr rc=1 bytes=0 truncated=0\n'
-        '\n'
-        '@@kdebug-net stderr=addr\n'
+        '@@kdebug stderr\tof=addr\n'
         'BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n'
         '\n'
         'Usage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [ARGS]\n'
@@ -369,9 +355,9 @@ BUSYBOX_IMAGE = {
         'ip neigh show|flush [to PREFIX] [dev DEV] [nud STATE]\n'
         'ip rule [list] | add|del SELECTOR ACTION\n'
         '\n'
-        '@@kdebug-net section=route rc=1 bytes=0 truncated=0\n'
+        '@@kdebug route\trc=1\tbytes=0\ttruncated=0\n'
         '\n'
-        '@@kdebug-net stderr=route\n'
+        '@@kdebug stderr\tof=route\n'
         'BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n'
         '\n'
         'Usage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [ARGS]\n'
@@ -388,9 +374,9 @@ BUSYBOX_IMAGE = {
         'ip neigh show|flush [to PREFIX] [dev DEV] [nud STATE]\n'
         'ip rule [list] | add|del SELECTOR ACTION\n'
         '\n'
-        '@@kdebug-net section=route6 rc=1 bytes=0 truncated=0\n'
+        '@@kdebug route6\trc=1\tbytes=0\ttruncated=0\n'
         '\n'
-        '@@kdebug-net stderr=route6\n'
+        '@@kdebug stderr\tof=route6\n'
         'BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n'
         '\n'
         'Usage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [ARGS]\n'
@@ -407,23 +393,19 @@ BUSYBOX_IMAGE = {
         'ip neigh show|flush [to PREFIX] [dev DEV] [nud STATE]\n'
         'ip rule [list] | add|del SELECTOR ACTION\n'
         '\n'
-        '@@kdebug-net section=listen rc=127 bytes=0 truncated=0\n'
+        '@@kdebug listen\trc=127\tbytes=0\ttruncated=0\n'
         '\n'
-        '@@kdebug-net stderr=listen\n'
+        '@@kdebug stderr\tof=listen\n'
         'sh: ss: not found\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=421 truncated=0\n'
-        'index=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.svc.cluster.loc'
-        'al\tport=53\taddress=\tresolved=fail\tresolve_note=dig is not in the tools image\tresolve_ms=0\trc=\tconnec'
-        't_ms=\tmessage=dig is not in the tools image\n'
-        'index=2\tendpoint=10.96.0.10:53\thost=10.96.0.10\tport=53\taddress=10.96.0.10\tresolved=literal\tresolve_n'
-        'ote=\tresolve_ms=0\trc=1\tconnect_ms=0\tmessage= -e PROG Run PROG after connect \n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=159 truncated=0\n'
-        'index=1\turl=http://127.0.0.1:8080/\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved=literal\tresol'
-        've_note=\tresolve_ms=0\trc=127\t\tmessage=sh: curl: not found \n'
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug tcp\tindex=1\tendpoint=kube-dns.kube-system.svc.cluster.local:53\thost=kube-dns.kube-system.sv'
+        'c.cluster.local\tport=53\taddress=\tresolved=fail\tresolve_note=dig is not in the tools image\tresolve_ms'
+        '=0\trc=\tconnect_ms=\tmessage=dig is not in the tools image\n'
+        '@@kdebug tcp\tindex=2\tendpoint=10.96.0.10:53\thost=10.96.0.10\tport=53\taddress=10.96.0.10\tresolved=lite'
+        'ral\tresolve_note=\tresolve_ms=0\trc=1\tconnect_ms=0\tmessage= -e PROG Run PROG after connect \n'
+        '@@kdebug http\tindex=1\turl=http://127.0.0.1:8080/\thost=127.0.0.1\tport=8080\taddress=127.0.0.1\tresolved'
+        '=literal\tresolve_note=\tresolve_ms=0\trc=127\t\tmessage=sh: curl: not found \n'
+        '@@kdebug end\n'
     ),
     "strategy": 'ephemeral',
     "target": {
@@ -447,11 +429,10 @@ TIMED_OUT = {
     "rc": 124,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=181 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
-        '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -465,14 +446,14 @@ TIMED_OUT = {
         'a:d4ff:fe49:2052","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.7","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=65 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=65\ttruncated=0\n'
         'tcp LISTEN 0      9      *:8080 *:* users:(("httpd",pid=1,fd=3))\n'
         '\n'
     ),
@@ -496,11 +477,10 @@ HTTP_PROBLEMS = {
     "rc": 0,
     "stderr": '',
     "stdout": (
-        '@@kdebug-net section=probe rc=0 bytes=181 truncated=0\n'
-        'resolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers=10.96.0.10 \tsearch'
-        '= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
-        '\n'
-        '@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n'
+        '@@kdebug network-probe\tversion=2\n'
+        '@@kdebug resolver\tresolv_conf=/proc/1/root/etc/resolv.conf\thosts=/proc/1/root/etc/hosts\tnameservers='
+        '10.96.0.10 \tsearch= kdebug-demo.svc.cluster.local svc.cluster.local cluster.local\tndots=5\tmissing=\n'
+        '@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n'
         '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP","LOWER_UP"],"mtu":65536,"qdisc":"noqueue","oper'
         'state":"UNKNOWN","group":"default","txqlen":1000,"link_type":"loopback","address":"00:00:00:00:00:00'
         '","broadcast":"00:00:00:00:00:00","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"s'
@@ -514,30 +494,26 @@ HTTP_PROBLEMS = {
         'a:d4ff:fe49:2052","prefixlen":64,"scope":"link","valid_life_time":4294967295,"preferred_life_time":4'
         '294967295}]}]\n'
         '\n'
-        '@@kdebug-net section=route rc=0 bytes=173 truncated=0\n'
+        '@@kdebug route\trc=0\tbytes=173\ttruncated=0\n'
         '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0","flags":[]},{"dst":"10.244.0.0/24","dev":"eth0'
         '","protocol":"kernel","scope":"link","prefsrc":"10.244.0.7","flags":[]}]\n'
         '\n'
-        '@@kdebug-net section=route6 rc=0 bytes=95 truncated=0\n'
+        '@@kdebug route6\trc=0\tbytes=95\ttruncated=0\n'
         '[{"dst":"fe80::/64","dev":"eth0","protocol":"kernel","metric":256,"flags":[],"pref":"medium"}]\n'
         '\n'
-        '@@kdebug-net section=listen rc=0 bytes=65 truncated=0\n'
+        '@@kdebug listen\trc=0\tbytes=65\ttruncated=0\n'
         'tcp LISTEN 0      9      *:8080 *:* users:(("httpd",pid=1,fd=3))\n'
         '\n'
-        '@@kdebug-net section=tcp rc=0 bytes=0 truncated=0\n'
-        '\n'
-        '@@kdebug-net section=http rc=0 bytes=782 truncated=0\n'
-        'index=1\turl=http://127.0.0.1:18080/ready\thost=127.0.0.1\tport=18080\taddress=127.0.0.1\tresolved=litera'
-        'l\tresolve_note=\tresolve_ms=22\trc=0\tcode=503\ttime_total=0.002785\ttime_connect=0.002677\tremote_ip=127.'
-        '0.0.1\tmessage=\n'
-        'index=2\turl=https://10.96.0.1/healthz\thost=10.96.0.1\tport=443\taddress=10.96.0.1\tresolved=literal\tres'
-        'olve_note=\tresolve_ms=10\trc=60\tcode=000\ttime_total=0.169085\ttime_connect=0.000000\tremote_ip=10.96.0.'
-        '1\tmessage=curl: (60) SSL certificate problem: unable to get local issuer certificate \n'
-        'index=3\turl=http://10.96.0.10:1/\thost=10.96.0.10\tport=1\taddress=10.96.0.10\tresolved=literal\tresolve_'
-        'note=\tresolve_ms=9\trc=28\tcode=000\ttime_total=1.000292\ttime_connect=0.000000\tremote_ip=\tmessage=curl:'
-        ' (28) Failed to connect to 10.96.0.10 port 1 after 1000 ms: Timeout was reached \n'
-        '\n'
-        '@@kdebug-net end\n'
+        '@@kdebug http\tindex=1\turl=http://127.0.0.1:18080/ready\thost=127.0.0.1\tport=18080\taddress=127.0.0.1\tr'
+        'esolved=literal\tresolve_note=\tresolve_ms=22\trc=0\tcode=503\ttime_total=0.002785\ttime_connect=0.002677\t'
+        'remote_ip=127.0.0.1\tmessage=\n'
+        '@@kdebug http\tindex=2\turl=https://10.96.0.1/healthz\thost=10.96.0.1\tport=443\taddress=10.96.0.1\tresolv'
+        'ed=literal\tresolve_note=\tresolve_ms=10\trc=60\tcode=000\ttime_total=0.169085\ttime_connect=0.000000\tremo'
+        'te_ip=10.96.0.1\tmessage=curl: (60) SSL certificate problem: unable to get local issuer certificate \n'
+        '@@kdebug http\tindex=3\turl=http://10.96.0.10:1/\thost=10.96.0.10\tport=1\taddress=10.96.0.10\tresolved=li'
+        'teral\tresolve_note=\tresolve_ms=9\trc=28\tcode=000\ttime_total=1.000292\ttime_connect=0.000000\tremote_ip='
+        '\tmessage=curl: (28) Failed to connect to 10.96.0.10 port 1 after 1000 ms: Timeout was reached \n'
+        '@@kdebug end\n'
     ),
     "strategy": 'ephemeral',
     "target": {
@@ -568,8 +544,8 @@ def _edit(sample, section, text):
     """A copy of ``sample`` with the body of one probe section replaced."""
     result = copy.deepcopy(sample)
     lines = result["stdout"].split("\n")
-    start = next(i for i, line in enumerate(lines) if line.startswith("@@kdebug-net section=%s " % section))
-    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("@@kdebug-net "))
+    start = next(i for i, line in enumerate(lines) if line.startswith("@@kdebug %s\t" % section))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("@@kdebug "))
     lines[start + 1:end] = text.split("\n") + [""]
     result["stdout"] = "\n".join(lines)
     return result
@@ -588,10 +564,6 @@ def _by_name(checks):
     return dict((c["name"], c) for c in checks)
 
 
-def _section_text(sample, section):
-    return network_check.parse_probe_output(sample["stdout"])[section]["text"]
-
-
 WEB_KW = dict(endpoints=WEB_ENDPOINTS, urls=WEB_URLS, expected_ports=[8080])
 WEB_LOW_MTU = _replace(WEB_EPHEMERAL, '"mtu":1500', '"mtu":1000')
 WEB_ETH0_DOWN = _replace(_replace(WEB_EPHEMERAL, '"flags":["BROADCAST","MULTICAST","UP","LOWER_UP"]',
@@ -608,12 +580,13 @@ WEB_V6_DEFAULT_ONLY = _edit(_edit(WEB_EPHEMERAL, "route", "[]"), "route6",
                             '"flags":[],"pref":"medium"}]')
 WEB_LINKDOWN_DEFAULT = _edit(WEB_EPHEMERAL, "route", '[{"dst":"default","gateway":"10.244.0.1","dev":"eth0",'
                                                      '"flags":["linkdown"]}]')
-WEB_ADDR_CUT = _replace(WEB_EPHEMERAL, "@@kdebug-net section=addr rc=0 bytes=1114 truncated=0\n[{",
-                        "@@kdebug-net section=addr rc=0 bytes=1114 truncated=1\n[[{")
+WEB_ADDR_CUT = _replace(WEB_EPHEMERAL, "@@kdebug addr\trc=0\tbytes=1114\ttruncated=0\n[{",
+                        "@@kdebug addr\trc=0\tbytes=1114\ttruncated=1\n[[{")
 WEB_EXTRA_LISTENERS = _edit(WEB_EPHEMERAL, "listen", SS_EXTRA_LISTENERS.rstrip("\n"))
-WEB_NO_TCP_LINE = _edit(WEB_EPHEMERAL, "tcp", _section_text(WEB_EPHEMERAL, "tcp").split("\n")[0])
+WEB_NO_TCP_LINE = dict(copy.deepcopy(WEB_EPHEMERAL), stdout="\n".join(
+    line for line in WEB_EPHEMERAL["stdout"].split("\n") if not line.startswith("@@kdebug tcp\tindex=2\t")))
 WEB_TOOLS_CUT = dict(copy.deepcopy(WEB_EPHEMERAL), truncated=True,
-                     stdout=WEB_EPHEMERAL["stdout"][:WEB_EPHEMERAL["stdout"].index("@@kdebug-net section=tcp")])
+                     stdout=WEB_EPHEMERAL["stdout"][:WEB_EPHEMERAL["stdout"].index("@@kdebug tcp\t")])
 NOTHING_PRINTED = {"changed": False, "failed": False, "rc": 126, "stdout": "",
                    "stderr": "sh: 1: exec: /bin/sh: Permission denied\n", "timed_out": False, "truncated": False,
                    "strategy": "agent", "target": dict(NOSHELL_AGENT["target"])}
@@ -884,10 +857,13 @@ def test_details_of_the_web_checks():
 def test_parse_probe_output_sections():
     sections = network_check.parse_probe_output(BUSYBOX_IMAGE["stdout"])
     assert sections["_end"] is True
-    assert sorted(k for k in sections if k != "_end") == ["addr", "http", "listen", "probe", "route", "route6", "tcp"]
+    assert sorted(k for k in sections if k != "_end") == ["addr", "http", "listen", "resolver", "route", "route6",
+                                                          "tcp"]
     assert sections["listen"]["rc"] == 127 and sections["listen"]["stderr"] == "sh: ss: not found"
     assert sections["addr"]["text"] == "" and sections["addr"]["stderr"].startswith("BusyBox v1.35.0")
-    assert "missing= ss dig curl nc" in sections["probe"]["text"]
+    assert sections["resolver"]["missing"].split() == ["ss", "dig", "curl", "nc"]
+    assert [(r["index"], r["endpoint"]) for r in sections["tcp"]] == [
+        ("1", "kube-dns.kube-system.svc.cluster.local:53"), ("2", "10.96.0.10:53")]
     assert network_check.parse_probe_output("")["_end"] is False
     assert network_check.parse_probe_output(TIMED_OUT["stdout"])["_end"] is False
 

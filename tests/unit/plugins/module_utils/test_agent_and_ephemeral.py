@@ -3,12 +3,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+import yaml
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import ANNOTATION_SPEC_HASH
+from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
+    ANNOTATION_REASON, ANNOTATION_REQUESTED_BY, ANNOTATION_SPEC_HASH, ANNOTATION_TTL)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import ephemeral
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
+from ansible_collections.kdebug.toolkit.plugins.modules import kdebug_agent
 
 
 def desired(**overrides):
@@ -51,6 +54,13 @@ def test_why_replace():
     assert "ended" in agent.why_replace(live(want, "Failed"), want)  # TTL ended
     assert "deleted" in agent.why_replace(live(want, deleting=True), want)
     assert "options changed" in agent.why_replace(live(desired(image="old")), want)
+
+
+def test_agent_summary_has_the_documented_keys():
+    summary = agent.agent_summary(desired(), False)
+    assert set(summary) == set(yaml.safe_load(kdebug_agent.RETURN)["agent"]["contains"])
+    assert summary["node"] == "node-1" and summary["image"] == "tools:1" and summary["expires_in_seconds"] == 600
+    assert agent.agent_summary(None, False) is None
 
 
 def test_agent_ready_fails_fast_on_image_errors():
@@ -135,3 +145,75 @@ def test_ephemeral_container_spec_is_deterministic_and_profiled():
     assert ephemeral.base_name("t:1", "app", "general", "Never") != ephemeral.base_name("t:2", "app", "general", "Never")
     with pytest.raises(KdebugError):
         ephemeral.security_context("root-please")
+
+
+def test_the_agents_namespace_carries_who_and_why():
+    namespace = agent.agent_namespace("kdebug-system", "alice@laptop", "INC-42")
+    annotations = namespace["metadata"]["annotations"]
+    assert annotations[ANNOTATION_REQUESTED_BY] == "alice@laptop"
+    assert annotations[ANNOTATION_REASON] == "INC-42"
+    assert annotations[ANNOTATION_TTL] == "0"
+    pod = agent.desired_agent("node-1", "kdebug-system", "tools:1", 600, "alice@laptop", "INC-42")
+    assert pod["metadata"]["annotations"][ANNOTATION_REQUESTED_BY] == "alice@laptop"
+    assert pod["metadata"]["annotations"][ANNOTATION_REASON] == "INC-42"
+
+
+# --- what a refused or stuck debug container is told -------------------------------------------------------
+
+
+def pod_for_user(pod_user=None, container_user=None):
+    pod = {"metadata": {"name": "p", "namespace": "ns"},
+           "spec": {"containers": [{"name": "app", "securityContext": {}}], "securityContext": {}}}
+    if pod_user is not None:
+        pod["spec"]["securityContext"]["runAsUser"] = pod_user
+    if container_user is not None:
+        pod["spec"]["containers"][0]["securityContext"]["runAsUser"] = container_user
+    return pod
+
+
+@pytest.mark.parametrize("pod_user, container_user, expected", [
+    (None, 1000, 1000),   # the target's own user: its files under /proc/<pid>/root stay readable
+    (2000, None, None),   # the pod's user applies to the debug container too
+    (None, None, ephemeral.NOBODY),  # a root-default tools image could never start under runAsNonRoot
+])
+def test_the_restricted_profile_runs_as_a_user_the_level_allows(pod_user, container_user, expected):
+    assert ephemeral.restricted_user(pod_for_user(pod_user, container_user), "app") == expected
+    spec = ephemeral.ephemeral_container("k", "t", "app", "restricted", "Never", 60, expected)
+    assert spec["securityContext"].get("runAsUser") == expected
+    general = ephemeral.ephemeral_container("k", "t", "app", "general", "Never", 60, 1000)
+    assert "runAsUser" not in general["securityContext"]
+
+
+def violation(detail, check="unrestricted capabilities"):
+    return {"check": check, "detail": detail}
+
+
+def test_pod_security_fix_names_the_profile_when_the_debug_container_is_refused():
+    denial = {"level": "baseline", "violations": [violation(
+        'container "kdebug-1a" must not include "SYS_PTRACE" in securityContext.capabilities.add')]}
+    fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "general")
+    assert "set profile to baseline" in fix
+    restricted = {"level": "restricted", "violations": [violation(
+        'containers "app", "kdebug-1a" must set securityContext.runAsNonRoot=true', "runAsNonRoot != true")]}
+    assert "set profile to restricted" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "general")
+    assert "strategy agent" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "restricted")
+
+
+def test_pod_security_fix_when_the_pod_itself_violates_the_level():
+    denial = {"level": "restricted", "violations": [violation(
+        'container "app" must set securityContext.allowPrivilegeEscalation=false', "allowPrivilegeEscalation != false")]}
+    fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "restricted")
+    assert "The pod itself does not meet the level" in fix and "strategy agent" in fix
+    assert "profile to" not in fix
+
+
+def test_containers_named():
+    assert ephemeral.containers_named('containers "a", "b" and "c" must set x') == ["a", "b", "c"]
+    assert ephemeral.containers_named('pod or container "app" must set securityContext.runAsNonRoot=true') == ["app"]
+    assert ephemeral.containers_named("host namespaces (hostNetwork=true)") == []
+
+
+def test_start_problem_advice():
+    root = "CreateContainerConfigError: container has runAsNonRoot and image will run as root (pod: ...)"
+    assert "runs as root, which profile restricted forbids" in ephemeral.start_problem_advice(root, "t:1", "restricted")
+    assert "image_pull_secrets" in ephemeral.start_problem_advice("ErrImagePull: not found", "t:1", "general")

@@ -47,7 +47,9 @@ def test_parse_path(path, expected):
     ("GET", "/api/v1/namespaces/ns/pods/p", "get", "pod p in namespace ns"),
     ("GET", "/api/v1/namespaces/ns/pods", "list", "pods in namespace ns"),
     ("POST", "/api/v1/namespaces/ns/pods", "create", "pods in namespace ns"),
-    ("PATCH", "/api/v1/namespaces/ns/pods/p/ephemeralcontainers", "patch", "pod/ephemeralcontainers p in namespace ns"),
+    ("PATCH", "/api/v1/namespaces/ns/pods/p/ephemeralcontainers", "patch",
+     "the ephemeral containers of pod p in namespace ns"),
+    ("POST", "/api/v1/namespaces/ns/pods/p/exec", "create", "the exec of pod p in namespace ns"),
     ("DELETE", "/api/v1/namespaces/ns/pods/p", "delete", "pod p in namespace ns"),
     ("GET", "/api/v1/namespaces/kdebug-system", "get", "namespace kdebug-system"),
     ("GET", "/api/v1", "list", "the API discovery (/api/v1)"),
@@ -136,10 +138,16 @@ def test_rbac_cluster_scope_asks_for_a_cluster_role():
 def test_pod_security_gets_the_callers_fix_not_rbac_advice():
     err = denied(POD_SECURITY, "PATCH", "/api/v1/namespaces/shop/pods/web/ephemeralcontainers",
                  hints={"pod_security": "Set profile to restricted", "rbac_role": "kdebug-ephemeral"})
-    assert "PodSecurity admission refused pod/ephemeralcontainers web in namespace shop" in err.message
+    assert "PodSecurity admission refused the ephemeral containers of pod web in namespace shop" in err.message
     assert "enforces the baseline level" in err.message and "SYS_PTRACE" in err.message
     assert "Set profile to restricted" in err.message
     assert "Grant" not in err.message and "rbac" not in err.message.lower()
+
+
+def test_a_hint_may_depend_on_what_was_refused():
+    err = denied(POD_SECURITY, "PATCH", "/api/v1/namespaces/shop/pods/web/ephemeralcontainers",
+                 hints={"pod_security": lambda denial: "Level %s: do this" % denial["level"]})
+    assert "Level baseline: do this." in err.message
 
 
 def test_quota_names_the_quota_and_how_to_look_at_it():
@@ -203,8 +211,10 @@ def test_refused_and_unknown_host():
 
 @needs_urllib3
 def test_timeouts_name_request_timeout():
-    err = transport_error(REQUEST, u3.ReadTimeoutError(None, "/api", "Read timed out. (read timeout=30)"), 30)
-    assert isinstance(err, errors.ApiTimeout) and "within 30 s (request_timeout)" in err.message
+    err = transport_error(REQUEST, u3.ReadTimeoutError(None, "/api", "Read timed out. (read timeout=2.999181470000167)"),
+                          3)
+    assert isinstance(err, errors.ApiTimeout) and "within 3 s (request_timeout)" in err.message
+    assert "read timeout=2.9)" in err.message
     assert isinstance(transport_error(REQUEST, u3.ConnectTimeoutError(None, "timed out")), errors.ApiTimeout)
     assert isinstance(transport_error(REQUEST, socket.timeout("timed out")), errors.ApiTimeout)
 

@@ -504,7 +504,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth, e
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
-from ansible_collections.kdebug.toolkit.plugins.module_utils.fork import ForkManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.fork import ForkManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import agent, choose, ephemeral
 from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases import exec as exec_use_case
 

@@ -122,3 +122,11 @@ def test_module_base_is_what_every_module_runs(monkeypatch):
     for name in MODULES:
         module = importlib.import_module("ansible_collections.kdebug.toolkit.plugins.modules." + name)
         assert module.run_module is module_base.run_module, name
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_the_action_plugin_knows_whether_its_module_takes_requested_by(name, monkeypatch):
+    """It sets the AWX requester (plugin_utils/awx.py) only for a module that has the option."""
+    spec, _module = spec_of(name, monkeypatch)
+    action = importlib.import_module("ansible_collections.kdebug.toolkit.plugins.action." + name)
+    assert action.ActionModule.TAKES_REQUESTED_BY is ("requested_by" in spec)

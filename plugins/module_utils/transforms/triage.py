@@ -1,19 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Triage of one pod: what state it is in and why, gathered in one module call.
+"""Triage of one pod as data: summaries of the pod, its events, logs and node, and the checks. Pure.
 
-Three parts:
-
-* :class:`TriageFetcher` holds every API call (read the pod, list its events and
-  the namespace's Services, read log tails, read the node), through kube/client.py.
-  It returns plain dicts, the JSON the API server sent (as ``kubectl get -o
-  json`` shows it), so its transport can change without touching the rest.
-* :func:`gather` reads the pod first (a missing pod or namespace fails the
-  call), then the other pieces concurrently; a piece that cannot be read
-  (missing rights, API error) is recorded, not raised.
-* Pure functions over those dicts summarise the pod, its events, logs and node
-  and compute the checks (docs/result-schema.md). The rules:
+managers/triage.py reads the pod, then its events, the namespace's Services, the log tails and the node
+concurrently (:func:`gather` there), and hands over plain dicts, the JSON the API server sent (as ``kubectl
+get -o json`` shows it), with a record of the pieces that could not be read. The functions here summarise
+those dicts and compute the checks (docs/result-schema.md). The rules:
 
   - ``pod phase``: Running and Succeeded pass. Pending fails (the summary says
     whether it is not scheduled, with the scheduler's message, or scheduled with
@@ -54,20 +47,15 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, ApiInvalid, KdebugError, OptionError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by, spec_containers, state_of)
+    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by,
+    spec_containers, state_of)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
 DEFAULT_RESTART_THRESHOLD = 3
-# Each log tail is cut at this many bytes (the API's limitBytes).
-LOG_LIMIT_BYTES = 64 * 1024
-# Concurrent API calls after the pod is read.
-MAX_WORKERS = 8
 
 # Pod conditions whose True is the problem.
 NEGATIVE_POD_CONDITIONS = ("DisruptionTarget",)
@@ -83,142 +71,10 @@ class LogUnavailable(KdebugError):
     """The API has no such log (HTTP 400: the container has not started, no previous run)."""
 
 
-# --- the API part: every call of kdebug_triage is here ---------------------------------------------
-
-
-class TriageFetcher(object):
-    """Every API call kdebug_triage makes, through a KubeClient (plain REST: no generated API class or model).
-
-    Methods return the API's JSON as dicts and raise the ApiError of kube/failures.py, LogUnavailable for a
-    log the API does not have.
-    """
-
-    def __init__(self, client):
-        self.client = client
-
-    def read_pod(self, namespace, name):
-        """The pod; a missing namespace and a missing pod are told apart (kube/objects.read_pod)."""
-        return read_pod(self.client, namespace, name)
-
-    def list_pod_events(self, namespace, uid):
-        """The events whose involved object is this pod (by UID, so an earlier pod of the same name is left out)."""
-        answer = self.client.get(api_path("namespaces", namespace, "events"),
-                                 query={"fieldSelector": "involvedObject.uid=%s" % uid})
-        return (answer or {}).get("items") or []
-
-    def list_services(self, namespace):
-        answer = self.client.get(api_path("namespaces", namespace, "services"))
-        return (answer or {}).get("items") or []
-
-    def read_log(self, namespace, name, container, previous, tail_lines):
-        """(text, truncated): the last ``tail_lines`` lines, at most LOG_LIMIT_BYTES."""
-        try:
-            data = self.client.get(pod_path(namespace, name, "log"),
-                                   query={"container": container, "previous": bool(previous),
-                                          "tailLines": int(tail_lines), "limitBytes": LOG_LIMIT_BYTES},
-                                   accept="text/plain, */*", decode=False) or b""
-        except ApiInvalid as exc:
-            raise LogUnavailable(exc.server_message or exc.message)
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-        return text, len(data) >= LOG_LIMIT_BYTES
-
-    def read_node(self, name):
-        return self.client.get(api_path("nodes", name))
-
-
-# --- gathering ---------------------------------------------------------------------------------------
-
-
-def _run_jobs(jobs, max_workers=MAX_WORKERS):
-    """Run ``{key: callable}`` concurrently; ({key: value}, {key: exception}). Never raises."""
-    values, errors = {}, {}
-    if not jobs:
-        return values, errors
-
-    def call(key):
-        try:
-            values[key] = jobs[key]()
-        except Exception as exc:  # pylint: disable=broad-except
-            errors[key] = exc
-
-    if len(jobs) == 1 or max_workers <= 1:
-        for key in jobs:
-            call(key)
-        return values, errors
-    from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs))) as pool:
-        list(pool.map(call, list(jobs)))
-    return values, errors
-
-
 def _error_text(exc):
     if isinstance(exc, KdebugError):
         return exc.message
     return "%s: %s" % (type(exc).__name__, exc)
-
-
-def gather(fetcher, namespace, name, container=None, log_lines=DEFAULT_LOG_LINES, event_limit=DEFAULT_EVENT_LIMIT,
-           max_workers=MAX_WORKERS):
-    """Read everything triage needs. Raises KdebugError only for the pod itself (or an unknown container).
-
-    Returns ``{pod, selected, events, services, node, logs, errors}``: raw API dicts (None where not read),
-    ``selected`` the [(kind, name)] containers looked at, ``logs`` {container: {current, previous, ...}},
-    ``errors`` {piece: KdebugError or exception} for the pieces that could not be read.
-    """
-    pod = fetcher.read_pod(namespace, name)
-    selected = select_containers(pod, container)
-    jobs = {}
-    if event_limit:
-        jobs["events"] = lambda: fetcher.list_pod_events(namespace, pod["metadata"].get("uid"))
-    jobs["services"] = lambda: fetcher.list_services(namespace)
-    node_name = (pod.get("spec") or {}).get("nodeName")
-    if node_name:
-        jobs["node"] = lambda: fetcher.read_node(node_name)
-    plan = log_plan(pod, selected) if log_lines else {}
-    for cname, streams in plan.items():
-        for stream in streams:
-            jobs[("log", cname, stream)] = (
-                lambda c=cname, s=stream: fetcher.read_log(namespace, name, c, s == "previous", log_lines))
-    values, errors = _run_jobs(jobs, max_workers)
-
-    logs = {}
-    for kind, cname in selected:
-        entry = {"current": None, "previous": None, "truncated": False, "note": None}
-        notes = []
-        state, detail = state_of(find_status(pod, kind, cname))
-        if not log_lines:
-            notes.append("log_lines is 0")
-        elif not plan.get(cname) and state == "terminated" and detail.get("exitCode") == 0:
-            notes.append("init container completed: its logs are not read")
-        elif not plan.get(cname):
-            notes.append("the container has not started: no logs")
-        for stream in plan.get(cname, ()):
-            key = ("log", cname, stream)
-            if key in values:
-                entry[stream], cut = values[key]
-                entry["truncated"] = entry["truncated"] or cut
-            elif isinstance(errors.get(key), LogUnavailable):
-                notes.append("%s: %s" % (stream, errors.pop(key).message))
-            elif key in errors:
-                notes.append("%s: %s" % (stream, _error_text(errors[key])))
-        if plan.get(cname) and "current" not in plan[cname]:
-            notes.append("the container is waiting: its last run's log is the previous one")
-        if plan.get(cname) and "previous" not in plan[cname]:
-            notes.append("no previous run")
-        entry["note"] = "; ".join(notes) or None
-        logs[cname] = entry
-    return {
-        "pod": pod,
-        "selected": selected,
-        "events": values.get("events"),
-        "services": values.get("services"),
-        "node": values.get("node"),
-        "logs": logs,
-        "errors": errors,
-    }
-
-
-# --- pure helpers ------------------------------------------------------------------------------------
 
 
 def select_containers(pod, requested=None):
@@ -389,6 +245,41 @@ def summarize_node(node):
     }
 
 
+def log_entries(pod, selected, plan, values, errors, log_lines):
+    """{container: {current, previous, truncated, note}} from the log tails read as ``plan`` said.
+
+    ``values`` and ``errors`` are keyed ("log", container, stream); a LogUnavailable becomes a note (and leaves
+    ``errors``), any other error stays there for an error check and is noted too.
+    """
+    logs = {}
+    for kind, cname in selected:
+        entry = {"current": None, "previous": None, "truncated": False, "note": None}
+        notes = []
+        state, detail = state_of(find_status(pod, kind, cname))
+        if not log_lines:
+            notes.append("log_lines is 0")
+        elif not plan.get(cname) and state == "terminated" and detail.get("exitCode") == 0:
+            notes.append("init container completed: its logs are not read")
+        elif not plan.get(cname):
+            notes.append("the container has not started: no logs")
+        for stream in plan.get(cname, ()):
+            key = ("log", cname, stream)
+            if key in values:
+                entry[stream], cut = values[key]
+                entry["truncated"] = entry["truncated"] or cut
+            elif isinstance(errors.get(key), LogUnavailable):
+                notes.append("%s: %s" % (stream, errors.pop(key).message))
+            elif key in errors:
+                notes.append("%s: %s" % (stream, _error_text(errors[key])))
+        if plan.get(cname) and "current" not in plan[cname]:
+            notes.append("the container is waiting: its last run's log is the previous one")
+        if plan.get(cname) and "previous" not in plan[cname]:
+            notes.append("no previous run")
+        entry["note"] = "; ".join(notes) or None
+        logs[cname] = entry
+    return logs
+
+
 # --- checks ------------------------------------------------------------------------------------------
 
 
@@ -400,11 +291,6 @@ def container_target(pod, name):
     target = pod_target(pod)
     target["container"] = name
     return target
-
-
-def make_check(name, status, summary, target, details=None, evidence=None):
-    return {"name": name, "status": status, "summary": summary, "details": details or {},
-            "evidence": evidence or [], "target": target}
 
 
 def _reason_message(reason, message):
@@ -728,28 +614,3 @@ def triage_result(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_l
         "checks": build_checks(gathered, restart_threshold, event_limit),
         "missing_permissions": missing_permissions(gathered["errors"]),
     }
-
-
-# --- the module --------------------------------------------------------------------------------------
-
-
-def run_triage_module(module):
-    """What kdebug_triage does: one pod's state, events, logs and node, with checks. Read-only."""
-    params = module.params
-    for option in ("log_lines", "event_limit", "restart_threshold"):
-        if params[option] < 0:
-            raise OptionError("%s must be 0 or more, got %s." % (option, params[option]))
-    gathered = gather(TriageFetcher(module.kube()), params["namespace"], params["pod"], params.get("container"),
-                      params["log_lines"], params["event_limit"])
-    result = triage_result(gathered, params["restart_threshold"], params["event_limit"])
-    result["changed"] = False
-    return result
-
-
-def triage_argument_spec():
-    return options.module_spec(
-        options.target_options(),
-        log_lines=dict(type="int", default=DEFAULT_LOG_LINES),
-        event_limit=dict(type="int", default=DEFAULT_EVENT_LIMIT),
-        restart_threshold=dict(type="int", default=DEFAULT_RESTART_THRESHOLD),
-    )

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The fork transform as a pure function over a table of pod specs, and the other pure helpers."""
+"""The fork transform (transforms/fork.py) as a pure function over a table of pod specs, edit by edit, and the
+other pure helpers."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,10 +14,12 @@ import json
 import re
 
 import pytest
+import yaml
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import fork as F
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as F
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
+from ansible_collections.kdebug.toolkit.plugins.modules import kdebug_fork
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 NOW = datetime.datetime(2026, 11, 26, 12, 0, 0, tzinfo=datetime.timezone.utc)
@@ -125,59 +128,175 @@ def inits_of(pod):
 
 # --- the transform ----------------------------------------------------------------
 
-SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod]
+def everything_pod():
+    """A source on which every edit has something to change (with EVERYTHING_OPTIONS)."""
+    pod = deployment_pod()
+    pod["metadata"]["finalizers"] = ["example.com/hold"]
+    pod["metadata"]["annotations"]["kubectl.kubernetes.io/default-container"] = "sidecar"
+    pod["spec"]["containers"].append({"name": "sidecar", "image": "busybox", "command": ["sleep", "1d"],
+                                      "startupProbe": PROBE})
+    pod["spec"]["initContainers"] = [{"name": "setup", "image": "busybox", "command": ["true"]}]
+    return pod
+
+
+EVERYTHING_OPTIONS = dict(container="app", target_image="busybox:debug", env={"MODE": "debug"}, share_processes=True,
+                          keep_init_containers=False, image_pull_secrets=["pull"], keep_labels=["tier"])
+SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod, everything_pod]
+OPTIONS = [dict(), dict(same_node=True, ttl_seconds=120, share_processes=False, keep_annotations=["prometheus.io/scrape"]),
+           dict((k, v) for k, v in EVERYTHING_OPTIONS.items() if k != "container")]
+
+
+def _target(source, fork):
+    name = fork["metadata"]["annotations"]["kdebug.io/held-container"]
+    return containers_of(source)[name], containers_of(fork)[name]
+
+
+def _all_containers(fork):
+    return fork["spec"]["containers"] + fork["spec"]["initContainers"]
+
+
+def _kept_labels(source, o):
+    labels = source["metadata"].get("labels") or {}
+    return dict((k, labels[k]) for k in o["keep_labels"] if k in labels)
+
+
+def _expected_inits(source, o):
+    inits = list(inits_of(source)) if o["keep_init_containers"] else []
+    return ["kdebug-fork-tools"] + inits
+
+
+# What each edit of FORK_EDITS guarantees, for any source and options: check(source, fork, options).
+EDIT_CHECKS = {
+    "strip_labels": lambda source, fork, o: fork["metadata"]["labels"] == dict(
+        _kept_labels(source, o), **{"app.kubernetes.io/managed-by": "kdebug", "kdebug.io/component": "fork"}),
+    "strip_annotations": lambda source, fork, o: not [
+        k for k in (source["metadata"].get("annotations") or {})
+        if k in fork["metadata"]["annotations"] and k not in o["keep_annotations"]
+        and k != "kubectl.kubernetes.io/default-container"],
+    "detach_from_owners": lambda source, fork, o: not {"ownerReferences", "finalizers"} & set(fork["metadata"]),
+    "name_after_source": lambda source, fork, o: "generateName" not in fork["metadata"] and fork["metadata"][
+        "name"] == F.fork_name(source["metadata"]["namespace"], source["metadata"]["name"]),
+    "clear_server_fields": lambda source, fork, o: not set(F.SERVER_METADATA) & set(fork["metadata"]) and set(
+        fork) == {"apiVersion", "kind", "metadata", "spec"},
+    "unpin_node": lambda source, fork, o: fork["spec"].get("nodeName") == (
+        source["spec"]["nodeName"] if o["same_node"] else None),
+    "drop_ephemeral_containers": lambda source, fork, o: "ephemeralContainers" not in fork["spec"],
+    "drop_priority": lambda source, fork, o: not {"priority", "preemptionPolicy"} & set(fork["spec"]),
+    "never_restart": lambda source, fork, o: fork["spec"]["restartPolicy"] == "Never",
+    "end_at_ttl": lambda source, fork, o: fork["spec"]["activeDeadlineSeconds"] == o["ttl_seconds"],
+    "set_share_processes": lambda source, fork, o: bool(fork["spec"].get("shareProcessNamespace")) == (
+        bool(source["spec"].get("shareProcessNamespace")) if o["share_processes"] is None else o["share_processes"]),
+    "drop_init_containers": lambda source, fork, o: list(inits_of(fork)) == _expected_inits(source, o),
+    "remove_probes": lambda source, fork, o: not [p for c in _all_containers(fork) for p in F.PROBES if p in c],
+    "clear_host_ports": lambda source, fork, o: not [
+        p for c in _all_containers(fork) for p in c.get("ports") or [] if "hostPort" in p],
+    "set_target_image": lambda source, fork, o: _target(source, fork)[1]["image"] == (
+        o["target_image"] or _target(source, fork)[0]["image"]),
+    "set_env": lambda source, fork, o: all(
+        {"name": k, "value": str(v)} in _target(source, fork)[1]["env"] for k, v in o["env"].items()),
+    "remove_lifecycle_hooks": lambda source, fork, o: "lifecycle" not in _target(source, fork)[1],
+    "hold_target": lambda source, fork, o: (
+        _target(source, fork)[1]["command"] == F.hold_command(o["ttl_seconds"])
+        and "args" not in _target(source, fork)[1]
+        and {"name": "kdebug-fork-tools", "mountPath": "/.kdebug", "readOnly": True} in _target(source, fork)[1][
+            "volumeMounts"]
+        and json.loads(fork["metadata"]["annotations"]["kdebug.io/original-command"]) == {
+            "container": _target(source, fork)[0]["name"], "command": _target(source, fork)[0].get("command"),
+            "args": _target(source, fork)[0].get("args"), "image": _target(source, fork)[0]["image"]}),
+    "add_busybox_copy": lambda source, fork, o: (
+        fork["spec"]["initContainers"][0]["command"] == ["/bin/busybox", "cp", "/bin/busybox", "/.kdebug/busybox"]
+        and fork["spec"]["initContainers"][0]["image"] == o["image"]
+        and {"name": "kdebug-fork-tools", "emptyDir": {"sizeLimit": "64Mi"}} in fork["spec"]["volumes"]),
+    "add_pull_secrets": lambda source, fork, o: all(
+        {"name": n} in fork["spec"]["imagePullSecrets"] for n in o["image_pull_secrets"]),
+    "default_to_held_container": lambda source, fork, o: fork["metadata"]["annotations"][
+        "kubectl.kubernetes.io/default-container"] == fork["metadata"]["annotations"]["kdebug.io/held-container"],
+}
+EDITS = [edit for edit, _documented in F.FORK_EDITS]
+
+
+def test_every_edit_has_a_check():
+    assert sorted(e.__name__ for e in EDITS) == sorted(EDIT_CHECKS)
+
+
+def _cases():
+    """(source, fork, options) for every source and set of options."""
+    for make in SOURCES:
+        for options in OPTIONS:
+            source = make()
+            if options.get("same_node") and not source["spec"].get("nodeName"):
+                source["spec"]["nodeName"] = "n1"
+            o = opts(**options)
+            before = copy.deepcopy(source)
+            fork, dummy = F.build_fork(source, o)
+            assert source == before, "build_fork must not touch its input"
+            yield source, fork, o
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_every_edit_is_applied(edit):
+    for source, fork, o in _cases():
+        assert EDIT_CHECKS[edit.__name__](source, fork, o), (source["metadata"]["name"], o)
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_every_check_fails_without_its_edit(edit, monkeypatch):
+    """The checks above can fail: without its edit, each one's check fails on some source."""
+    monkeypatch.setattr(F, "FORK_EDITS", tuple(e for e in F.FORK_EDITS if e[0] is not edit))
+    failed = []
+    try:
+        for source, fork, o in _cases():
+            if not EDIT_CHECKS[edit.__name__](source, fork, o):
+                failed.append(source["metadata"]["name"])
+    except (KeyError, StopIteration):
+        failed.append("built nothing")  # a later edit needs this one
+    assert failed
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__)
+def test_every_edit_says_what_it_changed(edit):
+    """Applied in order to a pod where each has work to do, every edit adds its own sentences to ``changes``."""
+    draft = F.Draft(everything_pod(), opts(**EVERYTHING_OPTIONS))
+    for each in EDITS[:EDITS.index(edit)]:
+        each(draft)
+    before = list(draft.changes)
+    edit(draft)
+    added = draft.changes[len(before):]
+    assert draft.changes[:len(before)] == before and added, edit.__name__
+    assert all(isinstance(c, str) and ": " in c for c in added), added
+
+
+def test_the_module_documents_every_edit_in_order():
+    """The rules live once: kdebug_fork's description lists FORK_EDITS' sentences, in the order they apply."""
+    description = yaml.safe_load(kdebug_fork.DOCUMENTATION)["description"]
+    start = next(i for i, p in enumerate(description) if p.startswith("The fork is the source pod's spec with"))
+    documented = []
+    for paragraph in description[start + 1:]:
+        if not paragraph.startswith("- "):
+            break
+        documented.append(paragraph[2:])
+    assert documented == [sentence for _edit, sentence in F.FORK_EDITS]
 
 
 @pytest.mark.parametrize("make", SOURCES, ids=lambda m: m.__name__)
-def test_invariants_for_every_source(make):
+def test_identity_and_audit_for_every_source(make):
     source = make()
-    before = copy.deepcopy(source)
     fork, changes = F.build_fork(source, opts())
-    assert source == before, "build_fork must not touch its input"
-    meta, spec = fork["metadata"], fork["spec"]
-    # identity and metadata
-    assert meta["name"] == F.fork_name(source["metadata"]["namespace"], source["metadata"]["name"])
+    meta = fork["metadata"]
+    assert set(meta) == {"name", "namespace", "labels", "annotations"}
     assert DNS_LABEL.match(meta["name"]) and len(meta["name"]) <= 63
     assert meta["namespace"] == source["metadata"]["namespace"]
-    assert meta["labels"] == {"app.kubernetes.io/managed-by": "kdebug", "kdebug.io/component": "fork"}
-    assert set(meta) == {"name", "namespace", "labels", "annotations"}
     ann = meta["annotations"]
     assert ann["kdebug.io/fork-of"] == "%s/%s" % (source["metadata"]["namespace"], source["metadata"]["name"])
     assert ann["kdebug.io/requested-by"] == "sre@host"
     assert ann["kdebug.io/created-at"] == "2026-11-26T12:00:00Z"
     assert ann["kdebug.io/ttl-seconds"] == "3600"
     assert ann["kdebug.io/spec-hash"] == F.spec_hash(fork)
-    assert ann["kubectl.kubernetes.io/default-container"] == ann["kdebug.io/held-container"]
-    assert "status" not in fork
-    # pod spec
-    assert "nodeName" not in spec
-    assert "ephemeralContainers" not in spec
-    assert "priority" not in spec and "preemptionPolicy" not in spec
-    assert spec["restartPolicy"] == "Never"
-    assert spec["activeDeadlineSeconds"] == 3600
-    for container in spec["containers"] + spec["initContainers"]:
-        for probe in F.PROBES:
-            assert probe not in container, (container["name"], probe)
-        for port in container.get("ports") or []:
-            assert "hostPort" not in port
-    # the hold
     held = containers_of(fork)[ann["kdebug.io/held-container"]]
-    assert held["command"][0] == "/.kdebug/busybox" and held["command"][1:3] == ["sh", "-c"]
     assert "sleep 3600" in held["command"][3]
-    assert "args" not in held
-    assert {"name": "kdebug-fork-tools", "mountPath": "/.kdebug", "readOnly": True} in held["volumeMounts"]
-    copier = spec["initContainers"][0]
-    assert copier["name"] == "kdebug-fork-tools"
-    assert copier["image"] == "kdebug.local/tools:1"
-    assert copier["command"] == ["/bin/busybox", "cp", "/bin/busybox", "/.kdebug/busybox"]
-    assert copier["securityContext"]["runAsNonRoot"] is True
-    assert {"name": "kdebug-fork-tools", "emptyDir": {"sizeLimit": "64Mi"}} in spec["volumes"]
-    source_target = containers_of(source)[ann["kdebug.io/held-container"]]
-    original = json.loads(ann["kdebug.io/original-command"])
-    assert original["command"] == source_target.get("command")
-    assert original["args"] == source_target.get("args")
+    copier = fork["spec"]["initContainers"][0]
+    assert copier["name"] == "kdebug-fork-tools" and copier["securityContext"]["runAsNonRoot"] is True
     assert any(c.startswith("spec.containers[%s].command: held" % held["name"]) for c in changes)
-    assert all(isinstance(c, str) for c in changes)
 
 
 def test_deployment_pod_changes_are_listed():
@@ -346,6 +465,15 @@ def test_spec_hash_ignores_who_and_when_but_not_options():
     recreated["metadata"]["uid"] = "u-2"
     d, dummy = F.build_fork(recreated, opts())
     assert d["metadata"]["annotations"]["kdebug.io/spec-hash"] == a["metadata"]["annotations"]["kdebug.io/spec-hash"]
+
+
+def test_fork_summary_has_the_documented_keys():
+    fork, dummy = F.build_fork(deployment_pod(), opts())
+    summary = F.fork_summary(fork, True)
+    assert set(summary) == set(yaml.safe_load(kdebug_fork.RETURN)["fork"]["contains"])
+    assert summary["fork_of"] == "kdebug-demo/crashy-784f45c6dc-rx58b" and summary["ttl_seconds"] == 3600
+    assert summary["name"] == fork["metadata"]["name"] and summary["created"] is True
+    assert F.fork_summary(None, False) is None
 
 
 # --- entrypoint and replay -----------------------------------------------------------

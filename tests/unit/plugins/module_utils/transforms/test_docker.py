@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The pure parts of the docker strategy: modes, labels, argv, stream framing, error wording."""
+"""The pure parts of the docker strategy (transforms/docker.py): modes, labels, argv, stream framing, error
+wording."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,8 +15,8 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as ds
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import docker as ds
 
 TID = "4bbf41adb8a04fa36cd152807f73f60845e3de694033fe6ff64100a8745e1ca0"
 
@@ -212,20 +213,6 @@ def test_docker_container_id():
     with pytest.raises(KdebugError) as err:
         ds.docker_container_id("containerd://" + TID)
     assert "runtime containerd" in err.value.message and "ephemeral or agent" in err.value.message
-
-
-def test_for_pod_container_does_not_touch_the_engine():
-    strategy = ds.DockerStrategy.for_pod_container("docker://" + TID, {"namespace": "demo", "pod": "web-1"},
-                                                   "tools:1", docker_host="tcp://node:2375")
-    assert strategy.container == TID and strategy.pod_target["pod"] == "web-1"
-    assert strategy.address == "tcp://node:2375"
-
-
-def test_constructor_validates_without_connecting():
-    with pytest.raises(KdebugError):
-        ds.DockerStrategy("web", "tools:1", docker_host="unix:///nonexistent.sock", pull_policy="Sometimes")
-    strategy = ds.DockerStrategy("web", "tools:1", docker_host="unix:///nonexistent.sock", requester="me")
-    assert strategy.requester == "me" and strategy.namespaces == ds.NAMESPACES
 
 
 @pytest.mark.parametrize("message, about_command", [

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The sweep's decisions (module_utils/cleanup.py): which kdebug objects have expired, without a cluster."""
+"""The sweep's decisions (transforms/cleanup.py): which kdebug objects have expired, without a cluster."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,8 +11,8 @@ import datetime
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import cleanup
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import cleanup
 
 NOW = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
 MANAGED = {"app.kubernetes.io/managed-by": "kdebug"}
@@ -237,6 +237,21 @@ def test_namespaces_go_only_when_empty_after_the_sweep():
     # pods unknown: kept
     _remove, keep = cleanup.plan_sweep([ns], NOW, older_than=0, pods_by_namespace={"kdebug-system": None})
     assert keep[0][1]["reason"] == "its pods could not be listed; kept"
+
+
+def test_removal_order_and_diff():
+    ns = cleanup.normalize_kube("Namespace", {"metadata": {"name": "kdebug-system", "labels": MANAGED}})
+    records = [ns, container("leftover"), pod("b-agent"), pod("a-agent")]
+    pairs = [(r, cleanup.result_item(r, "why", 1)) for r in records]
+    # pods before their namespace, Docker before namespaces, names in order within a kind
+    assert [i["name"] for _r, i in cleanup.removal_order(pairs)] == ["a-agent", "b-agent", "leftover",
+                                                                     "kdebug-system"]
+    before = sorted(pairs, key=cleanup.sort_key)
+    diff = cleanup.sweep_diff(before, [pairs[3][1]])
+    assert diff["before"]["objects"] == ["DockerContainer unix:///run/docker.sock/leftover",
+                                         "Namespace kdebug-system", "Pod kdebug-system/a-agent",
+                                         "Pod kdebug-system/b-agent"]
+    assert diff["after"]["objects"] == [o for o in diff["before"]["objects"] if o != "Pod kdebug-system/a-agent"]
 
 
 def test_check_kinds():

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The sweep: which kdebug-made objects have outlived their time, and removing them.
+"""The sweep as data: which kdebug-made objects have outlived their time, in what order they go. Pure.
 
 Everything kdebug creates carries ``app.kubernetes.io/managed-by: kdebug`` and
 the audit annotations of metadata.py (on Docker containers they are labels:
@@ -22,10 +22,11 @@ for Kubernetes objects and Docker containers), else from the server's creation
 time. Namespaces kdebug made (the agents' ``kdebug-system``) are only swept
 when asked (``kinds``), and only when no pod is left in them.
 
-:func:`normalize_kube`, :func:`normalize_docker`, :func:`decide` and
-:func:`plan_sweep` are pure; :class:`KubeSweeper` and :class:`DockerSweeper`
-do the listing and removing; :func:`run_cleanup_module` is kdebug_cleanup.
+Everything here is pure (:func:`normalize_kube`, :func:`normalize_docker`,
+:func:`decide`, :func:`plan_sweep`...); managers/cleanup.py lists and removes
+(KubeSweeper, DockerSweeper); usecases/cleanup.py is kdebug_cleanup.
 """
+
 
 from __future__ import absolute_import, division, print_function
 
@@ -33,15 +34,14 @@ __metaclass__ = type
 
 import datetime
 import re
-import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiError, ApiNotFound, KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 
 MANAGED_SELECTOR = "%s=%s" % (metadata.MANAGED_BY_LABEL, metadata.MANAGED_BY)
 
-# Option value -> (kind as the result names it, whether it lives in a namespace).
+# Option value -> (kind as the result names it, whether it lives in a namespace). Not events: kdebug's audit Events
+# (transforms/audit_event.py) carry the label, but the API server removes them after its --event-ttl.
 KINDS = {
     "pods": ("Pod", True),
     "configmaps": ("ConfigMap", True),
@@ -62,9 +62,6 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 
 RESULT_KEYS = ("kind", "namespace", "name", "age_seconds", "reason")
-
-
-# --- pure part ----------------------------------------------------------------
 
 
 def parse_duration(value):
@@ -287,211 +284,29 @@ def check_kinds(kinds):
     return list(kinds or [])
 
 
-# --- the API side ------------------------------------------------------------
+# Pods first, so a namespace is deleted after what it held; Docker last.
+REMOVAL_ORDER = {"Pod": 0, "ConfigMap": 1, "Secret": 2, DOCKER_KIND: 3, "Namespace": 4}
 
 
-class KubeSweeper(object):
-    """Lists and deletes kdebug-labelled objects through a KubeClient."""
-
-    def __init__(self, client, check_mode=False):
-        self.client = client
-        self.check_mode = check_mode
-
-    def _path(self, resource, namespace=None, name=None):
-        if KINDS[resource][1] and namespace:
-            return api_path("namespaces", namespace, resource, name)
-        return api_path(resource, name)
-
-    def list(self, resource, namespaces=None, selector=MANAGED_SELECTOR):
-        """Records of the ``resource`` objects matching ``selector``, in ``namespaces`` (empty: cluster-wide)."""
-        kind, namespaced = KINDS[resource]
-        scopes = list(namespaces) if namespaces and namespaced else [None]
-        records = []
-        for namespace in scopes:
-            try:
-                answer = self.client.get(self._path(resource, namespace), query={"labelSelector": selector},
-                                         hints={"rbac": "Or leave %s out of kinds" % resource})
-            except ApiNotFound:
-                if namespace:
-                    continue  # the namespace does not exist: nothing of ours there
-                raise
-            records.extend(normalize_kube(kind, item) for item in (answer or {}).get("items") or [])
-        if resource == "namespaces" and namespaces:
-            records = [r for r in records if r["name"] in namespaces]
-        return records
-
-    def pod_names(self, namespace):
-        """Every pod name in the namespace (kdebug's or not), or None when they cannot be listed."""
-        try:
-            answer = self.client.get(self._path("pods", namespace))
-        except ApiError:
-            return None
-        return [item["metadata"]["name"] for item in (answer or {}).get("items") or []]
-
-    def delete(self, record):
-        """True when deleted (or, in check mode, would be); False when it was gone or replaced meanwhile."""
-        resource = next(r for r, (kind, _ns) in KINDS.items() if kind == record["kind"])
-        if self.check_mode:
-            return True
-        body = {"apiVersion": "v1", "kind": "DeleteOptions"}
-        if record.get("uid"):
-            body["preconditions"] = {"uid": record["uid"]}  # never a newer object that took the name
-        if record["kind"] == "Pod":
-            body["gracePeriodSeconds"] = 0  # debug pods hold nothing worth a grace period
-        try:
-            self.client.delete(self._path(resource, record["namespace"], record["name"]), body=body)
-        except (ApiNotFound, ApiConflict):
-            return False
-        return True
-
-    def gone(self, record):
-        resource = next(r for r, (kind, _ns) in KINDS.items() if kind == record["kind"])
-        obj = self.client.get_or_none(self._path(resource, record["namespace"], record["name"]))
-        return obj is None or (obj.get("metadata") or {}).get("uid") != record.get("uid")
-
-    def wait_gone(self, records, timeout):
-        """The records (namespaces aside: they terminate at their own pace) still there after ``timeout``."""
-        pending = [r for r in records if r["kind"] != "Namespace"]
-        deadline = time.monotonic() + timeout
-        while pending:
-            pending = [r for r in pending if not self.gone(r)]
-            if not pending or time.monotonic() >= deadline:
-                break
-            time.sleep(0.5)
-        return pending
+def sort_key(pair):
+    """(record, item) pairs in the result's order: by kind, namespace, name."""
+    item = pair[1]
+    return (item["kind"], item.get("namespace") or "", item["name"])
 
 
-class DockerSweeper(object):
-    """Lists and removes kdebug-labelled containers on one Docker engine."""
-
-    def __init__(self, docker_host, check_mode=False):
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy  # pylint: disable=import-outside-toplevel
-        if not docker_strategy.HAS_DOCKER:
-            raise KdebugError("sweeping a Docker engine needs the docker Python library (pip install docker).",
-                              exception=docker_strategy.DOCKER_IMPORT_ERROR)
-        self.ds = docker_strategy
-        self.address = docker_strategy.engine_address(docker_host)
-        self.check_mode = check_mode
-        self.docker_host = docker_host
-        self._client = None
-
-    def _api(self):
-        docker = self.ds.docker
-        if self._client is None:
-            try:
-                self._client = docker.from_env(environment=self.ds.client_environment(self.docker_host))
-            except docker.errors.DockerException as exc:
-                raise self.ds.engine_unreachable_error(self.address, exc)
-        return self._client.api
-
-    def close(self):
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def list(self):
-        try:
-            containers = self._api().containers(all=True, filters={"label": [MANAGED_SELECTOR]})
-        except (self.ds.docker.errors.DockerException, self.ds.requests.exceptions.RequestException) as exc:
-            raise self.ds.engine_unreachable_error(self.address, exc)
-        return [normalize_docker(c, self.address) for c in containers or []]
-
-    def delete(self, record):
-        if self.check_mode:
-            return True
-        docker = self.ds.docker
-        try:
-            self._api().remove_container(record["id"], force=True, v=True)
-        except docker.errors.NotFound:
-            return False
-        except docker.errors.APIError as exc:
-            if getattr(exc, "status_code", None) == 409:  # removal already in progress
-                return False
-            raise KdebugError("could not remove Docker container %s on the engine at %s: %s."
-                              % (record["name"], self.address, self.ds.engine_error_message(exc)))
-        except (docker.errors.DockerException, self.ds.requests.exceptions.RequestException) as exc:
-            raise self.ds.engine_unreachable_error(self.address, exc)
-        return True
+def removal_order(pairs):
+    """The (record, item) pairs to remove, in the order they go (REMOVAL_ORDER)."""
+    return sorted(pairs, key=lambda pair: (REMOVAL_ORDER.get(pair[0]["kind"], 9),) + sort_key(pair))
 
 
-# --- the module ----------------------------------------------------------------
-
-
-def cleanup_argument_spec():
-    return options.module_spec(
-        options.lifetime_options(ttl=False),
-        older_than=dict(type="raw"),
-        namespaces=dict(type="list", elements="str", default=[]),
-        kinds=dict(type="list", elements="str", default=list(DEFAULT_KINDS), choices=sorted(KINDS)),
-        docker_host=dict(type="str"),
-        wait=dict(type="bool", default=True),
-    )
-
-
-def _key(item):
+def diff_key(item):
     """``Pod ns/name`` or ``DockerContainer unix:///run/docker.sock/name``: one object in the diff."""
     where = item.get("namespace") or item.get("docker_host")
     return "%s %s" % (item["kind"], "%s/%s" % (where, item["name"]) if where else item["name"])
 
 
-def _sort_key(pair):
-    item = pair[1]
-    return (item["kind"], item.get("namespace") or "", item["name"])
-
-
-def run_cleanup_module(module):
-    """What kdebug_cleanup does: list, decide, remove; exit_json with removed and kept."""
-    params = module.params
-    removed, kept, warnings = [], [], []
-    before = []
-    docker_sweeper = None
-    try:
-        older_than = parse_duration(params["older_than"])
-        kinds = check_kinds(params["kinds"])
-        namespaces = [n for n in params["namespaces"] or [] if n]
-        now = metadata.utc_now()
-        kube, records, pods_by_namespace = None, [], {}
-        if kinds:
-            kube = KubeSweeper(module.kube(), module.check_mode)
-            for resource in kinds:
-                records.extend(kube.list(resource, namespaces))
-            for record in records:
-                if record["kind"] == "Namespace":
-                    pods_by_namespace[record["name"]] = kube.pod_names(record["name"])
-        if params["docker_host"]:
-            docker_sweeper = DockerSweeper(params["docker_host"], module.check_mode)
-            records.extend(docker_sweeper.list())
-        remove, keep = plan_sweep(records, now, older_than, namespaces, pods_by_namespace)
-        before = sorted(remove + keep, key=_sort_key)
-        kept = [item for _record, item in sorted(keep, key=_sort_key)]
-        deleted = []
-        # Pods first, so a namespace is deleted after what it held; Docker last.
-        order = {"Pod": 0, "ConfigMap": 1, "Secret": 2, DOCKER_KIND: 3, "Namespace": 4}
-        for record, item in sorted(remove, key=lambda pair: (order.get(pair[0]["kind"], 9),) + _sort_key(pair)):
-            sweeper = docker_sweeper if record["kind"] == DOCKER_KIND else kube
-            if sweeper.delete(record):
-                removed.append(item)
-                deleted.append(record)
-            else:
-                kept.append(dict(item, reason="gone or replaced before it could be removed"))
-        if params["wait"] and kube is not None and not module.check_mode:
-            left = kube.wait_gone([r for r in deleted if r["kind"] != DOCKER_KIND], params["wait_timeout"])
-            for record in left:
-                warnings.append("%s %s/%s is still terminating after %ss."
-                                % (record["kind"], record["namespace"], record["name"], params["wait_timeout"]))
-    except KdebugError as err:
-        # What was removed before the failure is part of the answer.
-        err.details.update(removed=removed, kept=kept)
-        raise
-    finally:
-        if docker_sweeper is not None:
-            docker_sweeper.close()
-    for warning in warnings:
-        module.warn(warning)
-    result = dict(changed=bool(removed), removed=removed, kept=kept, older_than=older_than, namespaces=namespaces,
-                  summary={"removed": [describe(item) for item in removed], "kept": [describe(item) for item in kept]})
-    if module._diff:
-        gone = set(_key(item) for item in removed)
-        result["diff"] = {"before": {"objects": [_key(item) for _record, item in before]},
-                          "after": {"objects": [_key(item) for _record, item in before if _key(item) not in gone]}}
-    return result
+def sweep_diff(before, removed):
+    """The --diff of a sweep: the objects seen (``before``, (record, item) pairs) and those left."""
+    gone = set(diff_key(item) for item in removed)
+    return {"before": {"objects": [diff_key(item) for _record, item in before]},
+            "after": {"objects": [diff_key(item) for _record, item in before if diff_key(item) not in gone]}}

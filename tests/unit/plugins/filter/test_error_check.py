@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kdebug.toolkit.plugins.filter import checks as checks_filter
+from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+
+
+def test_error_check_from_a_failed_module_result():
+    result = {"failed": False, "msg": "pod no-such-pod not found in namespace kdebug-demo", "error_class": "NotFound"}
+    check = checks_filter.error_check(result, "pod triage", target={"namespace": "kdebug-demo", "pod": "no-such-pod"})
+    assert validate_checks([check]) == [{"name": "pod triage", "status": "error", "summary": result["msg"],
+                                         "target": {"namespace": "kdebug-demo", "pod": "no-such-pod"},
+                                         "details": {"error_class": "NotFound"}, "evidence": []}]
+    assert checks_filter.error_check({}, "x", default="it failed")["summary"] == "it failed"
+
+
+@pytest.mark.parametrize("result, name, message", [
+    ("text", "x", "expected a registered module result"),
+    ({}, "", "needs a name"),
+    ({}, None, "needs a name"),
+])
+def test_bad_arguments(result, name, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        checks_filter.error_check(result, name)
+
+
+def test_registered_and_documented():
+    assert set(checks_filter.FilterModule().filters()) == {"error_check"}
+    assert os.path.exists(os.path.join(ROOT, "plugins", "filter", "error_check.yml"))
