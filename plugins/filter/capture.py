@@ -20,7 +20,7 @@ import re
 
 from collections.abc import Mapping
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 CHECK_NAME = "packet capture"
@@ -132,7 +132,8 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
 
     if exec_result.get("rc") is None and not exec_result.get("timed_out"):
         msg = exec_result.get("msg") or "the capture task did not run"
-        return check("error", "could not run tcpdump in pod %s: %s" % (where, msg), dict(details, msg=msg))
+        return check("error", "could not run tcpdump in pod %s: %s" % (where, msg),
+                     dict(details, msg=msg, **failure_details(exec_result)))
 
     if not _saved(save_result):
         if stats["errors"] and stats["captured"] is None:

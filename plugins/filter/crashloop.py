@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from collections.abc import Mapping
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
 
 REPLAY_CHECK = "crash reproduced in a fork"
 REMOVAL_CHECK = "fork removed"
@@ -69,7 +69,8 @@ def replay_check(result, pod, namespace, container=None):
     target = _target(result, pod, namespace, container)
     if module_failed(result):
         return make_check(REPLAY_CHECK, "error", "could not fork pod %s/%s: %s" % (
-            namespace, pod, result.get("msg") or "unknown error"), target, {"msg": result.get("msg")})
+            namespace, pod, result.get("msg") or "unknown error"), target,
+            dict(failure_details(result), msg=result.get("msg")))
     replay = result.get("replay") or {}
     fork = result.get("fork") or {}
     details = {"fork": fork.get("name"), "replay_status": replay.get("status"), "rc": replay.get("rc"),
@@ -110,7 +111,7 @@ def removal_check(result, pod, namespace, container=None):
                           "the fork was kept (crashloop_keep_fork): remove it with kdebug_fork state=absent", target)
     if module_failed(result):
         return make_check(REMOVAL_CHECK, "error", "could not remove the fork of %s/%s: %s" % (
-            namespace, pod, result.get("msg")), target, {"msg": result.get("msg")})
+            namespace, pod, result.get("msg")), target, dict(failure_details(result), msg=result.get("msg")))
     fork = result.get("fork") or {}
     return make_check(REMOVAL_CHECK, "pass", ("fork %s removed" % fork["name"]) if fork.get("name") else
                       "no fork was left to remove", target,

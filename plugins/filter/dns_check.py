@@ -35,7 +35,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 try:  # libyaml's loader when PyYAML has it: a fleet run reads a hundred pods' answers
@@ -655,7 +655,7 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
         pod = _text(target.get("pod")) if isinstance(target, Mapping) else ""
         if who and pod not in msg:
             msg = "%s: %s" % (who, msg)
-        return [single("error", msg, exec_details, exec_evidence)]
+        return [single("error", msg, dict(exec_details, **failure_details(exec_result)), exec_evidence)]
     probe = parse_probe(stdout)
     if exec_result.get("timed_out"):
         return [single("error", "the DNS probe timed out (%s): raise dns_check_timeout" % (

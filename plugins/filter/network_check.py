@@ -29,7 +29,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 COMMAND_SECTIONS = ("addr", "route", "route6", "listen")
@@ -551,6 +551,7 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
     if result.get("rc") is None and not result.get("timed_out"):
         msg = result.get("msg") or "kdebug_exec failed without a message"
         details = dict((k, result[k]) for k in ("strategy", "strategy_reason") if result.get(k))
+        details.update(failure_details(result))
         return [make_check("network check", "error", "could not run the network probe in %s: %s" % (
             where or "the pod", msg), target, details, [text for text in (result.get("stderr"),) if text])]
 

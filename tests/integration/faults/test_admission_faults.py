@@ -195,9 +195,6 @@ def test_diagnose_of_a_crash_in_a_full_namespace_reports_the_quota(diagnosed, no
     assert "ResourceQuota %s in namespace %s refused" % (QUOTA, no_more_pods.name) in check["summary"], check
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plugins/filter: dns_check_results, network_check's and crashloop_checks' error checks carry the module's msg "
-    "but not its error_class / denied_by (their details are {} or {msg}), while triage's error check carries them"))
 @pytest.mark.parametrize("case, denied_by", [("restricted", "pod_security"), ("quota", "resource_quota")])
 def test_diagnose_reports_the_refusals_class(diagnosed, case, denied_by):
     _proc, _report, errors = diagnosed(case)
@@ -207,9 +204,6 @@ def test_diagnose_reports_the_refusals_class(diagnosed, case, denied_by):
         assert check["details"].get("denied_by") == denied_by, check
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "diagnose.yml (and the dns_check, network_check and capture roles) cannot pass kdebug_exec's profile: the fix "
-    "the PodSecurity refusal names ('set profile to ...') is out of a diagnose.yml user's reach"))
 def test_diagnose_takes_the_profile_the_refusal_names(lab, baseline, tmp_path):
     proc, report, _seconds = run_diagnose(lab, tmp_path, "web", baseline.name, profile="baseline")
     assert report is not None, (proc.stdout + proc.stderr)[-4000:]

@@ -37,3 +37,24 @@ def test_bad_arguments(result, name, message):
 def test_registered_and_documented():
     assert set(checks_filter.FilterModule().filters()) == {"error_check"}
     assert os.path.exists(os.path.join(ROOT, "plugins", "filter", "error_check.yml"))
+
+
+# Every runbook's error check for a module that failed carries the failure's class, as the triage one does.
+DENIED = {"failed": False, "msg": "PodSecurity admission refused ...", "error_class": "denied",
+          "denied_by": "pod_security", "denial": {"level": "restricted"}, "rc": None}
+
+
+def test_runbook_error_checks_carry_the_failure_class():
+    from ansible_collections.kdebug.toolkit.plugins.filter.capture import capture_checks
+    from ansible_collections.kdebug.toolkit.plugins.filter.crashloop import replay_check
+    from ansible_collections.kdebug.toolkit.plugins.filter.dns_check import dns_check_results
+    from ansible_collections.kdebug.toolkit.plugins.filter.network_check import network_check_results
+    target = {"namespace": "ns", "pod": "web"}
+    checks = (dns_check_results(DENIED, target=target) + network_check_results(DENIED, "ns", "web")
+              + [replay_check(DENIED, "web", "ns")] + capture_checks(DENIED, namespace="ns", pod="web"))
+    errors = [c for c in checks if c["status"] == "error"]
+    assert len(errors) == 4, checks
+    for check in errors:
+        assert check["details"]["error_class"] == "denied", check
+        assert check["details"]["denied_by"] == "pod_security", check
+        assert check["details"]["denial"] == {"level": "restricted"}, check
