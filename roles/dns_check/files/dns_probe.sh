@@ -12,8 +12,10 @@
 #   @@kdebug primary server=10.96.0.10                   (first nameserver that answered: the search list is tried there)
 #   @@kdebug query id=1 kind=name type=A server=10.96.0.10 name=... exit=0   (then dig +yaml's output, trimmed)
 #   @@kdebug transport server=10.244.0.253 exit=9        (then dig's own words on why that nameserver did not answer:
-#                                                         +yaml leaves them out, so one query per such nameserver is
-#                                                         asked again without it)
+#                                                         +yaml leaves them out: a nameserver whose query failed at
+#                                                         once (refused, no route) is asked once more without it; one
+#                                                         that let it run to its timeout did not answer, which is said
+#                                                         in dig's words without asking again)
 #   @@kdebug limit skipped=3 max=150                     (queries left out)
 #   @@kdebug fatal message=...                           (the probe cannot run)
 #   @@kdebug end
@@ -129,6 +131,11 @@ seq=0
 seen=" "
 limited=0
 
+# When phase 1 started (epoch seconds): a failed query that ended before its timeout was refused or found no route
+# (dig +yaml says neither), one that ended at its timeout was not answered. One date process per probe, and one
+# per failed query: nothing more when every nameserver answers.
+started=$(date +%s 2>/dev/null) || started=""
+
 # query KIND TYPE SERVER NAME: one dig in the background, once per (server, name, type).
 query() {
     key="$3/$4/$2"
@@ -148,7 +155,9 @@ query() {
     # shellcheck disable=SC2086
     (
         dig +yaml +nosearch +time="$timeout_s" +tries=1 +noall +answer "@$3" $qargs >"$work/$seq.out" 2>&1
-        echo $? >"$work/$seq.rc"
+        rc=$?
+        echo $rc >"$work/$seq.rc"
+        [ "$rc" = 0 ] || date +%s >"$work/$seq.end" 2>/dev/null
     ) &
 }
 
@@ -222,10 +231,11 @@ if [ "$discover" = 1 ]; then
 fi
 
 # One awk reads every answer so far: the first nameserver that answered anything (the pod's resolver would get
-# its answers there: the primary; the index lists the nameservers in resolv.conf's order) and the nameservers
-# that left a query unanswered.
+# its answers there: the primary; the index lists the nameservers in resolv.conf's order), the nameservers that
+# left a query unanswered, and which of those refused it at once ("fast": a failed query that ended before its
+# timeout; without a start time every one counts as fast and is asked again).
 # shellcheck disable=SC2046
-set -- $(awk -v work="$work" '
+set -- $(awk -v work="$work" -v started="$started" -v timeout_s="$timeout_s" '
 {
     out = work "/" $1 ".out"
     answered = 0
@@ -233,12 +243,31 @@ set -- $(awk -v work="$work" '
     close(out)
     if (answered && primary == "") primary = $4
     if (!answered && !($4 in failed)) { failed[$4] = 1; order = order " " $4 }
+    if (!answered) {
+        ended = ""
+        end_file = work "/" $1 ".end"
+        if ((getline ended < end_file) <= 0) ended = ""
+        close(end_file)
+        if (started == "" || ended == "" || ended - started < timeout_s) fast[$4] = 1
+    }
 }
-END { print (primary == "" ? "-" : primary) order }' "$work/index")
+END {
+    printf "%s", (primary == "" ? "-" : primary)
+    n = split(order, servers, " ")
+    for (i = 1; i <= n; i++) printf " %s%s", servers[i], (servers[i] in fast ? "" : "@timeout")
+    print ""
+}' "$work/index")
 primary=${1:--}
 [ "$primary" = - ] && primary=""
 [ $# -gt 0 ] && shift
-unanswered="$*"
+unanswered=""
+timed_out=""
+for ns in "$@"; do
+    case $ns in
+        *@timeout) timed_out="$timed_out ${ns%@timeout}"; unanswered="$unanswered ${ns%@timeout}" ;;
+        *) unanswered="$unanswered $ns" ;;
+    esac
+done
 printf '@@kdebug primary\tserver=%s\n' "$primary"
 
 # Phase 2: the Services found against every nameserver; each name as the pod's resolver tries it (the name and
@@ -258,17 +287,25 @@ if [ -n "$primary" ] && [ "$replay" = 1 ]; then
     done
 fi
 # dig +yaml says only "no servers could be reached" when a nameserver does not answer; dig without it says why
-# (timed out, connection refused, network unreachable). One such query per nameserver that left one unanswered,
-# beside phase 2, with a one-second timeout (a refusal comes at once; a nameserver that did not answer within
-# the query timeout will not now either): nothing more when every nameserver answers, at most a second when one
-# does not and there is no phase 2 to overlap with.
+# (timed out, connection refused, network unreachable). A nameserver that let its queries run to their timeout did
+# not answer: that is said in dig's own words, without waiting for it once more. One that failed at once is asked
+# once more without +yaml, beside phase 2 (a refusal or a missing route comes back at once again).
 first_name=${names# }
 first_name=${first_name%% *}
 for ns in $unanswered; do
-    (
-        dig +nosearch +time=1 +tries=1 +noall "@$ns" "${first_name:-.}" A >"$work/transport.$ns" 2>&1
-        echo $? >"$work/transport.$ns.rc"
-    ) &
+    case " $timed_out " in
+        *" $ns "*)
+            printf ';; communications error to %s#53: timed out\n;; no servers could be reached\n' "$ns" \
+                >"$work/transport.$ns"
+            echo 9 >"$work/transport.$ns.rc"
+            ;;
+        *)
+            (
+                dig +nosearch +time=1 +tries=1 +noall "@$ns" "${first_name:-.}" A >"$work/transport.$ns" 2>&1
+                echo $? >"$work/transport.$ns.rc"
+            ) &
+            ;;
+    esac
 done
 wait
 

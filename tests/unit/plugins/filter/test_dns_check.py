@@ -1888,6 +1888,8 @@ reply() { # status answer-count [record]
 }
 case "$server $name" in
     "10.244.0.253 "*)
+        # FAKE_DIG_SLOW: like a real nameserver that never answers, the query runs to its timeout (1 s here)
+        [ $yaml = 1 ] && [ -n "${FAKE_DIG_SLOW:-}" ] && sleep 1
         if [ $yaml = 1 ]; then printf '%s\\n' "- type: DIG_ERROR" "  message: |" "    no servers could be reached"
         else echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; fi
         exit 9 ;;
@@ -1975,6 +1977,21 @@ def test_probe_script_sections(shell, fake_tools):
     assert "does not answer: timed out after 1 s" in checks["DNS nameserver 10.244.0.253"]["summary"]
     assert checks["DNS name web.demo.svc.cluster.local"]["details"]["kind"] == "service (reverse lookup)"
     assert checks["DNS search list"]["status"] == "pass"
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+def test_a_nameserver_that_lets_queries_time_out_is_not_asked_again(fake_tools):
+    """Its queries ran to their timeout: that is the reason, said without another query (which would cost the
+    slowest pod of a fleet one more timeout); a nameserver that fails at once is asked again (the test above)."""
+    proc = run_probe(SHELLS[0], fake_tools, FAKE_DIG_SLOW="1", KDEBUG_DNS_DISCOVER="0", KDEBUG_DNS_SEARCH="0")
+    assert proc.returncode == 0, proc.stderr
+    with open(str(fake_tools / "dig.log")) as handle:
+        calls = handle.read().splitlines()
+    assert [c for c in calls if c.endswith(" 0")] == []
+    probe = dns_check.parse_probe(proc.stdout)
+    assert all(q["dig"]["result"] == "timeout" for q in probe["queries"] if q["server"] == "10.244.0.253")
+    checks = by_name(dns_check.dns_check_results(exec_result(proc.stdout, WEB_TARGET)))
+    assert "does not answer: timed out after 1 s" in checks["DNS nameserver 10.244.0.253"]["summary"]
 
 
 @pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
