@@ -57,6 +57,18 @@ options:
       - Seconds what kdebug creates lives before it ends by itself (a forgotten object never stays).
     type: int
     default: 3600
+  remove_with_run:
+    description:
+      - What kdebug creates belongs to this Ansible run, which removes it before it ends (a crashloop runbook's
+        fork, a fleet's agents). It is annotated C(kdebug.io/remove-with-run) with the run
+        (C(kdebug.io/run), the ansible-playbook process). If the run is interrupted before it removes it,
+        M(kdebug.toolkit.kdebug_cleanup) (and the cleanup playbook) removes it as soon as that process has ended,
+        instead of at its TTL; while the run is still going it is kept.
+      - A run's end can only be seen from the controller it ran on. From another controller (or an AWX job in
+        another container), the TTL still decides.
+      - Objects that another run found and used (an agent) keep the annotations of the run that made them.
+    type: bool
+    default: false
   wait_timeout:
     description:
       - Seconds to wait for what kdebug creates to run (or to go away). Failures that will not heal (an image that

@@ -63,6 +63,28 @@ class WaitTimeout(KdebugError):
     error_class = "wait_timeout"
 
 
+class Interrupted(BaseException):
+    """The module was told to stop (SIGINT, SIGTERM: Ctrl-C or a killed ansible-playbook) in the middle of its work.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way swallows it: it runs every
+    ``finally`` and the handlers that remove what the task had created (module_base.run_module raises it).
+    """
+
+    error_class = "interrupted"
+
+    def __init__(self, signal_name):
+        super(Interrupted, self).__init__(signal_name)
+        self.message = ("interrupted by %s: stopped before the end; what this task had created so far was removed "
+                        "where it could be (see cleaned_up and left_behind)." % signal_name)
+        self.details = {}
+
+    def result(self):
+        result = dict(self.details)
+        result["msg"] = self.message
+        result["error_class"] = self.error_class
+        return result
+
+
 class MissingLibrary(KdebugError):
     """A Python library the module needs is not installed where it runs."""
 

@@ -30,6 +30,11 @@ ANNOTATION_TARGET = "kdebug.io/target"
 ANNOTATION_TTL = "kdebug.io/ttl-seconds"
 # A hash of what makes an object what it is (not who asked or when): an existing one is kept only when it matches.
 ANNOTATION_SPEC_HASH = "kdebug.io/spec-hash"
+# The Ansible run that made the object (module_utils/runs.py: host/pid/start), and whether that run means to remove
+# it (a crashloop fork, a fleet's agents, a one-shot tools container): kdebug_cleanup then removes it as soon as the
+# run is gone, without waiting for its TTL (a run interrupted before its cleanup tasks).
+ANNOTATION_RUN = "kdebug.io/run"
+ANNOTATION_REMOVE_WITH_RUN = "kdebug.io/remove-with-run"
 
 DNS_LABEL_MAX = 63
 
@@ -67,13 +72,24 @@ def managed_labels(component, extra=None):
     return labels
 
 
-def audit_annotations(reason, target, ttl_seconds, requester, now=None):
-    """The audit annotations; ``target`` is "namespace/pod/container" or a node name."""
+def audit_annotations(reason, target, ttl_seconds, requester, now=None, run=None):
+    """The audit annotations; ``target`` is "namespace/pod/container" or a node name; ``run`` the making run
+    (:func:`run_mark`), when known."""
     created = (now or utc_now()).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
+    annotations = {
         ANNOTATION_REQUESTED_BY: requester,
         ANNOTATION_CREATED_AT: created,
         ANNOTATION_REASON: reason,
         ANNOTATION_TARGET: target,
         ANNOTATION_TTL: str(int(ttl_seconds)),
     }
+    if run and run.get("id"):
+        annotations[ANNOTATION_RUN] = run["id"]
+        if run.get("remove_with_run"):
+            annotations[ANNOTATION_REMOVE_WITH_RUN] = "true"
+    return annotations
+
+
+def run_mark(run_id, remove_with_run=False):
+    """The making run as audit_annotations takes it: its id (None: not run by Ansible) and the object's tie to it."""
+    return {"id": run_id, "remove_with_run": bool(remove_with_run)}

@@ -22,13 +22,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import signal
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options, runs
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Interrupted, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth
+
+# Ctrl-C and a killed ansible-playbook reach the module as these (the worker passes them on to its process group).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class KdebugModule(AnsibleModule):
@@ -53,6 +58,10 @@ class KdebugModule(AnsibleModule):
         """The ``reason`` option, else the module's FQCN."""
         return options.reason(self.params, "kdebug.toolkit." + self.name)
 
+    def run(self):
+        """The Ansible run this task belongs to, for the audit annotations (metadata.run_mark)."""
+        return metadata.run_mark(runs.current_run_id(), self.params.get("remove_with_run"))
+
     def finish(self, result):
         """exit_json, or fail_json when the use case returned ``failed: true`` (with its ``msg``)."""
         result = dict(result)
@@ -62,12 +71,41 @@ class KdebugModule(AnsibleModule):
         self.exit_json(failed=False, **result)
 
 
+@contextlib.contextmanager
+def stop_signals_interrupt():
+    """SIGINT and SIGTERM raise Interrupted inside the block, once: the use case's ``finally`` and cleanup handlers
+    run (a fork being waited for is deleted, a Docker tools container removed) instead of the process dying with
+    them; a second signal is ignored while that cleanup runs. The module then fails with ``error_class:
+    interrupted`` and its process (or Ansible's worker) ends as usual. Outside the main thread nothing changes
+    (signal handlers cannot be set there)."""
+    caught = []
+
+    def interrupt(signum, _frame):
+        if caught:
+            return
+        caught.append(signum)
+        raise Interrupted(signal.Signals(signum).name)
+
+    try:
+        previous = dict((signum, signal.signal(signum, interrupt)) for signum in STOP_SIGNALS)
+    except ValueError:  # not the main thread
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def run_module(name, argument_spec, use_case, **module_kwargs):
     """Build the module, run ``use_case(module) -> result dict``, and exit with its result or its error."""
     module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
     try:
         options.require_positive(module.params)
-        result = use_case(module)
+        with stop_signals_interrupt():
+            result = use_case(module)
+    except Interrupted as err:
+        module.fail_json(**err.result())
     except KdebugError as err:
         module.fail_json(**err.result())
     except Exception as exc:  # pylint: disable=broad-except  # a bug: still a JSON result, never a bare traceback

@@ -10,8 +10,9 @@ the groups it needs plus its own options (:func:`module_spec`).
 
 - the target: ``pod`` + ``namespace`` + ``container``
 - the tools image: ``image``, ``image_pull_policy``, ``image_pull_secrets``
-- lifetime: ``ttl_seconds`` (what kdebug creates ends by itself) and
-  ``wait_timeout`` (how long to wait for it to run)
+- lifetime: ``ttl_seconds`` (what kdebug creates ends by itself),
+  ``remove_with_run`` (it belongs to this Ansible run) and ``wait_timeout``
+  (how long to wait for it to run)
 - the agents: ``agent_namespace``
 - the audit record: ``requested_by``, ``reason``
 
@@ -69,6 +70,7 @@ def lifetime_options(wait_timeout=DEFAULT_WAIT_TIMEOUT, ttl=True):
     spec = dict(wait_timeout=dict(type="int", default=wait_timeout))
     if ttl:
         spec["ttl_seconds"] = dict(type="int", default=DEFAULT_TTL_SECONDS)
+        spec["remove_with_run"] = dict(type="bool", default=False)
     return spec
 
 

@@ -20,7 +20,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiError, ApiNotFound, KdebugError, WaitTimeout)
+    ApiConflict, ApiError, ApiNotFound, Interrupted, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 
 POLL_SECONDS = 0.25
@@ -182,7 +182,7 @@ def ensure_by_spec_hash(client, desired, why_replace, check_mode=False, wait_unt
     if wait_until_ready and not check_mode:
         try:
             created = wait_until_ready(created)
-        except KdebugError as err:
+        except (KdebugError, Interrupted) as err:
             raise remove_after_failure(client, path, created, err, what)
     return created, True, note
 

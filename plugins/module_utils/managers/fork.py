@@ -13,7 +13,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiError, KdebugError, StartError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
-    delete_and_wait, ensure_by_spec_hash, read_log, wait_for)
+    delete_and_wait, ensure_by_spec_hash, read_log, remove_after_failure, wait_for)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
 
 # The fix for a refused create, by the class of the refusal (kube/failures.py).
@@ -72,6 +72,12 @@ class ForkManager(object):
         return delete_and_wait(self.client, pod_path(namespace, name), expected_uid=expected_uid, wait=wait,
                                wait_timeout=wait_timeout, check_mode=self.check_mode,
                                what="fork pod %s/%s" % (namespace, name))
+
+    def remove_after_interruption(self, pod, err):
+        """``err`` (Interrupted), after deleting the fork: it goes with the run, whose own removal will not run."""
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        return remove_after_failure(self.client, pod_path(namespace, name), pod, err,
+                                    "fork pod %s/%s" % (namespace, name))
 
     def wait_running(self, pod, container, timeout):
         """The fork once its held container runs; KdebugError (with the fix) when it cannot or does not in time.

@@ -109,7 +109,8 @@ class DockerStrategy(Strategy):
     name = "docker"
 
     def __init__(self, container, image, docker_host=None, pull_policy="IfNotPresent", requester=None,
-                 reason=None, ttl_seconds=None, namespaces=NAMESPACES, capabilities=DEFAULT_CAPABILITIES):
+                 reason=None, ttl_seconds=None, namespaces=NAMESPACES, capabilities=DEFAULT_CAPABILITIES,
+                 run_id=None):
         self.container = container
         self.image = image
         self.docker_host = docker_host
@@ -118,6 +119,7 @@ class DockerStrategy(Strategy):
         self.requester = requester or local_requester()
         self.reason = reason
         self.ttl_seconds = ttl_seconds
+        self.run_id = run_id
         self.namespaces = check_namespaces(namespaces)
         self.capabilities = tuple(capabilities or ())
         self.pod_target = None
@@ -233,7 +235,7 @@ class DockerStrategy(Strategy):
 
     def _labels(self, timeout):
         return tools_labels(target_label(self._target_name(), self.pod_target), self._target_id(), self.requester,
-                            self.reason, self.ttl_seconds or ttl_for(timeout))
+                            self.reason, self.ttl_seconds or ttl_for(timeout), run_id=self.run_id)
 
     # the Strategy interface
 

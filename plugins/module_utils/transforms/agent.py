@@ -43,7 +43,7 @@ def agent_name(node):
 
 
 def desired_agent(node, namespace, image, ttl_seconds, requester, reason, pull_policy="IfNotPresent",
-                  image_pull_secrets=None, tolerations=None, resources=None):
+                  image_pull_secrets=None, tolerations=None, resources=None, run=None):
     """The agent pod as a dict. ``tolerations`` None means tolerate every taint."""
     spec = {
         "nodeName": node,
@@ -67,7 +67,7 @@ def desired_agent(node, namespace, image, ttl_seconds, requester, reason, pull_p
             "resources": resources or {},
         }],
     }
-    annotations = metadata.audit_annotations(reason, node, ttl_seconds, requester)
+    annotations = metadata.audit_annotations(reason, node, ttl_seconds, requester, run=run)
     annotations[metadata.ANNOTATION_SPEC_HASH] = metadata.spec_hash(spec)
     return {
         "apiVersion": "v1",

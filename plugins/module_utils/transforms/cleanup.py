@@ -15,7 +15,10 @@ decides per object:
   ``kdebug.io/ttl-seconds``); a pod or container that has ended (an agent past
   its deadline, a fork whose held command ended, a tools container a killed
   controller left behind) is removed once it is ``ENDED_GRACE_SECONDS`` old;
-  an object without a TTL is kept and says so.
+  an object without a TTL is kept and says so. An object that should go with
+  the run that made it (``kdebug.io/remove-with-run``) is removed as soon as
+  that run is gone (an interrupted ansible-playbook: module_utils/runs.py
+  tells, given ``run_states``), before its TTL.
 
 The age is taken from ``kdebug.io/created-at`` (kdebug's own record, the same
 for Kubernetes objects and Docker containers), else from the server's creation
@@ -202,8 +205,27 @@ def in_scope(record, namespaces):
     return record["namespace"] in namespaces
 
 
-def decide(record, now, older_than=None):
-    """(remove, reason, age in seconds) for one record; ``older_than`` None honours the record's own TTL."""
+def run_of(record):
+    """The id of the run the record should go with (``kdebug.io/remove-with-run``), else None."""
+    annotations = record["annotations"]
+    if str(annotations.get(metadata.ANNOTATION_REMOVE_WITH_RUN, "")).lower() != "true":
+        return None
+    return annotations.get(metadata.ANNOTATION_RUN) or None
+
+
+def describe_run(run_id):
+    """``pid 4242 on ctrl-1`` for a run id (host/pid/start), else the id itself."""
+    parts = str(run_id).rsplit("/", 2)
+    if len(parts) != 3:
+        return str(run_id)
+    return "pid %s on %s" % (parts[1], parts[0].split("@", 1)[0])
+
+
+def decide(record, now, older_than=None, run_states=None):
+    """(remove, reason, age in seconds) for one record; ``older_than`` None honours the record's own TTL and run.
+
+    ``run_states`` maps a run id to ``going``, ``gone`` or ``elsewhere`` (module_utils/runs.py).
+    """
     age = age_seconds(record, now)
     if not is_managed(record):
         return False, "not labelled %s" % MANAGED_SELECTOR, age
@@ -218,13 +240,22 @@ def decide(record, now, older_than=None):
     ttl = parse_ttl(record["annotations"].get(metadata.ANNOTATION_TTL))
     if record.get("ended") and age is not None and age >= ENDED_GRACE_SECONDS:
         return True, "ended (%s)" % record["ended"], age
+    run_id = run_of(record)
+    state = (run_states or {}).get(run_id) if run_id else None
+    if state == "gone":
+        return True, "the run that made it (%s) has ended without removing it" % describe_run(run_id), age
+    run_note = ""
+    if state == "going":
+        run_note = "; its run (%s) is still going and removes it" % describe_run(run_id)
+    elif run_id:
+        run_note = "; its run (%s) is not on this controller" % describe_run(run_id)
     if ttl is None:
-        return False, "no TTL (%s); set older_than to sweep it" % metadata.ANNOTATION_TTL, age
+        return False, "no TTL (%s); set older_than to sweep it%s" % (metadata.ANNOTATION_TTL, run_note), age
     if age is None:
-        return False, "age unknown (no %s, no creation time)" % metadata.ANNOTATION_CREATED_AT, age
+        return False, "age unknown (no %s, no creation time)%s" % (metadata.ANNOTATION_CREATED_AT, run_note), age
     if age >= ttl:
         return True, "its TTL of %ss has passed" % ttl, age
-    return False, "within its TTL of %ss (expires in %ss)" % (ttl, ttl - age), age
+    return False, "within its TTL of %ss (expires in %ss)%s" % (ttl, ttl - age, run_note), age
 
 
 def result_item(record, reason, age):
@@ -236,7 +267,7 @@ def result_item(record, reason, age):
     return item
 
 
-def plan_sweep(records, now, older_than=None, namespaces=None, pods_by_namespace=None):
+def plan_sweep(records, now, older_than=None, namespaces=None, pods_by_namespace=None, run_states=None):
     """(remove, keep): lists of ``(record, item)`` for the records in scope.
 
     ``pods_by_namespace`` maps a namespace to the names of every pod in it
@@ -251,7 +282,7 @@ def plan_sweep(records, now, older_than=None, namespaces=None, pods_by_namespace
         if record["kind"] == "Namespace":
             namespace_records.append(record)
             continue
-        removed, reason, age = decide(record, now, older_than)
+        removed, reason, age = decide(record, now, older_than, run_states)
         (remove if removed else keep).append((record, result_item(record, reason, age)))
     removed_pods = set((r["namespace"], r["name"]) for r, _item in remove if r["kind"] == "Pod")
     for record in namespace_records:

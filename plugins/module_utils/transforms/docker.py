@@ -19,7 +19,7 @@ import uuid
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.metadata import (
-    audit_annotations, managed_labels, stable_name)
+    audit_annotations, managed_labels, run_mark, stable_name)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import TARGET_ROOT_ENV
 
 PULL_POLICIES = ("Never", "IfNotPresent", "Always")
@@ -140,10 +140,14 @@ def ttl_for(timeout):
     return int(timeout) + TTL_MARGIN_SECONDS if timeout else DEFAULT_TTL_SECONDS
 
 
-def tools_labels(target, target_id, requester, reason=None, ttl_seconds=DEFAULT_TTL_SECONDS, now=None):
-    """Labels of the tools container: the managed labels plus the audit annotations (Docker has no annotations)."""
+def tools_labels(target, target_id, requester, reason=None, ttl_seconds=DEFAULT_TTL_SECONDS, now=None, run_id=None):
+    """Labels of the tools container: the managed labels plus the audit annotations (Docker has no annotations).
+
+    A tools container is one-shot: the module removes it when the command ends, so it always goes with its run
+    (``run_id``): one that a killed run left is removed by kdebug_cleanup once that run is gone."""
     labels = managed_labels(TOOLS_COMPONENT, {STRATEGY_LABEL: "docker", TARGET_ID_LABEL: target_id})
-    labels.update(audit_annotations(reason or DEFAULT_REASON, target, ttl_seconds, requester, now=now))
+    labels.update(audit_annotations(reason or DEFAULT_REASON, target, ttl_seconds, requester, now=now,
+                                    run=run_mark(run_id, remove_with_run=True)))
     return labels
 
 

@@ -98,6 +98,7 @@ def default_options(**overrides):
         requester="kdebug",
         reason="kdebug_fork",
         now=None,
+        run=None,
     )
     unknown = set(overrides) - set(opts)
     if unknown:
@@ -414,7 +415,7 @@ def sign(fork):
     opts, annotations = fork.opts, fork.meta["annotations"]
     annotations.update(metadata.audit_annotations(
         opts.get("reason") or "kdebug_fork", "%s/%s/%s" % (fork.namespace, fork.name, fork.container), fork.ttl,
-        opts.get("requester") or "kdebug", now=opts.get("now")))
+        opts.get("requester") or "kdebug", now=opts.get("now"), run=opts.get("run")))
     annotations[ANNOTATION_FORK_OF] = "%s/%s" % (fork.namespace, fork.name)
     if fork.source_uid:
         annotations[ANNOTATION_SOURCE_UID] = fork.source_uid

@@ -7,12 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options, runs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.cleanup import DockerSweeper, KubeSweeper
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import (
-    DEFAULT_KINDS, DOCKER_KIND, KINDS, check_kinds, describe, parse_duration, plan_sweep, removal_order, sort_key,
-    sweep_diff)
+    DEFAULT_KINDS, DOCKER_KIND, KINDS, check_kinds, describe, parse_duration, plan_sweep, removal_order, run_of,
+    sort_key, sweep_diff)
 
 
 def cleanup_argument_spec():
@@ -48,7 +48,8 @@ def run_cleanup_module(module):
         if params["docker_host"]:
             docker_sweeper = DockerSweeper(params["docker_host"], module.check_mode)
             records.extend(docker_sweeper.list())
-        remove, keep = plan_sweep(records, now, older_than, namespaces, pods_by_namespace)
+        run_states = dict((run_id, runs.run_state(run_id)) for run_id in set(filter(None, map(run_of, records))))
+        remove, keep = plan_sweep(records, now, older_than, namespaces, pods_by_namespace, run_states)
         before = sorted(remove + keep, key=sort_key)
         kept = [item for _record, item in sorted(keep, key=sort_key)]
         deleted = []

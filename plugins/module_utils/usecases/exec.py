@@ -77,7 +77,7 @@ def docker_strategy(module):
     return docker_strategy_module.DockerStrategy(
         docker_host=params["docker_host"], container=params["docker_container"], image=params["image"],
         pull_policy=params["image_pull_policy"], requester=module.requested_by(), reason=module.reason(),
-        ttl_seconds=params["ttl_seconds"]), "requested"
+        ttl_seconds=params["ttl_seconds"], run_id=module.run()["id"]), "requested"
 
 
 def kube_strategy(module):
@@ -109,7 +109,7 @@ def desired_agent(module, node):
     params = module.params
     return agent_spec.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
                                     module.requested_by(), module.reason(), params["image_pull_policy"],
-                                    params["image_pull_secrets"])
+                                    params["image_pull_secrets"], run=module.run())
 
 
 def run_batch(module, spec, started):

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Interrupted, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.fork import ForkManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
@@ -43,7 +43,7 @@ def fork_argument_spec():
     return spec
 
 
-def options_from_params(params, requester, reason):
+def options_from_params(params, requester, reason, run=None):
     return fork_spec.default_options(
         container=params.get("container"),
         image=params.get("image") or DEFAULT_TOOLS_IMAGE,
@@ -60,6 +60,7 @@ def options_from_params(params, requester, reason):
         ttl_seconds=params.get("ttl_seconds"),
         requester=requester,
         reason=reason,
+        run=run,
     )
 
 
@@ -89,7 +90,7 @@ def _absent(module, manager, params):
 def _present(module, manager, params):
     namespace = params["namespace"]
     source = read_pod(manager.client, namespace, params["pod"])
-    opts = options_from_params(params, module.requested_by(), module.reason())
+    opts = options_from_params(params, module.requested_by(), module.reason(), module.run())
     desired, changes = fork_spec.build_fork(source, opts)
     container = desired["metadata"]["annotations"][fork_spec.ANNOTATION_HELD_CONTAINER]
     if params.get("keep_labels"):
@@ -97,6 +98,19 @@ def _present(module, manager, params):
     replay = params.get("replay")
     wait = params["wait"] or bool(replay)
     pod, changed, note = manager.ensure(desired, wait, params["wait_timeout"], container)
+    try:
+        return _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note)
+    except Interrupted as err:
+        # The run was stopped here (Ctrl-C, a killed ansible-playbook): the always: that would remove a fork that
+        # goes with its run will not run, so it goes now.
+        if params.get("remove_with_run") and not module.check_mode:
+            raise manager.remove_after_interruption(pod, err)
+        raise
+
+
+def _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note):
+    namespace = params["namespace"]
+    replay = params.get("replay")
     logs = manager.source_logs(source, container, params.get("previous_logs_lines"))
     held = fork_spec.held_info(pod, params.get("replay_command"), params.get("replay_args"))
     result = dict(

@@ -39,6 +39,17 @@ def bug(module):
 def failure(module):
     return {"failed": True, "msg": "the command did not run", "rc": None}
 
+def interrupted(module):
+    # a use case in the middle of its work when the run is stopped: its finally still runs
+    import os, signal, time
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)
+    finally:
+        sys.stderr.write("cleanup ran\n")
+        os.kill(os.getpid(), signal.SIGINT)  # a second signal during the cleanup is ignored
+        sys.stderr.write("cleanup ended\n")
+
 SPEC = dict(timeout=dict(type="int", default=5), use_case=dict(type="str"))
 USE_CASE = sys.argv.pop(1)
 module_base.run_module("kdebug_test", SPEC, globals()[USE_CASE])
@@ -91,3 +102,18 @@ def test_positive_options_are_checked_before_the_use_case(tmp_path):
 def test_a_use_case_may_return_a_failure(tmp_path):
     code, result, _err = run("failure", tmp_path)
     assert code == 1 and result["msg"] == "the command did not run"
+
+
+def test_a_stop_signal_runs_the_use_cases_cleanup_and_fails_as_interrupted(tmp_path):
+    code, result, stderr = run("interrupted", tmp_path)
+    assert code == 1 and result["failed"] is True and result["error_class"] == "interrupted"
+    assert result["msg"].startswith("interrupted by SIGTERM")
+    assert "cleanup ran\ncleanup ended" in stderr and "Traceback" not in stderr
+
+
+def test_stop_signal_handlers_are_restored_after_the_module():
+    import signal
+    before = signal.getsignal(signal.SIGTERM)
+    with module_base.stop_signals_interrupt():
+        assert signal.getsignal(signal.SIGTERM) is not before
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -23,8 +23,12 @@ def stamp(seconds_ago):
 
 
 def pod(name, namespace="kdebug-system", age=100, ttl="3600", phase="Running", labels=None, created_at=True,
-        server_age=None, deleting=False, reason=None):
+        server_age=None, deleting=False, reason=None, run=None, remove_with_run=None):
     annotations = {}
+    if run:
+        annotations["kdebug.io/run"] = run
+    if remove_with_run is not None:
+        annotations["kdebug.io/remove-with-run"] = remove_with_run
     if created_at:
         annotations["kdebug.io/created-at"] = stamp(age)
     if ttl is not None:
@@ -120,6 +124,34 @@ def test_ttl_mode_removes_ended_pods_after_a_grace_period():
     assert cleanup.decide(pod("fresh", age=10, phase="Succeeded"), NOW)[0] is False
     # ended and without a TTL: still garbage
     assert cleanup.decide(pod("dead-no-ttl", age=120, phase="Succeeded", ttl=None), NOW)[0] is True
+
+
+RUN = "ctrl-1@0a1b2c3d/4242/987654"
+
+
+@pytest.mark.parametrize("state, removed, words", [
+    ("gone", True, "the run that made it (pid 4242 on ctrl-1) has ended without removing it"),
+    ("going", False, "within its TTL of 3600s (expires in 3500s); its run (pid 4242 on ctrl-1) is still going"),
+    ("elsewhere", False, "; its run (pid 4242 on ctrl-1) is not on this controller"),
+    (None, False, "; its run (pid 4242 on ctrl-1) is not on this controller"),
+])
+def test_an_object_that_goes_with_its_run_is_removed_once_the_run_is_gone(state, removed, words):
+    record = pod("fork", run=RUN, remove_with_run="true")
+    remove, reason, _age = cleanup.decide(record, NOW, run_states={RUN: state} if state else {})
+    assert remove is removed
+    assert words in reason
+
+
+def test_only_objects_marked_remove_with_run_go_with_their_run():
+    # an agent kept for later runs records its run for the audit, but stays until its TTL
+    kept = pod("agent", run=RUN)
+    assert cleanup.run_of(kept) is None
+    assert cleanup.decide(kept, NOW, run_states={RUN: "gone"})[0] is False
+    assert cleanup.run_of(pod("fork", run=RUN, remove_with_run="true")) == RUN
+    assert cleanup.run_of(pod("fork", remove_with_run="true")) is None  # no run recorded: the TTL decides
+    # older_than still sweeps by age alone
+    assert cleanup.decide(pod("fork", age=10, run=RUN, remove_with_run="true"), NOW, older_than=60,
+                          run_states={RUN: "going"})[0] is False
 
 
 def test_older_than_ignores_the_ttl():
