@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -40,7 +41,14 @@ def start_playbook(lab, play, extra_vars=None):
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             cwd=REPO_ROOT, start_new_session=True)
     proc.play_file = handle.name
+    proc.lines = []
+    proc.reader = threading.Thread(target=lambda: proc.lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    proc.reader.start()
     return proc
+
+
+def output_of(proc):
+    return "".join(proc.lines)
 
 
 def stop(proc, signum):
@@ -50,10 +58,11 @@ def stop(proc, signum):
     else:
         os.kill(proc.pid, signum)
     try:
-        output = proc.communicate(timeout=90)[0]
+        proc.wait(timeout=90)
+        proc.reader.join(timeout=10)
     finally:
         os.unlink(proc.play_file)
-    return output
+    return output_of(proc)
 
 
 def wait_until(what, condition, proc, timeout=120):
@@ -63,7 +72,8 @@ def wait_until(what, condition, proc, timeout=120):
         if value:
             return value
         if proc.poll() is not None:
-            raise AssertionError("the run ended before %s:\n%s" % (what, proc.communicate()[0]))
+            proc.reader.join(timeout=10)
+            raise AssertionError("the run ended before %s:\n%s" % (what, output_of(proc)))
         assert time.monotonic() < deadline, "no %s within %ss" % (what, timeout)
         time.sleep(0.5)
 
@@ -108,16 +118,16 @@ def test_an_interrupted_crashloop_replay_removes_its_fork(lab, scratch_namespace
     assert time.monotonic() - started < 60
 
 
-def test_an_interrupted_dns_check_leaves_its_agent_to_the_cleanup_playbook_at_once(lab, agent_namespace):
+def test_an_interrupted_run_leaves_its_agent_to_the_cleanup_playbook_at_once(lab, agent_namespace):
     """The agent was made by an earlier moment of the run (it is the run's, not the interrupted task's): the
     default cleanup playbook removes it once the run is gone; before that, while the run goes on, it keeps it."""
-    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "roles": [{
-        "role": "kdebug.toolkit.dns_check", "dns_check_pod": "dns-broken", "dns_check_namespace": "kdebug-demo",
-        "dns_check_strategy": "agent", "dns_check_agent_namespace": agent_namespace,
-        "dns_check_image": lab.tools_image, "dns_check_image_pull_policy": "Never",
-        "dns_check_remove_with_run": True,
-        # dns-broken's nameserver never answers: each query waits its whole timeout
-        "dns_check_query_timeout": 30, "dns_check_timeout": 120}]}]
+    web = lab.pod_by_label("kdebug-demo", "app=web")["metadata"]["name"]
+    play = [{"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [{
+        "name": "A long command through a node agent that goes with the run",
+        "kdebug.toolkit.kdebug_exec": {"pod": web, "namespace": "kdebug-demo", "strategy": "agent",
+                                       "agent_namespace": agent_namespace, "image": lab.tools_image,
+                                       "image_pull_policy": "Never", "remove_with_run": True,
+                                       "command": ["sleep", "300"], "timeout": 330}}]}]
     proc = start_playbook(lab, play)
     agent = wait_until("a running agent", lambda: running(live(lab, agent_namespace, MANAGED)), proc)[0]
     assert agent["metadata"]["annotations"]["kdebug.io/remove-with-run"] == "true"
@@ -127,7 +137,6 @@ def test_an_interrupted_dns_check_leaves_its_agent_to_the_cleanup_playbook_at_on
     assert going.returncode == 0, going.stdout + going.stderr
     assert "is still going and removes it" in going.stdout, going.stdout
     assert live(lab, agent_namespace, MANAGED)
-    time.sleep(2)  # into the probe
     output = stop(proc, signal.SIGTERM)
     assert proc.returncode != 0 and "Traceback" not in output, output
     assert live(lab, agent_namespace, MANAGED), "the agent is the run's, not the interrupted task's"
@@ -171,3 +180,49 @@ def test_an_interrupted_docker_command_removes_its_tools_container(lab):
         lab.docker("rm", "-f", name, check=False)
         for left in lab.docker("ps", "-aq", "--filter", selector).stdout.split():
             lab.docker("rm", "-f", left, check=False)
+
+
+def managed_pods(lab, *namespaces):
+    return [(ns, p["metadata"]["name"]) for ns in namespaces for p in live(lab, ns, MANAGED)]
+
+
+@pytest.mark.parametrize("point, signum", [
+    ("triage", signal.SIGINT), ("fork", signal.SIGINT), ("fork", signal.SIGTERM), ("agent", signal.SIGTERM),
+    ("agent", signal.SIGINT)])
+def test_diagnose_stopped_at_any_point_leaves_nothing_after_one_cleanup_run(lab, scratch_namespace, agent_namespace,
+                                                                            point, signum):
+    """diagnose.yml stopped while it triages, while its crashloop fork starts or replays, while its node agent
+    probes: one default cleanup.yml run (listing first with --check) leaves no kdebug pod of the run."""
+    ns = scratch_namespace
+    lab.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "target", "namespace": ns},
+        "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+            "name": "app", "image": lab.busybox_image, "imagePullPolicy": "Never",
+            "command": ["sh", "-c", "echo starting; exit 3"] if point == "fork" else ["sleep", "3600"]}]}}))
+    lab.kubectl("wait", "-n", ns, "--for=jsonpath={.status.containerStatuses[0].restartCount}=1"
+                if point == "fork" else "--for=condition=Ready", "pod/target", "--timeout=120s", timeout=150)
+    extra = {"pod": "target", "namespace": ns, "image": lab.tools_image, "fork_image": lab.tools_image,
+             "image_pull_policy": "Never", "agent_namespace": agent_namespace,
+             "runbooks": {"triage": "dns", "fork": "crashloop", "agent": "dns"}[point]}
+    if point == "agent":
+        extra["strategy"] = "agent"
+    play = [{"import_playbook": os.path.join(REPO_ROOT, "playbooks", "diagnose.yml")}]
+    proc = start_playbook(lab, play, extra)
+    if point == "triage":
+        wait_until("triage", lambda: "TASK [kdebug.toolkit.triage" in output_of(proc), proc)
+    else:
+        where = ns if point == "fork" else agent_namespace
+        wait_until("the run's %s" % point, lambda: live(lab, where, MANAGED), proc)
+    output = stop(proc, signum)
+    assert proc.returncode != 0 and "Traceback" not in output, output
+    cleanup_vars = {"cleanup_namespaces": [ns, agent_namespace]}
+    listed = lab.playbook("playbooks/cleanup.yml", cleanup_vars, args=["--check"])
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    for where, name in managed_pods(lab, ns, agent_namespace):
+        assert "would remove Pod %s/%s" % (where, name) in listed.stdout, listed.stdout
+    swept = lab.playbook("playbooks/cleanup.yml", cleanup_vars)
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    deadline = time.monotonic() + 30
+    while managed_pods(lab, ns, agent_namespace):
+        assert time.monotonic() < deadline, (managed_pods(lab, ns, agent_namespace), output, swept.stdout)
+        time.sleep(0.5)
