@@ -14,7 +14,8 @@ show. No I/O.
   reproduces, a nameserver that does not answer, a user check) is preferred to them; among the triage checks, a
   container's last termination says more than its state, which says more than the pod's conditions.
 - next steps: per problem, the check's own ``details.next_step`` when it has one (user checks can carry one),
-  else the first rule of NEXT_STEPS that matches its name, else a generic one; at most MAX_STEPS, no repeats.
+  else the first rule of NEXT_STEPS that matches its name, else a generic one; one per check name (the same
+  check of many targets gives one step, for the first of them), at most MAX_STEPS.
 - fleet groups: the failing and erroring checks grouped by (status, name) over targets, with counts per
   namespace and node; the targets with no problem are the healthy ones.
 """
@@ -157,7 +158,11 @@ def verdict(checks):
     if found is not None:
         problems = [found] + sorted((c for c in checks if c["status"] in PROBLEM_STATUSES and c is not found),
                                     key=lambda c: (STATUS_ORDER[c["status"]], _weight(c)))
+        seen = set()
         for check in problems:
+            if check["name"] in seen:  # the same check of another target: one step is enough
+                continue
+            seen.add(check["name"])
             step = next_step(check)
             if step not in steps:
                 steps.append(step)

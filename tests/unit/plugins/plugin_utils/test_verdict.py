@@ -113,9 +113,10 @@ def test_fleet_groups_count_per_namespace_and_node():
     json.dumps(groups)
 
 
-def test_fleet_cause_counts_the_targets():
+def test_fleet_cause_counts_the_targets_and_one_step_per_check():
     found = verdict.verdict(_fleet())
     assert found["cause"] == "no answer from 1 (and the same check in 2 more of 6 targets)"
+    assert len(found["next_steps"]) == 3 and "kubectl -n shop get pod p1 -o yaml" in found["next_steps"][0]
 
 
 def test_one_pod_is_no_fleet():
