@@ -47,29 +47,29 @@ SYMPTOMS = (
     (re.compile(r"^container \S+ restarts$"), 5),
 )
 
-# (pattern on the check's name, status or None for any problem, the step; {ns}, {pod}, {container} are the
-# check's target). The first match wins.
+# The next step of a failing check, by a pattern on its name ({ns}, {pod}, {container} are the check's target);
+# the first match wins. Errors get DENIED_STEP or ERROR_STEP instead.
 NEXT_STEPS = (
-    (re.compile(r"^crash reproduced"), "fail",
+    (re.compile(r"^crash reproduced"),
      "Fix what the replayed command printed (the evidence of 'crash reproduced in a fork'); to look inside a copy "
      "of the pod by hand, run again with keep_fork=true and use the kubectl exec line of the report."),
-    (re.compile(r"^DNS nameserver"), "fail",
+    (re.compile(r"^DNS nameserver"),
      "Check the cluster DNS the pod asks: its pods and endpoints (kubectl -n kube-system get pods,endpoints "
      "-l k8s-app=kube-dns) and the pod's dnsPolicy and dnsConfig (kubectl -n {ns} get pod {pod} -o yaml)."),
-    (re.compile(r"^DNS "), "fail",
+    (re.compile(r"^DNS "),
      "Check that the names exist (the Services and their namespaces) and that the pod's nameserver answers for "
      "them (kubectl -n {ns} get svc)."),
-    (re.compile(r"^TCP connect to"), "fail",
+    (re.compile(r"^TCP connect to"),
      "Check the Service's endpoints (kubectl -n {ns} get endpoints) and the NetworkPolicies that apply to the "
      "pod (kubectl -n {ns} get networkpolicy)."),
-    (re.compile(r"^listening sockets"), "fail",
+    (re.compile(r"^listening sockets"),
      "Make the container listen on the ports it declares, on all addresses rather than 127.0.0.1 only."),
-    (re.compile(r"^container \S+ (last termination|state|restarts)$"), "fail",
+    (re.compile(r"^container \S+ (last termination|state|restarts)$"),
      "Read the container's last logs: kubectl -n {ns} logs {pod} -c {container} --previous."),
-    (re.compile(r"^pod condition PodScheduled$"), "fail",
+    (re.compile(r"^pod condition PodScheduled$"),
      "See why it cannot be scheduled (kubectl -n {ns} describe pod {pod}): free resources, or fix its node "
      "selector, affinity or tolerations."),
-    (re.compile(r"^pod (events|phase|condition)"), "fail",
+    (re.compile(r"^pod (events|phase|condition)"),
      "Read the pod's events: kubectl -n {ns} describe pod {pod}."),
 )
 DENIED_STEP = ("Grant the rights the error names (docs/rbac.md lists what each strategy needs), or choose another "
@@ -126,8 +126,8 @@ def next_step(check):
         if details.get("error_class") == "ApiDenied" or details.get("denied_by"):
             return DENIED_STEP
         return ERROR_STEP.format(name=check["name"])
-    for pattern, status, step in NEXT_STEPS:
-        if (status is None or status == check["status"]) and pattern.search(check["name"]):
+    for pattern, step in NEXT_STEPS:
+        if pattern.search(check["name"]):
             return step.format(**_target_parts(check))
     return FAIL_STEP.format(name=check["name"])
 

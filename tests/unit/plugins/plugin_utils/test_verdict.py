@@ -124,5 +124,5 @@ def test_one_pod_is_no_fleet():
 
 
 def test_every_next_step_rule_formats():
-    for pattern, _status, step in verdict.NEXT_STEPS:
+    for _pattern, step in verdict.NEXT_STEPS:
         step.format(ns="n", pod="p", container="c", node="x")
