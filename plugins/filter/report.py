@@ -111,8 +111,9 @@ def validate_handoff(entries):
     """Copies of hand-off entries, each a mapping with the strings what, command and hint (hint may be empty)."""
     result = []
     for index, entry in enumerate(entries or []):
-        if not isinstance(entry, Mapping) or not all(isinstance(entry.get(k), str) and entry.get(k)
-                                                       for k in ("what", "command")):
+        usable = isinstance(entry, Mapping) and all(isinstance(entry.get(k), str) and entry.get(k)
+                                                     for k in ("what", "command"))
+        if not usable:
             raise AnsibleFilterError("invalid hand-off entry #%d: expected {what, command, hint} with what and command "
                                      "non-empty strings (the kdebug.toolkit.handoff filter makes them), got %r"
                                      % (index + 1, entry))

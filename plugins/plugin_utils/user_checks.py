@@ -223,8 +223,8 @@ def judge(definition, result, target=None):
         return error("the command did not finish in its timeout (%ss)" % definition.get("timeout", "the default"))
     if result["rc"] not in definition["ok_rc"]:
         last = ([line for line in (result.get("stderr") or "").splitlines() if line.strip()] or [""])[-1].strip()
-        return error("the command exited %s%s (ok_rc: %s)" % (result["rc"], ": " + last if last else "",
-                                                               ", ".join(str(rc) for rc in definition["ok_rc"])))
+        accepted = ", ".join(str(rc) for rc in definition["ok_rc"])
+        return error("the command exited %s%s (ok_rc: %s)" % (result["rc"], ": " + last if last else "", accepted))
     try:
         output = parse_output(result.get("stdout"), definition["parse"], definition.get("pattern"))
     except ValueError as exc:
