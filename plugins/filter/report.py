@@ -111,9 +111,8 @@ def validate_handoff(entries):
     """Copies of hand-off entries, each a mapping with the strings what, command and hint (hint may be empty)."""
     result = []
     for index, entry in enumerate(entries or []):
-        usable = isinstance(entry, Mapping) and all(isinstance(entry.get(k), str) and entry.get(k)
-                                                     for k in ("what", "command"))
-        if not usable:
+        fields = [entry.get(k) for k in ("what", "command")] if isinstance(entry, Mapping) else [None]
+        if not all(isinstance(field, str) and field for field in fields):
             raise AnsibleFilterError("invalid hand-off entry #%d: expected {what, command, hint} with what and command "
                                      "non-empty strings (the kdebug.toolkit.handoff filter makes them), got %r"
                                      % (index + 1, entry))

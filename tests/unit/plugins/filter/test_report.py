@@ -255,3 +255,17 @@ def test_template_errors_name_the_file(tmp_path, source, message):
 def test_unknown_format():
     with pytest.raises(AnsibleFilterError, match="unknown report format 'pdf'"):
         report.render_view("pdf", [])
+
+
+@pytest.mark.parametrize("entries", [["x"], [{"what": "a"}], [{"what": "a", "command": ""}], [{"command": 5}]])
+def test_a_bad_handoff_entry_is_named(entries):
+    with pytest.raises(AnsibleFilterError, match=r"invalid hand-off entry #1"):
+        report.render_markdown([], handoff=entries)
+
+
+def test_handoff_is_shown_under_the_verdict():
+    entry = {"what": "debug container d of ns/p", "command": "kubectl exec -it -n ns p -c d -- sh", "hint": "chroot"}
+    md = report.render_markdown(CHECKS, handoff=[entry])
+    assert md.index("**Verdict:") < md.index("## Continue by hand") < md.index(entry["command"]) < \
+        md.index("## Failures and errors")
+    assert report.validate_handoff([dict(entry, hint=None)])[0]["hint"] == ""
