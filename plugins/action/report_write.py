@@ -35,6 +35,7 @@ ARGUMENT_SPEC = dict(
     generated=dict(type="str", default=""),
     formats=dict(type="list", elements="str", choices=sorted(FILE_NAMES), default=["json", "markdown", "html", "junit"]),
     templates=dict(type="dict", default={}),
+    handoff=dict(type="list", elements="dict", default=[]),
 )
 
 
@@ -52,15 +53,18 @@ def report_identity(name="", title="", generated="", dest="", now=None):
     return name, title, generated, dest
 
 
-def render(fmt, checks, name, title, generated, view=None, template=None):
+def render(fmt, checks, name, title, generated, view=None, template=None, handoff=()):
     """The text of one report file; ``checks`` are already validated (report.validate_checks), ``view`` is their
     report.report_view when the caller made it once for every format, ``template`` a template file to use instead
-    of the report role's."""
+    of the report role's, ``handoff`` validated hand-off entries (report.validate_handoff)."""
     if fmt == "json":
-        document = {"name": name, "title": title, "generated": generated, "summary": report.summarize(checks),
-                    "checks": checks}
+        # checks keep their order; the verdict is in summary, the fleet's groups in fleet (null for one pod)
+        values = report.report_values(checks, handoff)
+        document = {"name": name, "title": title, "generated": generated, "summary": values["summary"],
+                    "checks": checks, "handoff": values["handoff"], "fleet": values["fleet"]}
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return report.render_view(fmt, report.report_view(checks) if view is None else view, title, generated, template)
+    return report.render_view(fmt, report.report_view(checks) if view is None else view, title, generated, template,
+                              handoff)
 
 
 class ActionModule(ActionBase):
@@ -77,6 +81,7 @@ class ActionModule(ActionBase):
         result.update(changed=False, dest=dest, files=[], name=name, title=title, generated=generated)
         try:
             checks = report.validate_checks(args["checks"])
+            handoff = report.validate_handoff(args["handoff"])
         except Exception as exc:  # AnsibleFilterError names the check and the field
             result.update(failed=True, msg=to_native(exc))
             return result
@@ -86,7 +91,7 @@ class ActionModule(ActionBase):
         try:
             templates = self._templates(args["templates"])
             view = report.report_view(checks)  # one for every format
-            rendered = [(fmt, to_bytes(render(fmt, checks, name, title, generated, view, templates.get(fmt))))
+            rendered = [(fmt, to_bytes(render(fmt, checks, name, title, generated, view, templates.get(fmt), handoff)))
                         for fmt in sorted(set(args["formats"]), key=args["formats"].index)]
         except AnsibleError as exc:  # a template that cannot be found, read or rendered: named in the message
             result.update(failed=True, msg=to_native(exc))
@@ -107,7 +112,8 @@ class ActionModule(ActionBase):
         result["templates"] = dict((fmt, report.template_path(fmt, templates.get(fmt)))
                                    for fmt in args["formats"] if fmt != "json")
         result["summary"] = report.summarize(checks)
-        result["lines"] = report.summary_lines(name, result["summary"], result["files"])
+        result["handoff"] = handoff
+        result["lines"] = report.summary_lines(name, result["summary"], result["files"], handoff)
         return result
 
     def _templates(self, templates):

@@ -25,6 +25,8 @@ from jinja2 import Environment, StrictUndefined, TemplateError, TemplateSyntaxEr
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import checks as checks_lib
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import handoff as handoff_lib
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import verdict as verdict_lib
 
 STATUSES = checks_lib.STATUSES
 # Worst first: the overall status of a report is the first of these any check has.
@@ -70,8 +72,10 @@ def summarize(checks):
     result.update(counts)
     result["problems"] = [
         {"name": c["name"], "target": target_label(c.get("target")), "status": c["status"], "summary": c["summary"]}
-        for c in checks if c["status"] in ("fail", "error")
+        for c in verdict_lib.order_checks(checks) if c["status"] in ("fail", "error")
     ]
+    found = verdict_lib.verdict(checks)
+    result.update(verdict=found["verdict"], cause=found["cause"], next_steps=found["next_steps"])
     return result
 
 
@@ -80,15 +84,40 @@ def check_summary(checks):
     return summarize(validate_checks(checks))
 
 
-def summary_lines(name, summary, files=()):
-    """What the report role prints: the counts, a table of the failing and erroring checks, the files."""
-    lines = ["%s: %s, %d checks: %d pass, %d fail, %d error, %d skipped" % (
-        name, summary["status"].upper(), summary["total"], summary["pass"], summary["fail"], summary["error"],
-        summary["skipped"])]
+def summary_lines(name, summary, files=(), handoff=()):
+    """What the report role prints: the verdict and its cause, the counts, the next steps, a table of the
+    failing and erroring checks, the lines to continue by hand, the files."""
+    lines = ["%s: %s: %s" % (name, summary["verdict"].upper(), summary["cause"]),
+             "%d checks: %d pass, %d fail, %d error, %d skipped" % (
+                 summary["total"], summary["pass"], summary["fail"], summary["error"], summary["skipped"])]
+    lines += ["next: " + step for step in summary["next_steps"]]
     if summary["problems"]:
         lines.append("STATUS | CHECK | TARGET | SUMMARY")
         lines += [" | ".join((p["status"].upper(), p["name"], p["target"], p["summary"])) for p in summary["problems"]]
+    lines += ["by hand (%s): %s" % (entry["what"], entry["command"]) for entry in handoff]
     return lines + ["files: " + ", ".join(files)]
+
+
+def handoff(results, keep_agents=False):
+    """``[{what, command, hint}]``: a ``kubectl exec -it`` line into each debug container, kept agent or kept fork
+    the registered kdebug_exec and kdebug_fork ``results`` left running (plugins/plugin_utils/handoff.py)."""
+    if not _is_list(results):
+        raise AnsibleFilterError("handoff: expected a list of registered kdebug_exec or kdebug_fork results, got %s"
+                                 % type(results).__name__)
+    return handoff_lib.handoff([dict(r) for r in results if isinstance(r, Mapping)], bool(keep_agents))
+
+
+def validate_handoff(entries):
+    """Copies of hand-off entries, each a mapping with the strings what, command and hint (hint may be empty)."""
+    result = []
+    for index, entry in enumerate(entries or []):
+        fields = [entry.get(k) for k in ("what", "command")] if isinstance(entry, Mapping) else [None]
+        if not all(isinstance(field, str) and field for field in fields):
+            raise AnsibleFilterError("invalid hand-off entry #%d: expected {what, command, hint} with what and command "
+                                     "non-empty strings (the kdebug.toolkit.handoff filter makes them), got %r"
+                                     % (index + 1, entry))
+        result.append({"what": entry["what"], "command": entry["command"], "hint": str(entry.get("hint") or "")})
+    return result
 
 
 def _pretty(value):
@@ -211,12 +240,29 @@ def _junit_suites(view, title):
     return {"suites": suites, "time": sum(s["time"] for s in suites)}
 
 
-def render_view(fmt, view, title=None, generated=None, template=None):
+def report_values(view, handoff_entries=()):
+    """What every template gets besides title and generated: summary (with the verdict, its cause and the next
+    steps), checks (the view, in its own order, as before), problems and others (the view reordered: failures
+    and errors, the failure that explains most first, then the rest), handoff, and fleet (problems grouped over
+    targets, healthy targets) when the checks are about more than one pod, else None."""
+    ordered = verdict_lib.order_checks(view)
+    groups, healthy, targets = verdict_lib.fleet_groups(view)
+    return {
+        "checks": view, "summary": summarize(view),
+        "problems": [c for c in ordered if c["status"] in verdict_lib.PROBLEM_STATUSES],
+        "others": [c for c in ordered if c["status"] not in verdict_lib.PROBLEM_STATUSES],
+        "handoff": list(handoff_entries or []),
+        "fleet": {"groups": groups, "healthy_targets": healthy, "targets": targets} if targets > 1 else None,
+    }
+
+
+def render_view(fmt, view, title=None, generated=None, template=None, handoff_entries=()):
     """One report format (markdown, html or junit) of a report_view, with ``template`` (a path) or the default."""
     path = template_path(fmt, template)
     title = _title(title)
-    values = {"title": title, "generated": generated, "checks": view, "summary": summarize(view)}
-    if fmt == "junit":
+    values = {"title": title, "generated": generated}
+    values.update(report_values(view, handoff_entries))
+    if fmt == "junit":  # the suites keep the checks' own order
         values.update(_junit_suites(view, title))
         values = _xml_clean(values)
     try:
@@ -225,19 +271,22 @@ def render_view(fmt, view, title=None, generated=None, template=None):
         raise AnsibleFilterError("the %s report template %s failed: %s" % (fmt, path, exc))
 
 
-def render_markdown(checks, title=None, generated=None, template=None):
+def render_markdown(checks, title=None, generated=None, template=None, handoff=None):
     """The report as Markdown: overall line, summary table, then one section per check."""
-    return render_view("markdown", report_view(validate_checks(checks)), title, generated, template)
+    return render_view("markdown", report_view(validate_checks(checks)), title, generated, template,
+                       validate_handoff(handoff))
 
 
-def render_html(checks, title=None, generated=None, template=None):
+def render_html(checks, title=None, generated=None, template=None, handoff=None):
     """The report as one self-contained HTML page (inline CSS, every user string escaped)."""
-    return render_view("html", report_view(validate_checks(checks)), title, generated, template)
+    return render_view("html", report_view(validate_checks(checks)), title, generated, template,
+                       validate_handoff(handoff))
 
 
-def render_junit(checks, title=None, generated=None, template=None):
+def render_junit(checks, title=None, generated=None, template=None, handoff=None):
     """The report as JUnit XML: one testsuite per target, one testcase per check."""
-    return render_view("junit", report_view(validate_checks(checks)), title, generated, template)
+    return render_view("junit", report_view(validate_checks(checks)), title, generated, template,
+                       validate_handoff(handoff))
 
 
 class FilterModule(object):
@@ -250,4 +299,5 @@ class FilterModule(object):
             "render_markdown": render_markdown,
             "render_html": render_html,
             "render_junit": render_junit,
+            "handoff": handoff,
         }

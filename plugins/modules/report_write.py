@@ -74,6 +74,14 @@ options:
         available.
     type: dict
     default: {}
+  handoff:
+    description:
+      - The ways to continue by hand, shown under the verdict - each C({what, command, hint}), as the
+        P(kdebug.toolkit.handoff#filter) filter makes them from kdebug_exec and kdebug_fork results (a
+        C(kubectl exec -it) line into a debug container or a kept fork, and a C(chroot) hint).
+    type: list
+    elements: dict
+    default: []
 seealso:
   - module: kdebug.toolkit.pcap_save
 """
@@ -127,12 +135,22 @@ templates:
     markdown: /home/me/kdebug/report.md.j2
     html: /usr/share/ansible/collections/ansible_collections/kdebug/toolkit/roles/report/templates/report.html.j2
 summary:
-  description: Counts per status, the overall C(status), C(total) and the failing and erroring checks (C(problems)),
-    as the P(kdebug.toolkit.check_summary#filter) filter gives them.
+  description:
+    - Counts per status, the overall C(status), C(total) and the failing and erroring checks (C(problems), failures
+      first), as the P(kdebug.toolkit.check_summary#filter) filter gives them.
+    - C(verdict) (V(healthy), V(broken) or V(could not tell)), C(cause) (one sentence, from the failing check that
+      explains most) and C(next_steps) (sentences).
   returned: success
   type: dict
+handoff:
+  description: O(handoff), checked.
+  returned: success
+  type: list
+  elements: dict
 lines:
-  description: A short summary to print - the counts, a table of the failing and erroring checks, the files.
+  description:
+    - A short summary to print - the verdict and its cause, the counts, the next steps, a table of the failing and
+      erroring checks, the lines to continue by hand, the files.
   returned: success
   type: list
   elements: str

@@ -3,11 +3,14 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The HTML report in a real browser: the report role writes it, headless chromium opens it.
 
-One ansible-playbook run (report_playbook.yml) writes report.html; one chromium run dumps the DOM
-it parsed (report.dom.html) and takes a 1280x900 screenshot (report.png), both next to the report.
-The tests then look at what the browser made of the page: the summary table is the first table,
-one row per check with the right status, nothing injected became an element, and the screenshot
-shows the table with each row's status colour (read from the CSS of roles/report/templates/report.html.j2).
+One ansible-playbook run (report_playbook.yml) writes two reports, browser/report.html (one pod) and
+fleet/report.html (many pods); one chromium run each dumps the DOM it parsed (report.dom.html) and takes
+a 1280x900 screenshot (report.png), both next to the report. The tests then look at what the browser
+made of the page: the verdict, the cause and the next steps come first, then the table of failures and
+errors, each with its status, and the passing and skipped checks are folded (a closed <details>: no
+pass colour anywhere on the screen); nothing injected became an element; the fleet's problems are
+grouped with counts per namespace and node and its healthy pods are folded away. The colours are read
+from the CSS of roles/report/templates/report.html.j2.
 
 Run through scripts/test-browser, which installs Debian's chromium when it is missing and keeps
 the output in tests/output/browser/. KDEBUG_CHROMIUM names another Chromium binary.
@@ -47,6 +50,13 @@ def _play_vars():
 
 CHECKS = _play_vars()["browser_checks"]
 TITLE = _play_vars()["browser_title"]
+HANDOFF = _play_vars()["browser_handoff"]
+FLEET_SIZE = _play_vars()["browser_fleet_size"]
+FLEET_BROKEN = _play_vars()["browser_fleet_broken"]
+STATUS_ORDER = ("fail", "error", "pass", "skipped")
+# What the report lists first: failures and errors, each in their own order; then the rest, folded.
+PROBLEMS = [c for s in STATUS_ORDER[:2] for c in CHECKS if c["status"] == s]
+OTHERS = [c for s in STATUS_ORDER[2:] for c in CHECKS if c["status"] == s]
 
 
 def _css_colours():
@@ -84,8 +94,8 @@ def _chromium():
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """report.html written by the report role (ansible-playbook on localhost), in its own directory."""
+def reports(tmp_path_factory):
+    """{name: report.html} written by the report role (ansible-playbook on localhost), each in its own directory."""
     out = tmp_path_factory.mktemp("report")
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     env = dict(os.environ)
@@ -102,13 +112,15 @@ def report(tmp_path_factory):
     proc = subprocess.run(cmd, cwd=str(out), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout
-    html = out / "report.html"
-    assert html.is_file(), proc.stdout
-    return html
+    found = {}
+    for name in ("browser", "fleet"):
+        html = out / name / "report.html"
+        assert html.is_file(), proc.stdout
+        found[name] = html
+    return found
 
 
-@pytest.fixture(scope="module")
-def browser(report, tmp_path_factory):
+def _open(report, tmp_path_factory):
     """One headless chromium run on report.html: (the DOM it dumped, the path of its screenshot)."""
     png = report.with_name("report.png")
     log = report.with_name("chromium.log")
@@ -126,6 +138,18 @@ def browser(report, tmp_path_factory):
     assert png.is_file(), "chromium wrote no screenshot; %s ends:\n%s" % (log, tail)
     sys.stderr.write("\nreport, screenshot and DOM: %s\n" % report.parent)
     return dom, png
+
+
+@pytest.fixture(scope="module")
+def browser(reports, tmp_path_factory):
+    """The one-pod report in chromium: (DOM, screenshot path)."""
+    return _open(reports["browser"], tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fleet_browser(reports, tmp_path_factory):
+    """The fleet report in chromium: (DOM, screenshot path)."""
+    return _open(reports["fleet"], tmp_path_factory)
 
 
 # ---------------------------------------------------------------------------- the DOM as chromium serialised it
@@ -265,43 +289,89 @@ def screenshot(browser):
 
 # ---------------------------------------------------------------------------- DOM tests
 
-def test_summary_table_is_the_first_table(browser):
+def _by_id(doc, ident):
+    found = [e for e in doc.iter() if e.attrs.get("id") == ident]
+    assert len(found) == 1, "%d elements with id %s" % (len(found), ident)
+    return found[0]
+
+
+def test_the_verdict_comes_first(browser):
     doc = parse_dom(browser[0])
-    tables = doc.find_all("table")
-    assert tables, "no <table> in the DOM chromium built"
-    first = tables[0]
-    assert first.attrs.get("id") == "summary" and "summary" in first.classes()
-    assert [th.text() for th in first.find_all("th")] == ["Check", "Target", "Status", "Summary"]
-    # the table comes before the details, and the details have one section per check
     body = doc.find_all("body")[0]
-    order = [e.attrs.get("id") for e in body.iter() if e.tag in ("table", "h2", "section")]
-    assert order[:3] == [None, "summary", "details"], order
-    assert len(doc.find_all("section")) == len(CHECKS)
+    order = [e.attrs.get("id") for e in body.iter() if e.tag in ("section", "table", "details")]
+    assert order[:3] == ["verdict", "summary", "check-1"], order
+    assert _by_id(doc, "verdict").classes() == ["verdict", "verdict-broken"]
+    assert _by_id(doc, "verdict-word").text() == "broken"
+    first_failure = next(c for c in CHECKS if c["status"] == "fail")
+    assert _by_id(doc, "cause").text() == first_failure["summary"]
+    steps = _by_id(doc, "next-steps").find_all("li")
+    assert steps and all(step.text().strip() for step in steps)
+    handoff = _by_id(doc, "handoff")
+    assert [pre.text() for pre in handoff.find_all("pre")] == [h["command"] for h in HANDOFF]
+    assert HANDOFF[0]["hint"] in handoff.text()
 
 
-def test_one_row_per_check_with_its_status(browser):
-    table = parse_dom(browser[0]).find_all("table")[0]
+def test_failures_and_errors_first_with_their_status(browser):
+    doc = parse_dom(browser[0])
+    table = _by_id(doc, "summary")
+    assert table is doc.find_all("table")[0] and "summary" in table.classes()
+    assert [th.text() for th in table.find_all("th")] == ["Check", "Target", "Status", "Summary"]
     rows = table.find_all("tbody")[0].find_all("tr")
-    assert len(rows) == len(CHECKS)
-    for n, (row, check) in enumerate(zip(rows, CHECKS)):
+    assert len(rows) == len(PROBLEMS)
+    for row, check in zip(rows, PROBLEMS):
         cells = row.find_all("td")
         assert [c.text() for c in cells] == [check["name"], target_label(check.get("target")), check["status"],
-                                             check["summary"]], "row %d" % (n + 1)
+                                             check["summary"]], check["name"]
         assert row.classes() == ["row-" + check["status"]]
         badges = cells[2].find_all("span")
         assert len(badges) == 1 and badges[0].classes() == ["status", "status-" + check["status"]]
         links = cells[0].find_all("a")
-        assert len(links) == 1 and links[0].attrs["href"] == "#check-%d" % (n + 1)
+        assert len(links) == 1 and links[0].attrs["href"] == "#check-%d" % (CHECKS.index(check) + 1)
+    # every check has its section: the problems' outside the fold, the others' inside it
+    sections = [s.attrs["id"] for s in doc.find_all("section") if "check" in s.classes()]
+    assert sections == ["check-%d" % (CHECKS.index(c) + 1) for c in PROBLEMS + OTHERS]
+
+
+def test_the_rest_is_folded(browser):
+    doc = parse_dom(browser[0])
+    others = _by_id(doc, "others")
+    assert others.tag == "details" and "open" not in others.attrs
+    assert others.find_all("summary")[0].text() == "Passed and skipped (%d)" % len(OTHERS)
+    rows = _by_id(doc, "others-table").find_all("tbody")[0].find_all("tr")
+    assert [r.find_all("td")[0].text() for r in rows] == [c["name"] for c in OTHERS]
+    folded = [s.attrs["id"] for s in others.find_all("section")]
+    assert folded == ["check-%d" % (CHECKS.index(c) + 1) for c in OTHERS]
 
 
 def test_overall_status(browser):
     doc = parse_dom(browser[0])
-    overall = [e for e in doc.iter("p") if e.attrs.get("id") == "overall"]
-    assert len(overall) == 1
+    overall = _by_id(doc, "overall")
     statuses = [c["status"] for c in CHECKS]
-    assert overall[0].find_all("span")[0].text() == "fail"
+    assert overall.find_all("span")[0].text() == "fail"
     assert "%d checks: %d pass, %d fail, %d error" % (
-        len(CHECKS), statuses.count("pass"), statuses.count("fail"), statuses.count("error")) in overall[0].text()
+        len(CHECKS), statuses.count("pass"), statuses.count("fail"), statuses.count("error")) in overall.text()
+
+
+def test_fleet_groups_the_failure_and_folds_the_healthy_pods(fleet_browser):
+    doc = parse_dom(fleet_browser[0])
+    assert _by_id(doc, "verdict-word").text() == "broken"
+    assert _by_id(doc, "cause").text() == "nameserver 10.96.0.10 does not answer (and the same check in %d more " \
+        "of %d targets)" % (len(FLEET_BROKEN) - 1, FLEET_SIZE)
+    groups = _by_id(doc, "groups")
+    assert groups is doc.find_all("table")[0]
+    [row] = groups.find_all("tbody")[0].find_all("tr")
+    cells = [td.text() for td in row.find_all("td")]
+    namespaces = dict((ns, sum(1 for i in FLEET_BROKEN if ("shop" if i % 2 else "web") == ns)) for ns in ("shop", "web"))
+    nodes = dict(("node-%d" % n, sum(1 for i in FLEET_BROKEN if i % 3 == n)) for n in range(3))
+    assert cells[:3] == ["fail", "DNS nameserver 10.96.0.10", str(len(FLEET_BROKEN))]
+    for name, count in list(namespaces.items()) + list(nodes.items()):
+        if count:
+            assert "%s: %d" % (name, count) in cells[3] + cells[4]
+    healthy = _by_id(doc, "healthy-targets")
+    assert healthy.tag == "details" and "open" not in healthy.attrs
+    expected = sorted("%s/pod-%02d" % ("shop" if i % 2 else "web", i) for i in range(FLEET_SIZE) if i not in FLEET_BROKEN)
+    assert [li.text() for li in healthy.find_all("li")] == expected
+    assert healthy.find_all("summary")[0].text() == "%d healthy targets" % len(expected)
 
 
 def test_injected_markup_stayed_text(browser):
@@ -313,12 +383,12 @@ def test_injected_markup_stayed_text(browser):
     assert [h.text() for h in doc.find_all("h1")] == [TITLE]
     injected = [c for c in CHECKS if "<script>" in c["name"]]
     assert injected, "report_playbook.yml lost its HTML-injection check"
-    names = [a.text() for a in parse_dom(browser[0]).find_all("table")[0].find_all("a")]
+    names = [a.text() for a in _by_id(parse_dom(browser[0]), "summary").find_all("a")]
     assert injected[0]["name"] in names
 
 
 def test_unicode_survives_the_browser(browser):
-    texts = parse_dom(browser[0]).find_all("table")[0].text()
+    texts = "".join(t.text() for t in parse_dom(browser[0]).find_all("table"))
     for check in CHECKS:
         for value in (check["name"], check["summary"]):
             if any(ord(ch) > 127 for ch in value):
@@ -351,17 +421,18 @@ def _horizontal_lines(rows, rgb, width, start=0):
     return [y for y, _end in lines]
 
 
-def test_screenshot_shows_the_summary_table(screenshot):
-    """In the first screen: the header row, then one table row per check showing its status colour."""
+def test_screenshot_shows_the_verdict_then_the_problems_and_no_pass(screenshot):
+    """In the first screen: the verdict's fail-coloured border, then the table header and one row per failing
+    or erroring check showing its status colour; nothing in the pass colour (the passing checks are folded)."""
     width, height, rows = screenshot
     colours = _css_colours()
     header = [y for y in range(height) if count_like(rows[y], colours["th"]) >= width * 0.6]
     assert header, "no table header row (background #%02x%02x%02x) in the screenshot" % colours["th"]
-    assert header[0] < height // 2, "the summary table does not start in the top half (y=%d)" % header[0]
-    # border lines: above the header, below it, below each check's row
+    assert header[0] < height * 0.9, "the table of problems does not start on the first screen (y=%d)" % header[0]
+    # border lines: above the header, below it, below each problem's row
     lines = _horizontal_lines(rows, colours["border"], width, start=header[0] - 3)
-    assert len(lines) >= len(CHECKS) + 2, "table borders at %r" % lines
-    lines = lines[:len(CHECKS) + 2]
+    assert len(lines) >= len(PROBLEMS) + 2, "table borders at %r" % lines
+    lines = lines[:len(PROBLEMS) + 2]
     assert lines[0] < header[0] < lines[1]
     shown = []
     for top, bottom in zip(lines[1:], lines[2:]):
@@ -371,7 +442,17 @@ def test_screenshot_shows_the_summary_table(screenshot):
                 found[status] += count_like(rows[y], colours[status])
         status, pixels = found.most_common(1)[0]
         shown.append(status if pixels >= 100 else None)
-    assert shown == [c["status"] for c in CHECKS], "status colours per table row, top to bottom"
-    # above the table: the overall badge, which is the fail colour
+    assert shown == [c["status"] for c in PROBLEMS], "status colours per table row, top to bottom"
+    # above the table: the verdict's border and the overall badge, in the fail colour
     above = sum(count_like(rows[y], colours["fail"]) for y in range(lines[0]))
-    assert above >= 100, "no overall FAIL badge above the table"
+    assert above >= 1000, "no broken verdict above the table"
+    passing = sum(count_like(row, colours["pass"]) for row in rows)
+    assert passing < 20, "%d pixels in the pass colour: the passing checks are not folded" % passing
+
+
+def test_fleet_screenshot_has_no_pass_colour(fleet_browser):
+    width, height, rows = read_png(fleet_browser[1])
+    colours = _css_colours()
+    counted = [row_colours(r) for r in rows]
+    assert sum(count_like(row, colours["fail"]) for row in counted) >= 1000
+    assert sum(count_like(row, colours["pass"]) for row in counted) < 20

@@ -105,15 +105,19 @@ def test_markdown_has_the_table(run):
     out_dir = run[0]
     md = (out_dir / "report.md").read_text(encoding="utf-8")
     assert md.startswith("# Sample runbook\n")
+    assert md.splitlines()[4].startswith("**Verdict: BROKEN**: nameserver 10.0.0.9 does not answer")
     assert "| Check | Target | Status | Summary |" in md
     assert "| [web answers on its Service](#check-2) | kdebug-demo/web | **PASS** |" in md
-    assert md.index("| Check |") < md.index("## Details")
+    assert md.index("## Failures and errors (2)") < md.index("| Check | Target |") < md.index("## Passed and skipped (2)")
+    assert md.index("## Passed and skipped (2)") < md.index("| [web answers on its Service]")
 
 
 def test_html_table_before_details(run):
     out_dir = run[0]
     html = (out_dir / "report.html").read_text(encoding="utf-8")
-    assert html.index('<table class="summary"') < html.index('<h2 id="details">') < html.index('<section class="check')
+    assert html.index('id="verdict"') < html.index('<table class="summary"') < html.index('<section class="check')
+    assert html.index('<section class="check check-fail"') < html.index('<details id="others">') < \
+        html.index('<section class="check check-pass"')
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert u"ünïcode ✓" in html
 
@@ -130,15 +134,19 @@ def test_junit_counts(run):
 def test_summary_table_and_set_stats(run):
     out_dir, doc = run
     msg = _result(doc, "Show the report summary", 0)["msg"]
-    assert msg[0] == "sample: FAIL, 4 checks: 1 pass, 1 fail, 1 error, 1 skipped"
-    assert msg[1] == "STATUS | CHECK | TARGET | SUMMARY"
-    assert msg[2] == ("FAIL | cluster DNS answers from the pod | kdebug-demo/dns-broken/app"
+    assert msg[0] == "sample: BROKEN: nameserver 10.0.0.9 does not answer"
+    assert msg[1] == "4 checks: 1 pass, 1 fail, 1 error, 1 skipped"
+    assert msg[2].startswith("next: ") and msg[3].startswith("next: ")
+    assert msg[4] == "STATUS | CHECK | TARGET | SUMMARY"
+    assert msg[5] == ("FAIL | cluster DNS answers from the pod | kdebug-demo/dns-broken/app"
                       " | nameserver 10.0.0.9 does not answer")
-    assert msg[3].startswith("ERROR | <script>alert('x')</script> | node/lab-node |")
+    assert msg[6].startswith("ERROR | <script>alert('x')</script> | node/lab-node |")
     files = [str(out_dir / n) for n in ("report.json", "report.md", "report.html", "report.xml")]
-    assert msg[4] == "files: " + ", ".join(files)
+    assert msg[7] == "files: " + ", ".join(files)
     stats = doc["global_custom_stats"]["kdebug_reports"]["sample"]
     assert stats["status"] == "fail" and stats["title"] == "Sample runbook"
+    assert stats["verdict"] == "broken" and stats["cause"] == "nameserver 10.0.0.9 does not answer"
+    assert ["next: " + step for step in stats["next_steps"]] == msg[2:4] and stats["handoff"] == []
     assert stats["summary"]["fail"] == 1 and stats["files"] == files
 
 

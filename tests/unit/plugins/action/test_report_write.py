@@ -48,14 +48,19 @@ def test_identity_defaults_follow_the_time_and_name(tmp_path, monkeypatch):
     assert dest == os.path.realpath(os.path.expanduser("~/out"))
 
 
-def test_summary_lines_list_problems_then_files():
+def test_summary_lines_say_the_verdict_then_problems_then_files():
     lines = report.summary_lines("r1", report.check_summary(CHECKS), ["/tmp/r1/report.json"])
-    assert lines == ["r1: FAIL, 2 checks: 1 pass, 1 fail, 0 error, 0 skipped",
-                     "STATUS | CHECK | TARGET | SUMMARY",
-                     "FAIL | dns | p | 10.244.0.253 does not answer",
-                     "files: /tmp/r1/report.json"]
+    assert lines[:2] == ["r1: BROKEN: 10.244.0.253 does not answer", "2 checks: 1 pass, 1 fail, 0 error, 0 skipped"]
+    assert lines[2].startswith("next: ")
+    assert lines[3:] == ["STATUS | CHECK | TARGET | SUMMARY",
+                         "FAIL | dns | p | 10.244.0.253 does not answer",
+                         "files: /tmp/r1/report.json"]
     passing = report.check_summary(CHECKS[1:])
-    assert report.summary_lines("r2", passing) == ["r2: PASS, 1 checks: 1 pass, 0 fail, 0 error, 0 skipped", "files: "]
+    assert report.summary_lines("r2", passing) == ["r2: HEALTHY: all 1 checks that ran pass",
+                                                   "1 checks: 1 pass, 0 fail, 0 error, 0 skipped", "files: "]
+    handoff = [{"what": "debug container d of ns/p", "command": "kubectl exec -it -n ns p -c d -- sh", "hint": ""}]
+    assert report.summary_lines("r3", passing, [], handoff)[-2:] == [
+        "by hand (debug container d of ns/p): kubectl exec -it -n ns p -c d -- sh", "files: "]
 
 
 def test_templates_option_refuses_an_unknown_format_and_keeps_absolute_paths(tmp_path):

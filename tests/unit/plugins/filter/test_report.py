@@ -63,11 +63,15 @@ def test_non_mapping_check():
 def test_summary():
     s = report.check_summary(CHECKS)
     assert (s["status"], s["total"], s["pass"], s["fail"], s["error"], s["skipped"]) == ("fail", 5, 1, 2, 1, 1)
+    # failures first, then errors
     assert [(p["name"], p["status"], p["target"]) for p in s["problems"]] == [
         ("dns", "fail", "kdebug-demo/dns-broken/app"),
-        ("<script>alert('x')</script>", "error", "node/lab-node"),
         ("web again", "fail", "kdebug-demo/web"),
+        ("<script>alert('x')</script>", "error", "node/lab-node"),
     ]
+    assert s["verdict"] == "broken"
+    assert s["cause"] == "nameserver 10.0.0.9 does not answer"
+    assert s["next_steps"] and len(s["next_steps"]) <= 5
 
 
 @pytest.mark.parametrize("statuses, overall", [
@@ -102,13 +106,17 @@ def test_html_escapes_and_orders():
     assert "<style>" in html
     assert not re.search(r"""(src|href)=["'](?!#)""", html)
     assert "<link" not in html
-    # the summary table comes before the details, every check has a row and a section with its status class
-    table, details = html.index('id="summary"'), html.index('id="details"')
-    assert table < details
-    for n, check in enumerate(CHECKS):
-        row = html.index('<tr class="row-%s"><td><a href="#check-%d">' % (check["status"], n + 1))
-        section = html.index('<section class="check check-%s" id="check-%d">' % (check["status"], n + 1))
-        assert table < row < details < section
+    # the verdict first, then the table of problems and their sections, then the rest folded in <details>
+    verdict, problems, others = html.index('id="verdict"'), html.index('id="summary"'), html.index('id="others"')
+    assert verdict < html.index('id="cause"') < html.index('id="next-steps"') < problems < others
+    assert html.index('<p class="verdict-word" id="verdict-word">broken</p>') > verdict
+    order = [0, 4, 2, 1, 3]  # fail, fail, error, pass, skipped
+    rows = [html.index('<tr class="row-%s"><td><a href="#check-%d">' % (CHECKS[n]["status"], n + 1)) for n in order]
+    sections = [html.index('<section class="check check-%s" id="check-%d">' % (CHECKS[n]["status"], n + 1))
+                for n in order]
+    assert rows[:3] == sorted(rows[:3]) and problems < rows[0] and rows[2] < sections[0] < sections[1] < sections[2]
+    assert sections[2] < others < rows[3] < rows[4] < sections[3] < sections[4]
+    assert html.rindex("</details>") > sections[4]
     for status in report.STATUSES:
         assert ".status-%s" % status in html
     assert "\x1b" not in html and "\x00" not in html
@@ -118,29 +126,37 @@ def test_html_escapes_and_orders():
 def test_html_empty():
     html = report.render_html([])
     assert "No checks." in html and "kdebug report" in html
+    assert ">could not tell</p>" in html and "No check failed or errored." in html
 
 
 def test_markdown():
     md = report.render_markdown(CHECKS, title="Runbook", generated="now")
     lines = md.splitlines()
     assert lines[0] == "# Runbook"
+    assert lines[4] == "**Verdict: BROKEN**: nameserver 10.0.0.9 does not answer"
+    assert lines.index("Next steps:") < lines.index("## Failures and errors (3)") < lines.index("## Passed and skipped (2)")
     head = lines.index("| Check | Target | Status | Summary |")
+    assert head > lines.index("## Failures and errors (3)")
     assert lines[head + 1] == "| --- | --- | --- | --- |"
-    rows = lines[head + 2:head + 2 + len(CHECKS)]
+    rows = lines[head + 2:head + 5]
+    rest = lines.index("| Check | Target | Status | Summary |", head + 1)
+    assert rest > lines.index("## Passed and skipped (2)")
+    rows += lines[rest + 2:rest + 4]
     assert all(r.startswith("| ") and r.endswith(" |") for r in rows)
     # one row per check: escaped pipes and newlines do not add cells
     assert all(len(re.split(r"(?<!\\)\|", r)) == 6 for r in rows)
-    assert "**FAIL**" in rows[0] and "**SKIPPED**" in rows[3]
+    assert [r.split("**")[1] for r in rows] == ["FAIL", "FAIL", "ERROR", "PASS", "SKIPPED"]
     # raw HTML only inside fenced code blocks (shown literally), escaped everywhere else
     outside = re.sub(r"(?ms)^ *(`{3,})\n.*?^ *\1$", "", md)
     assert "<script>" not in outside and "<b>" not in outside and "&lt;script&gt;" in outside
     assert '"html": "<script>bad()</script>"' in md
-    assert "pipe \\| in" in rows[4] and "<br>" in rows[4]
-    assert md.index("## Details") > head
+    assert "pipe \\| in" in rows[1] and "<br>" in rows[1]
     assert "naïve ✓ 検査" in md
     assert '"nameserver": "10.0.0.9"' in md
     assert "file `/tmp/dns.pcap`" in md
     assert lines[head - 1] == ""
+    # two targets: the problems grouped, the healthy ones listed last
+    assert "## Problems across 2 targets" in md and md.index("## Healthy targets (0)") > rest
 
 
 def test_markdown_fence_outlasts_backticks():
@@ -190,7 +206,7 @@ def test_renderers_reject_bad_checks():
 
 def test_filter_module_exports():
     names = set(report.FilterModule().filters())
-    assert names == {"validate_checks", "check_summary", "render_markdown", "render_html", "render_junit"}
+    assert names == {"validate_checks", "check_summary", "render_markdown", "render_html", "render_junit", "handoff"}
     for name in names:
         assert os.path.exists(os.path.join(ROOT, "plugins", "filter", name + ".yml"))
 
@@ -239,3 +255,17 @@ def test_template_errors_name_the_file(tmp_path, source, message):
 def test_unknown_format():
     with pytest.raises(AnsibleFilterError, match="unknown report format 'pdf'"):
         report.render_view("pdf", [])
+
+
+@pytest.mark.parametrize("entries", [["x"], [{"what": "a"}], [{"what": "a", "command": ""}], [{"command": 5}]])
+def test_a_bad_handoff_entry_is_named(entries):
+    with pytest.raises(AnsibleFilterError, match=r"invalid hand-off entry #1"):
+        report.render_markdown([], handoff=entries)
+
+
+def test_handoff_is_shown_under_the_verdict():
+    entry = {"what": "debug container d of ns/p", "command": "kubectl exec -it -n ns p -c d -- sh", "hint": "chroot"}
+    md = report.render_markdown(CHECKS, handoff=[entry])
+    assert md.index("**Verdict:") < md.index("## Continue by hand") < md.index(entry["command"]) < \
+        md.index("## Failures and errors")
+    assert report.validate_handoff([dict(entry, hint=None)])[0]["hint"] == ""
