@@ -26,6 +26,8 @@ import copy
 import getpass
 import socket
 
+from ansible.module_utils.basic import env_fallback
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import auth_argument_spec
 
@@ -79,7 +81,9 @@ def agent_namespace_option():
 def audit_options():
     """Who asked and why: on every object and record kdebug creates (docs/options.md)."""
     return dict(
-        requested_by=dict(type="str"),
+        # KDEBUG_REQUESTED_BY: a CI job or a wrapper names who asked once for every task (the test suite names its
+        # session with it, to tell its own objects from those of other runs on a shared cluster).
+        requested_by=dict(type="str", fallback=(env_fallback, ["KDEBUG_REQUESTED_BY"])),
         reason=dict(type="str"),
     )
 
