@@ -67,6 +67,7 @@ def run_module(name, argument_spec, use_case, **module_kwargs):
     module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
     try:
         options.require_positive(module.params)
+        options.require_valid_names(module.params)
         result = use_case(module)
     except KdebugError as err:
         module.fail_json(**err.result())
