@@ -16,6 +16,7 @@ counts when it carries that requester (for an ephemeral container: its audit Eve
 the session created. A test that sets ``requested_by`` itself on an object outside its own namespaces escapes that
 net on a shared lab; with KDEBUG_TEST_LAB_ALONE=1 (CI, which has the lab to itself) every new object counts.
 """
+import fnmatch
 import json
 import os
 import socket
@@ -117,13 +118,19 @@ def listing(lab):
     return kube_objects(lab) + docker_containers(lab)
 
 
+def is_declared(item, declared):
+    """Whether ``item`` matches a declaration (kind, namespace, name): the name may be a shell pattern."""
+    return any(kind == item.kind and namespace == item.namespace and fnmatch.fnmatchcase(item.name, name)
+               for kind, namespace, name in declared)
+
+
 def leaks(before, after, requester, session_namespaces, declared, alone=False):
     """What this session left: objects of ``after`` that are new since ``before`` (a set of keys), not going away,
-    not declared (a set of (kind, namespace, name)), and the session's own (``requester``, or a namespace of
-    ``session_namespaces``), or every new one when ``alone``. Pure."""
+    not declared (a set of (kind, namespace, name), is_declared), and the session's own (``requester``, or a
+    namespace of ``session_namespaces``), or every new one when ``alone``. Pure."""
     left = []
     for item in after:
-        if item.key in before or item.going or (item.kind, item.namespace, item.name) in declared:
+        if item.key in before or item.going or is_declared(item, declared):
             continue
         if item.kind == "ScratchNamespace":
             ours = item.name in session_namespaces or (alone and item.name.startswith("kdebug-"))
