@@ -86,8 +86,8 @@ def fleet_plan(exec_results):
         if "error" in entry:
             lines.append("%s: cannot be planned: %s" % (entry["host"], entry["error"]))
         elif not entry["via"].startswith("agent "):
-            lines.append("%s: %s on node %s (%s)" % (entry["host"], entry["via"], entry["node"],
-                                                    "to create" if entry["would_create"] else "exists, reused"))
+            state = "to create" if entry["would_create"] else "exists, reused"
+            lines.append("%s: %s on node %s (%s)" % (entry["host"], entry["via"], entry["node"], state))
     return {"targets": targets, "agents": agent_list, "debug_containers_to_create": debug_containers,
             "errors": errors, "lines": lines}
 

@@ -49,8 +49,8 @@ class Found(object):
 
     def __str__(self):
         where = "%s/%s" % (self.namespace, self.name) if self.namespace else self.name
-        return "%s %s (requested by %s)%s" % (self.kind, where, self.requester or "?",
-                                               ": " + self.detail if self.detail else "")
+        detail = ": " + self.detail if self.detail else ""
+        return "%s %s (requested by %s)%s" % (self.kind, where, self.requester or "?", detail)
 
 
 def _requester(meta):

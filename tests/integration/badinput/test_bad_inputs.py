@@ -45,8 +45,8 @@ def table(lab, tmp_path_factory):
               "spec": crash},
              {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "crash"},
               "spec": {"selector": {"app": "crash"}, "ports": [{"port": 80}]}}]
-    lab.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                                          "items": items}))
+    pod_list = {"apiVersion": "v1", "kind": "List", "items": items}
+    lab.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(pod_list))
     lab.kubectl("wait", "-n", namespace, "--for=condition=Ready", "pod/target", "--timeout=120s", timeout=150)
     yield {"namespace": namespace, "agents": agents, "files": files, "work": str(work),
            "requester": "badinput-" + uuid.uuid4().hex[:8]}

@@ -15,8 +15,8 @@ def agent_result(pod, node, agent, would_create, namespace="shop", agent_namespa
 
 
 def test_agents_grouped_per_node_with_the_pods_they_would_reach():
-    plan = fleet_plan([agent_result("a", "n1", "kdebug-agent-n1", True), agent_result("b", "n2", "kdebug-agent-n2",
-                                                                                       False),
+    plan = fleet_plan([agent_result("a", "n1", "kdebug-agent-n1", True),
+                       agent_result("b", "n2", "kdebug-agent-n2", False),
                        agent_result("c", "n1", "kdebug-agent-n1", True)])
     assert [(a["node"], a["would_create"], a["pods"]) for a in plan["agents"]] == [
         ("n1", True, ["shop/a", "shop/c"]), ("n2", False, ["shop/b"])]
