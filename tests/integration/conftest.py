@@ -221,6 +221,15 @@ def agent_namespace(lab):
     lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)
 
 
+@pytest.fixture(scope="session")
+def session_agent_namespace(lab):
+    """An agents' namespace for the whole session, removed at its end with the agents in it: for the runbook tests
+    whose roles, unlike diagnose.yml and the fleet playbooks, leave the agent they start (to its TTL)."""
+    name = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
+    yield name
+    lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)
+
+
 @pytest.fixture()
 def scratch_namespace(lab):
     """A namespace of its own per test, deleted afterwards (nothing left behind)."""
