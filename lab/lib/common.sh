@@ -90,8 +90,15 @@ start_daemon() {
   fi
   mkdir -p "$LAB_LOGS" "$LAB_PIDS"
   log "    starting $name (log: $LAB_LOGS/$name.log)"
-  # 9>&-: the daemon must not inherit the lab lock (it would hold it for its lifetime).
-  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  # The daemon must not inherit the lab lock (it would hold it for its lifetime): neither the 9 of lab/up's own
+  # lock nor the descriptor `flock /tmp/kdebug-lab.lock lab/up` hands down (3, or any other). Close them all.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done 2>/dev/null
+    exec setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null
+  ) &
   echo $! >"$LAB_PIDS/$name.pid"
 }
 

@@ -17,6 +17,7 @@ __metaclass__ = type
 import datetime
 import json
 import os
+import re
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_bytes, to_native
@@ -43,14 +44,22 @@ def report_identity(name="", title="", generated="", dest="", now=None):
     """(name, title, generated, absolute dest) with the report role's defaults filled in.
 
     generated: the UTC time; name: kdebug-report-<compact time>; title: "kdebug report <name>";
-    dest: reports/<name> under the current directory. ``now`` (a datetime in UTC) is for tests.
+    dest: reports/<name> under the current directory, the name made one safe path component (directory_name): a
+    name built from user input (``-e pod=../../x``) never puts the report outside ``reports/``. ``now`` (a datetime
+    in UTC) is for tests.
     """
     when = now or datetime.datetime.now(datetime.timezone.utc)
     generated = generated or when.strftime("%Y-%m-%dT%H:%M:%SZ")
     name = name or "kdebug-report-" + generated.replace("-", "").replace(":", "")
     title = title or "kdebug report " + name
-    dest = os.path.realpath(os.path.expanduser(dest or os.path.join("reports", name)))
+    dest = os.path.realpath(os.path.expanduser(dest or os.path.join("reports", directory_name(name))))
     return name, title, generated, dest
+
+
+def directory_name(name):
+    """``name`` as one directory name: every character other than letters, digits, ``.``, ``_`` and ``-`` becomes
+    ``_``, and no leading dot (no ``..``, no hidden directory)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "report"
 
 
 def render(fmt, checks, name, title, generated, view=None, template=None, handoff=()):

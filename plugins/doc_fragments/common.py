@@ -97,6 +97,8 @@ options:
         an ephemeral container, which has no annotations, an Event on the target pod).
       - Default is the user and host running the module; under AWX or Automation Controller, the job's user and
         job id.
+      - When not given, the E(KDEBUG_REQUESTED_BY) environment variable is used if set (a CI job or wrapper script
+        names who asked once for every task); the AWX job's user still wins over it.
     type: str
   reason:
     description:

@@ -149,11 +149,13 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import (
     auth_argument_spec,
     kube_client,
 )
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_names, default_container, owner_of
 
 PAGE_SIZE = 500
 FILE_SUFFIXES = ("kdebug_pods.yml", "kdebug_pods.yaml")
+# A variable of the ``all`` group: why each kdebug.toolkit.pods source of the run could not list its pods.
+ERRORS_VAR = "kdebug_inventory_errors"
 
 # --- pure parts: names, host variables, groups (unit-tested) ----------------
 
@@ -285,10 +287,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 pods = None
         if pods is None:
-            pods = self._fetch(path)
+            try:
+                pods = self._fetch(path)
+            except AnsibleParserError as exc:
+                self._record_error(exc)
+                raise
             if use_cache:
                 self._cache[cache_key] = pods
         self._populate(pods)
+
+    def _record_error(self, exc):
+        """Keep why this source could not list its pods in the ``all`` group's ERRORS_VAR, then let Ansible warn.
+
+        Ansible turns an inventory source that fails into a warning, and a fleet play into "skipping: no hosts
+        matched" and exit 0; the fleet playbook's first play fails the run with these messages instead.
+        """
+        errors = list(self.inventory.groups["all"].get_vars().get(ERRORS_VAR) or [])
+        errors.append(str(getattr(exc, "message", exc)))
+        self.inventory.set_variable("all", ERRORS_VAR, errors)
 
     # -- talking to the API --
 
@@ -338,8 +354,22 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if not token:
                     break
                 query["continue"] = token
+            if namespace and "continue" not in query and not page.get("items"):
+                self._require_namespace(client, path, namespace)
         selected.sort(key=lambda v: (v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
         return selected
+
+    @staticmethod
+    def _require_namespace(client, path, namespace):
+        """Fail when ``namespace`` does not exist: listing the pods of a missing namespace is an empty list, not an
+        error, and the fleet would check nothing. A namespace the caller may not read is left alone."""
+        try:
+            found = client.get_or_none(api_path("namespaces", namespace))
+        except KdebugError:
+            return
+        if found is None:
+            raise AnsibleParserError("%s: namespace %r does not exist in this cluster: fix the namespaces option "
+                                     "(kubectl get namespaces lists them)" % (path, namespace))
 
     # -- filling the inventory --
 

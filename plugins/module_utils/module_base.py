@@ -102,6 +102,7 @@ def run_module(name, argument_spec, use_case, **module_kwargs):
     module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
     try:
         options.require_positive(module.params)
+        options.require_valid_names(module.params)
         with stop_signals_interrupt():
             result = use_case(module)
     except Interrupted as err:

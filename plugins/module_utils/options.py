@@ -25,7 +25,10 @@ __metaclass__ = type
 
 import copy
 import getpass
+import re
 import socket
+
+from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import auth_argument_spec
@@ -81,7 +84,9 @@ def agent_namespace_option():
 def audit_options():
     """Who asked and why: on every object and record kdebug creates (docs/options.md)."""
     return dict(
-        requested_by=dict(type="str"),
+        # KDEBUG_REQUESTED_BY: a CI job or a wrapper names who asked once for every task (the test suite names its
+        # session with it, to tell its own objects from those of other runs on a shared cluster).
+        requested_by=dict(type="str", fallback=(env_fallback, ["KDEBUG_REQUESTED_BY"])),
         reason=dict(type="str"),
     )
 
@@ -104,16 +109,105 @@ def module_spec(*groups, **own):
     return spec
 
 
+# Kubernetes object names, as the API server checks them (k8s.io/apimachinery validation): a DNS-1123 label for
+# namespaces and containers, a DNS-1123 subdomain for pods and nodes.
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS_LABEL = re.compile(r"^%s\Z" % _LABEL)
+DNS_SUBDOMAIN = re.compile(r"^%s(\.%s)*\Z" % (_LABEL, _LABEL))
+# option -> (what it names, pattern, longest name, how to find the right one)
+NAME_OPTIONS = (
+    ("pod", "pod", DNS_SUBDOMAIN, 253, "kubectl get pods -n <namespace> lists them"),
+    ("namespace", "namespace", DNS_LABEL, 63, "kubectl get namespaces lists them"),
+    ("container", "container", DNS_LABEL, 63, "kubectl get pod <pod> -o jsonpath='{.spec.containers[*].name}'"),
+    ("node", "node", DNS_SUBDOMAIN, 253, "kubectl get nodes lists them"),
+    ("agent_namespace", "namespace", DNS_LABEL, 63, "a namespace name such as kdebug-system"),
+)
+
+
+def name_problem(option, value, what="name", pattern=DNS_SUBDOMAIN, longest=253, hint=""):
+    """Why ``value`` cannot be a Kubernetes ``what`` name given as ``option`` (a sentence with the fix), or None."""
+    if value is None:
+        return None
+    text = str(value)
+    shown = repr(text) if len(text) <= 80 else repr(text[:60]) + "... (%d characters)" % len(text)
+    if not text.strip():
+        why = "is empty"
+    elif len(text) > longest:
+        why = "is longer than the %d characters a %s name may have" % (longest, what)
+    elif not pattern.match(text):
+        why = ("is not a valid %s name: lower-case letters, digits and '-'%s, starting and ending with a letter or "
+               "digit" % (what, ", '.'" if pattern is DNS_SUBDOMAIN else ""))
+    else:
+        return None
+    return "%s %s %s. Fix the %s option%s." % (option, shown, why, option, " (%s)" % hint if hint else "")
+
+
+def require_valid_names(params, names=NAME_OPTIONS):
+    """OptionError naming the first Kubernetes name option that is set and not a name the API server would take.
+
+    Checked before any request: a path-like, empty, over-long or unicode name never reaches a URL, a label or a
+    file name, and the message says what is wrong with it instead of the API's 404 or regex.
+    """
+    for option, what, pattern, longest, hint in names:
+        problem = name_problem(option, params.get(option), what, pattern, longest, hint)
+        if problem:
+            raise OptionError(problem)
+
+
 # Every int option that only makes sense above zero, in any module.
 POSITIVE_OPTIONS = ("timeout", "max_output_bytes", "ttl_seconds", "wait_timeout", "replay_timeout", "request_timeout")
 
 
+# The largest such number: what the API server, sleep and every timer take (int32; 68 years of seconds, 2 GiB).
+MAX_POSITIVE = 2 ** 31 - 1
+
+
 def require_positive(params, names=POSITIVE_OPTIONS):
-    """OptionError naming the first option of ``names`` that is set and not a positive number."""
+    """OptionError naming the first option of ``names`` that is set and not a positive number up to MAX_POSITIVE."""
     for name in names:
         value = params.get(name)
         if value is not None and value <= 0:
             raise OptionError("%s must be a positive number, got %s." % (name, value))
+        if value is not None and value > MAX_POSITIVE:
+            raise OptionError("%s must be at most %d, got %s." % (name, MAX_POSITIVE, value))
+
+
+def require_command(params):
+    """OptionError for a command that cannot be what the user meant: an empty ``command`` list or ``shell``, or a
+    whole command line given as ``command`` (one word with spaces, which no program is called: rc 127)."""
+    command, shell = params.get("command"), params.get("shell")
+    if command is not None and not [word for word in command if word]:
+        raise OptionError("command is empty (%r): give the program and its arguments as a list, for example "
+                          "command: [ls, -l, /], or a shell command line as shell." % (command,))
+    if command and len(command) == 1 and len(command[0].split()) > 1:
+        raise OptionError("command %r is a whole command line in one word: no program has that name. Use shell: %r "
+                          "to run it through sh -c, or split it into a list, for example command: %s."
+                          % (command[0], command[0], "[" + ", ".join(command[0].split()) + "]"))
+    if shell is not None and not shell.strip():
+        raise OptionError("shell is empty: give the command line to run with sh -c, for example shell: 'ls -l /'.")
+
+
+# A Kubernetes quantity, as the API server parses it (k8s.io/apimachinery/pkg/api/resource).
+QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
+RESOURCE_SECTIONS = ("limits", "requests")
+
+
+def require_resources(resources, option="resources"):
+    """OptionError naming the first entry of a container's ``resources`` (limits, requests) that the API server would
+    refuse, with the value and an example; before anything is created."""
+    if not resources:
+        return
+    for section, amounts in resources.items():
+        if section not in RESOURCE_SECTIONS:
+            raise OptionError("%s has %r: only limits and requests are allowed, for example %s: {limits: {cpu: 500m, "
+                              "memory: 256Mi}}." % (option, section, option))
+        if not isinstance(amounts, dict):
+            raise OptionError("%s.%s must be a mapping of resource to quantity, for example {cpu: 500m, memory: "
+                              "256Mi}, got %r." % (option, section, amounts))
+        for resource, amount in amounts.items():
+            if isinstance(amount, bool) or not QUANTITY.match(str(amount).strip()):
+                raise OptionError("%s.%s.%s %r is not a Kubernetes quantity: use for example 500m or 2 for cpu, "
+                                  "256Mi or 1Gi for memory." % (option, section, resource, amount))
 
 
 def local_requester():

@@ -2,6 +2,9 @@
 
 The lab's locations come from `eval "$(lab/env)"` (scripts/test-integration does
 that); a lab that is not up is an error, not a skip.
+
+The session ends with a leak check (leaks.py): anything kdebug-made or any scratch
+namespace this session left fails the run, unless a test declared it (``leftover``).
 """
 import json
 import os
@@ -15,6 +18,18 @@ import pytest
 
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# ansible_collections.kdebug.toolkit importable as Ansible sees it (scripts/setup-dev makes the link), for the tests
+# that call module_utils directly and for leaks.py.
+COLLECTIONS = os.path.join(REPO_ROOT, ".collections")
+_LINK = os.path.join(COLLECTIONS, "ansible_collections", "kdebug", "toolkit")
+if not os.path.lexists(_LINK):
+    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+    os.symlink(os.path.join("..", "..", ".."), _LINK)
+if COLLECTIONS not in sys.path:
+    sys.path.insert(0, COLLECTIONS)
+
+from leaks import LeakCheck  # noqa: E402  (needs the path above)
 
 
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
@@ -41,6 +56,8 @@ class Lab:
         return result
 
     def kubectl(self, *args, **kwargs):
+        if args[:2] == ("create", "namespace") and len(args) > 2:
+            LEAKS.namespaces.add(args[2])  # a scratch namespace of this session: the leak check looks for it
         return self.run([self.kubectl_path, "--kubeconfig", self.kubeconfig, *args], **kwargs)
 
     def kubectl_json(self, *args):
@@ -143,6 +160,50 @@ class Lab:
         return running[0]
 
 
+LEAKS = LeakCheck(Lab())
+# Left on purpose, declared for the whole suite:
+# - a kdebug debug container in one of the lab's own demo pods (lab/manifests/demo.yaml.in): an ephemeral
+#   container cannot be removed from a pod, only left to end at its TTL; the demo pods are the shared targets every
+#   run reuses (and reuses the debug containers of). A test that must leave nothing uses pods of its own.
+# - the default agents' namespace: it outlives its agents by design (docs/cleanup.md), like lab/up's namespaces.
+LEAKS.declare("EphemeralContainer", "kdebug-demo", "*/kdebug-*")
+LEAKS.declare("Namespace", None, "kdebug-system")
+
+
+def pytest_sessionstart(session):
+    if os.path.exists(LEAKS.lab.kubeconfig):  # else the lab fixture fails every test, saying why
+        LEAKS.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if session.config.option.collectonly:
+        return
+    LEAKS.left = LEAKS.finish()
+    if LEAKS.left and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    left = LEAKS.left
+    if left:
+        terminalreporter.section("kdebug objects left behind", red=True)
+        terminalreporter.line("This session left %d object(s) that no test declared (fixture `leftover`):"
+                              % len(left))
+        for item in left:
+            terminalreporter.line("  " + str(item))
+    elif left is not None:
+        terminalreporter.line("leak check: nothing kdebug-made and no scratch namespace left by this session "
+                              "(requested_by %s)" % LEAKS.requester)
+
+
+@pytest.fixture()
+def leftover():
+    """``leftover(kind, namespace, name)``: the test leaves this object on purpose; the session's leak check
+    (leaks.py) does not count it. Kinds as leaks.py names them (Pod, EphemeralContainer with name pod/container,
+    DockerContainer, Namespace, ScratchNamespace...)."""
+    return LEAKS.declare
+
+
 @pytest.fixture(scope="session")
 def lab():
     lab = Lab()
@@ -155,6 +216,15 @@ def lab():
 @pytest.fixture()
 def agent_namespace(lab):
     """An agents' namespace (agent_namespace) of its own for one test: kdebug creates it, the test deletes it."""
+    name = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
+    yield name
+    lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def session_agent_namespace(lab):
+    """An agents' namespace for the whole session, removed at its end with the agents in it: for the runbook tests
+    whose roles, unlike diagnose.yml and the fleet playbooks, leave the agent they start (to its TTL)."""
     name = "kdebug-test-agents-" + uuid.uuid4().hex[:8]
     yield name
     lab.kubectl("delete", "namespace", name, "--ignore-not-found", "--wait=false", check=False)

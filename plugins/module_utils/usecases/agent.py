@@ -48,6 +48,7 @@ def node_of(client, params):
 
 def run_agent(module):
     params = module.params
+    options.require_resources(params["resources"])
     client = module.kube()
     node = node_of(client, params)
     manager = AgentManager(client, params["agent_namespace"], module.check_mode)

@@ -64,6 +64,7 @@ MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), ("pod", "docker_c
 
 
 def exec_spec(params):
+    options.require_command(params)
     return ExecSpec(command=params["command"], shell=params["shell"], stdin=params["stdin"], env=params["env"],
                     timeout=params["timeout"], max_output_bytes=params["max_output_bytes"], chroot=params["chroot"])
 

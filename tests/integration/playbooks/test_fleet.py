@@ -102,3 +102,34 @@ def test_fleet_refuses_an_unknown_runbook(lab, fleet):
     proc = lab.playbook("playbooks/fleet.yml", {"runbook": "tracing"}, args=["-i", fleet["inventory"]])
     assert proc.returncode != 0
     assert "runbook must be dns or network" in proc.stdout
+
+
+@pytest.mark.parametrize("strategy", ["agent", "ephemeral"])
+def test_fleet_check_mode_shows_the_plan_and_creates_nothing(lab, agent_namespace, tmp_path, strategy):
+    """--check: per agent, its node and the pods it would reach (created or reused); per pod of the ephemeral
+    strategy, its debug container; nothing is created, no report is written."""
+    inventory = tmp_path / "demo.kdebug_pods.yml"
+    inventory.write_text("plugin: kdebug.toolkit.pods\nnamespaces: [kdebug-demo]\nlabel_selector: app in (web,multi)\n")
+    pods = sorted(p["metadata"]["name"] for p in lab.live_pods("kdebug-demo", "app in (web,multi)"))
+    before = {(p["metadata"]["name"], len(p["spec"].get("ephemeralContainers") or []))
+              for p in lab.live_pods("kdebug-demo", "app in (web,multi)")}
+    out = str(tmp_path / "out")
+    proc = lab.playbook("playbooks/fleet_dns.yml", {"image": lab.tools_image, "strategy": strategy,
+                                                    "agent_namespace": agent_namespace, "output_dir": out},
+                        args=["-i", str(inventory), "--check"], timeout=600)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    text = " ".join(proc.stdout.split())
+    assert "check mode: %d target(s)" % len(pods) in text, text[-3000:]
+    if strategy == "agent":
+        assert "1 agent(s) to create" in text
+        assert ("agent %s/kdebug-agent-" % agent_namespace) in text and "(to create) would reach %d pod(s)" % len(pods) \
+            in text
+        for pod in pods:
+            assert "kdebug-demo/" + pod in text
+    else:
+        for pod in pods:
+            assert "kdebug-demo/%s: debug container kdebug-" % pod in text
+    assert not os.path.exists(out)
+    assert lab.kubectl("get", "namespace", agent_namespace, check=False).returncode != 0
+    assert {(p["metadata"]["name"], len(p["spec"].get("ephemeralContainers") or []))
+            for p in lab.live_pods("kdebug-demo", "app in (web,multi)")} == before

@@ -31,6 +31,7 @@ PLAYBOOK = """---
         capture_pod: "{{ pod }}"
         capture_namespace: "{{ pod_namespace }}"
         capture_strategy: "{{ strategy | default('auto') }}"
+        capture_agent_namespace: "{{ agent_namespace | default('') }}"
         capture_image: "{{ image }}"
         capture_filter: "{{ filter | default('') }}"
         capture_packets: "{{ packets | default(100) }}"
@@ -125,10 +126,11 @@ def test_web_capture_with_a_filter_while_another_pod_sends_requests(lab, tmp_pat
 
 
 @pytest.mark.parametrize("strategy", ["ephemeral", "agent"])
-def test_noshell_target_and_the_size_cap(lab, tmp_path, strategy):
+def test_noshell_target_and_the_size_cap(lab, tmp_path, strategy, session_agent_namespace):
     # noshell's readiness probe hits :8080 every 2 s: several requests in 5 s, more than 1 KiB of packets.
     check, capture_dir, _proc = run_capture(lab, tmp_path, "noshell", strategy=strategy, filter="tcp port 8080",
-                                            packets=0, seconds=5, max_bytes=1024)
+                                            packets=0, seconds=5, max_bytes=1024,
+                                            agent_namespace=session_agent_namespace)
     assert check["status"] == "pass", check
     path = str(capture_dir / ("%s-noshell.pcap" % DEMO))
     assert os.path.getsize(path) <= 1024

@@ -73,8 +73,9 @@ def test_dns_broken_names_the_unreachable_nameserver(lab, tmp_path):
 
 
 @pytest.mark.parametrize("strategy", ["auto", "ephemeral", "agent"])
-def test_noshell_pod(lab, tmp_path, strategy):
-    report, checks = run_dns_check(lab, tmp_path, "noshell", strategy=strategy)
+def test_noshell_pod(lab, tmp_path, strategy, session_agent_namespace):
+    report, checks = run_dns_check(lab, tmp_path, "noshell", strategy=strategy,
+                                   agent_namespace=session_agent_namespace)
     assert report["summary"]["status"] == "pass", describe(report)
     assert checks[KUBERNETES_NAME]["status"] == "pass"
     assert checks["DNS nameserver 10.96.0.10"]["status"] == "pass"

@@ -74,8 +74,9 @@ def test_web_all_pass(lab, tmp_path, web_pod):
 
 
 @pytest.mark.parametrize("strategy", ["ephemeral", "agent"])
-def test_noshell(lab, tmp_path, strategy):
+def test_noshell(lab, tmp_path, strategy, session_agent_namespace):
     by_name, checks, stdout = _run(lab, tmp_path, "noshell", network_check_strategy=strategy,
+                                   network_check_agent_namespace=session_agent_namespace,
                                    network_check_http_urls=["http://127.0.0.1:8080/healthz"],
                                    network_check_expected_ports=[8080])
     assert "network_check strategy=%s" % strategy in stdout
@@ -107,10 +108,11 @@ def test_expected_port_nobody_listens_on(lab, tmp_path, web_pod):
     assert [name for name, _status, _summary in _problems(checks)] == ["listening sockets"]
 
 
-def test_names_resolve_with_the_pods_resolv_conf(lab, tmp_path):
+def test_names_resolve_with_the_pods_resolv_conf(lab, tmp_path, session_agent_namespace):
     """dns-broken's nameserver answers nothing: through the agent (whose own resolv.conf works) names still fail."""
     nameserver = lab.kubectl_json("get", "pod", "dns-broken", "-n", NAMESPACE)["spec"]["dnsConfig"]["nameservers"][0]
     by_name, checks, stdout = _run(lab, tmp_path, "dns-broken", network_check_strategy="agent",
+                                   network_check_agent_namespace=session_agent_namespace,
                                    network_check_connect_timeout=2)
     assert "network_check strategy=agent" in stdout
     for endpoint in (DNS, API):

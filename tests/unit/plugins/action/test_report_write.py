@@ -5,6 +5,7 @@ __metaclass__ = type
 
 import json
 import os
+import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.action.report_write import FILE_NAMES, render
 from ansible_collections.kdebug.toolkit.plugins.filter import report
@@ -72,3 +73,21 @@ def test_templates_option_refuses_an_unknown_format_and_keeps_absolute_paths(tmp
         action._templates({"pdf": "x.j2"})
     mine = str(tmp_path / "mine.md.j2")
     assert action._templates({"markdown": mine, "html": ""}) == {"markdown": mine}
+
+
+@pytest.mark.parametrize("name, directory", [
+    ("diagnose-default-web-20260101T120000Z", "diagnose-default-web-20260101T120000Z"),
+    ("diagnose-default-../../../../tmp/x-20260101T120000Z", "diagnose-default-.._.._.._.._tmp_x-20260101T120000Z"),
+    ("../../etc", "_.._etc"),
+    ("..", "report"),
+    ("/abs/path", "_abs_path"),
+    ("a\nb\u00e9", "a_b_"),
+])
+def test_the_default_directory_stays_under_reports(tmp_path, monkeypatch, name, directory):
+    """-e pod=../../../../tmp/x: the report goes under ./reports, in one directory, never outside it."""
+    from ansible_collections.kdebug.toolkit.plugins.action.report_write import report_identity
+    monkeypatch.chdir(tmp_path)
+    returned, _title, _generated, dest = report_identity(name, generated="2026-01-01T12:00:00Z")
+    assert returned == name
+    assert dest == str(tmp_path / "reports" / directory)
+    assert os.path.dirname(dest) == str(tmp_path / "reports")

@@ -130,3 +130,27 @@ def test_the_action_plugin_knows_whether_its_module_takes_requested_by(name, mon
     spec, _module = spec_of(name, monkeypatch)
     action = importlib.import_module("ansible_collections.kdebug.toolkit.plugins.action." + name)
     assert action.ActionModule.TAKES_REQUESTED_BY is ("requested_by" in spec)
+
+
+def test_requested_by_falls_back_to_kdebug_requested_by(monkeypatch):
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    monkeypatch.setenv("KDEBUG_REQUESTED_BY", "ci-job-17")
+    validator = ArgumentSpecValidator(options.audit_options())
+    assert validator.validate({}).validated_parameters["requested_by"] == "ci-job-17"
+    assert validator.validate({"requested_by": "alice"}).validated_parameters["requested_by"] == "alice"
+    monkeypatch.delenv("KDEBUG_REQUESTED_BY")
+    assert validator.validate({}).validated_parameters["requested_by"] is None
+
+
+@pytest.mark.parametrize("option, value, fragment", [
+    ("pod", "web-7d9f8.shop", None), ("pod", "a" * 253, None), ("pod", "a" * 254, "longer than the 253"),
+    ("namespace", "a" * 63, None), ("namespace", "a" * 64, "longer than the 63"), ("namespace", "a.b", "not a valid"),
+    ("container", "web_1", "not a valid"), ("node", "ip-10-0-0-1.ec2.internal", None), ("pod", None, None),
+])
+def test_require_valid_names(option, value, fragment):
+    if fragment is None:
+        options.require_valid_names({option: value})
+        return
+    with pytest.raises(OptionError) as err:
+        options.require_valid_names({option: value})
+    assert fragment in err.value.message and ("Fix the %s option" % option) in err.value.message
