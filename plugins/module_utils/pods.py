@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import parse_timestamp
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 # The kubelet's copy of a static pod carries this annotation; the API refuses ephemeral containers on it.
@@ -167,6 +168,21 @@ def pod_summary(pod, **extra):
     }
     summary.update(extra)
     return summary
+
+
+def seconds_left(started_at, ttl_seconds, now):
+    """Whole seconds left of a TTL that started at ``started_at`` (RFC 3339), at ``now`` (epoch seconds).
+
+    Not started yet (no time): the whole TTL. Never below 0. The clock is the
+    controller's, against timestamps the API server wrote: the lab and most
+    clusters keep them in step, and a skew only moves when reuse gives way.
+    """
+    if ttl_seconds is None:
+        return None
+    started = parse_timestamp(started_at)
+    if started is None:
+        return int(ttl_seconds)
+    return max(int(ttl_seconds - (now - started.timestamp())), 0)
 
 
 def owner_of(pod):

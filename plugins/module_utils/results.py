@@ -132,6 +132,16 @@ def with_timeout(argv, timeout):
     return ["timeout", "-k", "2", str(int(timeout))] + list(argv)
 
 
+# A tools container or agent is reused only when this much of its TTL is left beyond the command's timeout: the
+# exec's start, the timeout's own KILL grace and the last of the output all come after the timeout.
+REUSE_MARGIN_SECONDS = 30
+
+
+def life_needed(timeout):
+    """Seconds of TTL a reused tools container or agent must have left to see a command with ``timeout`` end."""
+    return int(timeout or 0) + REUSE_MARGIN_SECONDS
+
+
 def was_timed_out(rc, elapsed_seconds, timeout_seconds):
     """The remote `timeout` wrapper killed the command (its exit code, at the deadline)."""
     if timeout_seconds is None or rc is None:

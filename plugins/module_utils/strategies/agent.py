@@ -12,10 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
@@ -24,7 +27,7 @@ class AgentStrategy(Strategy):
     name = "agent"
 
     def __init__(self, client, pod, container, desired_agent, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES,
-                 wait_timeout=120, check_mode=False):
+                 wait_timeout=120, check_mode=False, timeout=None):
         self.client = client
         self.pod = pod
         self.container = container
@@ -36,13 +39,18 @@ class AgentStrategy(Strategy):
         self.created = False
         self.pid = None
         self.process = None
+        self.needed_seconds = life_needed(timeout)  # of the agent's TTL, for it to be reused
+        self.warnings = []
 
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
-        return agent_spec.exec_plan(self.desired, existing, spec, self.namespaces)
+        return agent_spec.exec_plan(self.desired, existing, spec, self.namespaces, time.time())
 
     def prepare(self):
-        self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout)
+        self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout,
+                                                           needed_seconds=self.needed_seconds)
+        if self.manager.note:
+            self.warnings.append(self.manager.note)
         self.pid = self._find_pid()
         return self.created
 
@@ -76,4 +84,5 @@ class AgentStrategy(Strategy):
         return info
 
     def handle(self):
-        return {"debug_container": None, "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created)}
+        return {"debug_container": None,
+                "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created, time.time())}
