@@ -32,6 +32,8 @@ class BoundedOutput(object):
         if self.limit is not None and self._size + len(data) > self.limit:
             data = data[:max(self.limit - self._size, 0)]
             self.truncated = True
+            if not data:
+                return  # past the limit: nothing more is kept, however much more comes
         self._chunks.append(data)
         self._size += len(data)
 
@@ -61,6 +63,18 @@ class ExecOutcome(object):
         self.elapsed = elapsed
         self.timed_out = timed_out
         self.status = status
+        self.lost = None  # what ended under the command (lose()): target_pod, agent_pod, debug_container...
+
+    def may_be_lost(self):
+        """True when the command's end may not be its own: killed by a signal (rc 128+), or no exit code at all,
+        and not by its timeout. The strategy then checks what it ran in (see lose())."""
+        return not self.timed_out and (self.rc is None or self.rc >= 128)
+
+    def lose(self, lost, message):
+        """The command ended because ``lost`` (a pod or container) went away: no exit code, an error that says so."""
+        self.lost = lost
+        self.error = "%s%s" % (message, " (%s)" % self.error if self.error else "")
+        self.rc = None
 
     def reached_no_process(self):
         """True when the exec certainly ran nothing: a Status without an exit code, and no output.

@@ -16,6 +16,7 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed
@@ -66,11 +67,14 @@ class AgentStrategy(Strategy):
                                       self.namespaces)
         outcome = self.manager.exec(self.agent_pod, argv, stdin=spec.stdin, timeout=spec.timeout,
                                     max_output_bytes=spec.max_output_bytes)
-        killed = outcome.rc is None or outcome.rc >= 128  # no status, or ended by a signal
-        if killed and not outcome.timed_out and not self._agent_still_there():
-            outcome.error = "the agent pod %s went away while the command ran (deleted, or its TTL ended)%s" % (
-                self.agent_pod["metadata"]["name"], ": " + outcome.error if outcome.error else "")
-            outcome.rc = None
+        if outcome.may_be_lost():
+            if not self._agent_still_there():
+                outcome.lose("agent_pod", "the agent pod %s/%s went away while the command ran (deleted, or its TTL "
+                             "ended)" % (self.agent_pod["metadata"]["namespace"], self.agent_pod["metadata"]["name"]))
+            else:
+                lost = settled_loss(self.client, self.pod, self.container)
+                if lost:
+                    outcome.lose(*lost)
         return outcome
 
     def _agent_still_there(self):

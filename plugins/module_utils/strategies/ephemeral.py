@@ -28,7 +28,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, with_timeout
@@ -231,7 +231,12 @@ class EphemeralStrategy(Strategy):
 
     def run(self, spec):
         argv = with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout)
-        return self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        outcome = self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        if outcome.may_be_lost():
+            lost = settled_loss(self.client, self.pod, self.container, self.debug_name)
+            if lost:
+                outcome.lose(*lost)
+        return outcome
 
     def target(self):
         return target_info(self.pod, self.container)

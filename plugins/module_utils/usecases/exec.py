@@ -165,7 +165,11 @@ def run_exec(module):
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
                          strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,
                          **strategy.handle())
-    if outcome.rc is None and not outcome.timed_out:
+    if outcome.lost:
+        result.update(failed=True, error_class="lost", lost=outcome.lost,
+                      msg="the command did not run to an exit code: %s. Its output so far is in stdout and stderr."
+                      % outcome.error)
+    elif outcome.rc is None and not outcome.timed_out:
         result.update(failed=True, error_class="no_exit_code",
                       msg="the command did not run to an exit code: %s" % outcome.error)
     return result
