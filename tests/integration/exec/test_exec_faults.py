@@ -37,21 +37,12 @@ def wait_until(condition, timeout, what):
 
 
 def target_pod(lab, namespace, name="target"):
-    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
-                "spec": {"terminationGracePeriodSeconds": 1,
-                         "containers": [{"name": "app", "image": lab.busybox_image, "imagePullPolicy": "Never",
-                                         "command": ["sleep", "3600"]}]}}
-    lab.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    """A busybox pod that sleeps, ready: a target whose pid 1 ignores SIGTERM, so it goes within 1 s of a delete."""
+    lab.kubectl("run", "-n", namespace, name, "--image", lab.busybox_image, "--image-pull-policy", "Never",
+                "--overrides", json.dumps({"spec": {"terminationGracePeriodSeconds": 1}}), "--command", "--",
+                "sleep", "3600")
     lab.kubectl("wait", "-n", namespace, "pod/" + name, "--for=condition=Ready", "--timeout=60s")
     return name
-
-
-@pytest.fixture()
-def docker_target(lab):
-    name = "kdebug-test-faults-" + os.urandom(4).hex()
-    lab.docker("run", "-d", "--name", name, lab.noshell_image, "serve", ":8080")
-    yield name
-    lab.docker("rm", "-f", name, check=False)
 
 
 def kdebug_tools(lab, target):
