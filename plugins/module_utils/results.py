@@ -151,9 +151,23 @@ def with_timeout(argv, timeout):
 REUSE_MARGIN_SECONDS = 30
 
 
-def life_needed(timeout):
-    """Seconds of TTL a reused tools container or agent must have left to see a command with ``timeout`` end."""
-    return int(timeout or 0) + REUSE_MARGIN_SECONDS
+def life_needed(timeout, ttl_seconds):
+    """Seconds of TTL a reused tools container or agent must have left to see a command with ``timeout`` end.
+
+    0 (any live one will do) when ``ttl_seconds`` itself is shorter than that: even a new one could not see the
+    command end, and asking for more than a new one has would add a new one on every call
+    (see ttl_warning).
+    """
+    needed = int(timeout or 0) + REUSE_MARGIN_SECONDS
+    return needed if ttl_seconds is None or ttl_seconds >= needed else 0
+
+
+def ttl_warning(timeout, ttl_seconds, what):
+    """A warning when ``what`` (a debug container, an agent) lives shorter than a command's timeout plus the margin."""
+    if life_needed(timeout, ttl_seconds) or not timeout:
+        return None
+    return ("ttl_seconds (%ss) is shorter than the timeout (%ss) plus %ss: the %s may end before the command does. "
+            "Raise ttl_seconds." % (ttl_seconds, timeout, REUSE_MARGIN_SECONDS, what))
 
 
 def was_timed_out(rc, elapsed_seconds, timeout_seconds):

@@ -19,7 +19,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Kdebu
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
@@ -40,8 +40,10 @@ class AgentStrategy(Strategy):
         self.created = False
         self.pid = None
         self.process = None
-        self.needed_seconds = life_needed(timeout)  # of the agent's TTL, for it to be reused
-        self.warnings = []
+        ttl_seconds = desired_agent["spec"]["activeDeadlineSeconds"]
+        self.needed_seconds = life_needed(timeout, ttl_seconds)  # of the agent's TTL, for it to be reused
+        warning = ttl_warning(timeout, ttl_seconds, "agent")
+        self.warnings = [warning] if warning else []
 
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])

@@ -162,7 +162,7 @@ class BatchStrategy(Strategy):
         results, summary = {}, None
         try:
             agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout,
-                                                needed_seconds=life_needed(spec.timeout))
+                                                needed_seconds=life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]))
             summary = agent_spec.agent_summary(agent_pod, created, time.time())
             processes = manager.find_processes(agent_pod, [m.raw_id for m in members])
             runnable = []

@@ -31,7 +31,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import ex
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
@@ -66,7 +66,10 @@ class EphemeralStrategy(Strategy):
         self.audit_event = None  # the name of the Event recording the container this run created
         self.warnings = []
         self.base = base_name(image, container, profile, pull_policy)
-        self.needed_seconds = life_needed(timeout)  # of a debug container's TTL, for it to be reused
+        self.needed_seconds = life_needed(timeout, ttl_seconds)  # of a debug container's TTL, for it to be reused
+        warning = ttl_warning(timeout, ttl_seconds, "debug container")
+        if warning:
+            self.warnings.append(warning)
         self._pick()
         self.unconfirmed = False  # prepare() made or found the container, no exec has reached it yet
         security_context(profile)  # fail early on a bad profile

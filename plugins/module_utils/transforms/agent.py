@@ -209,7 +209,7 @@ def target_argv(spec, pid, root, namespaces):
 
 def exec_plan(desired, existing, spec, namespaces, now):
     """What running ``spec`` through the agent ``desired`` would do (check mode): ``existing`` is the agent now."""
-    reuse = bool(existing and why_replace(existing, desired, life_needed(spec.timeout), now) is None)
+    reuse = bool(existing and why_replace(existing, desired, life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]), now) is None)
     return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
             "node": desired["spec"]["nodeName"], "would_create": not reuse,
             "argv": target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces)}

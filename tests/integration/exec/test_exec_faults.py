@@ -182,3 +182,61 @@ def test_a_command_that_kills_itself_is_its_own_exit_code(lab, scratch_namespace
     status, result = lab.module("kdebug_exec", dict(TOOLS, image=lab.tools_image, pod=pod, namespace=scratch_namespace,
                                                     strategy="ephemeral", shell="kill -9 $$"))
     assert status in ("SUCCESS", "CHANGED") and result["rc"] == 137 and not result.get("lost"), result
+
+
+# --- lifetime-aware reuse and the generation budget ----------------------------------------------------------
+
+
+def test_a_debug_container_too_close_to_its_ttl_is_not_reused(lab, scratch_namespace):
+    pod = target_pod(lab, scratch_namespace)
+    base = dict(TOOLS, image=lab.tools_image, pod=pod, namespace=scratch_namespace, strategy="ephemeral",
+                ttl_seconds=120, command=["true"])
+    status, first = lab.module("kdebug_exec", dict(base, timeout=5))  # needs 35 s of its 120
+    assert status == "CHANGED" and 100 <= first["debug_container"]["expires_in_seconds"] <= 120, first
+    status, again = lab.module("kdebug_exec", dict(base, timeout=5))
+    assert status == "SUCCESS" and again["debug_container"]["name"] == first["debug_container"]["name"]
+    status, second = lab.module("kdebug_exec", dict(base, timeout=89))  # needs 119 s: the first has less left
+    assert status == "CHANGED", second
+    assert second["debug_container"]["name"] == first["debug_container"]["name"] + "-2"
+    warnings = " ".join(second.get("warnings") or [])
+    assert "%s has" % first["debug_container"]["name"] in warnings and "not reused" in warnings, second
+
+
+def test_an_agent_too_close_to_its_ttl_is_replaced(lab, scratch_namespace, agent_namespace):
+    pod = target_pod(lab, scratch_namespace)
+    base = dict(TOOLS, image=lab.tools_image, pod=pod, namespace=scratch_namespace, strategy="agent",
+                agent_namespace=agent_namespace, ttl_seconds=120, command=["true"])
+    status, first = lab.module("kdebug_exec", dict(base, timeout=5))
+    assert status == "CHANGED" and 100 <= first["agent_pod"]["expires_in_seconds"] <= 120, first
+    uid = lab.kubectl_json("get", "pods", "-n", agent_namespace)["items"][0]["metadata"]["uid"]
+    status, second = lab.module("kdebug_exec", dict(base, timeout=89))
+    assert status == "CHANGED" and second["agent_pod"]["created"] is True, second
+    assert "TTL ends in" in " ".join(second.get("warnings") or []), second
+    pods = lab.live_pods(agent_namespace)
+    assert len(pods) == 1 and pods[0]["metadata"]["uid"] != uid
+
+
+def test_a_pod_past_its_generation_budget_is_served_by_the_agent(lab, scratch_namespace, agent_namespace):
+    """50 ended kdebug debug containers (made here directly: each runs `true`), then kdebug_exec."""
+    pod = target_pod(lab, scratch_namespace)
+    ended = [{"name": "kdebug-ended-%d" % n, "image": lab.busybox_image, "imagePullPolicy": "Never",
+              "command": ["true"]} for n in range(50)]
+    lab.kubectl("patch", "pod", pod, "-n", scratch_namespace, "--subresource", "ephemeralcontainers", "-p",
+                json.dumps({"spec": {"ephemeralContainers": ended}}))
+
+    def all_ended():
+        statuses = lab.kubectl_json("get", "pod", "-n", scratch_namespace, pod)["status"].get(
+            "ephemeralContainerStatuses") or []
+        return sum(1 for s in statuses if "terminated" in s.get("state", {})) == 50
+    wait_until(all_ended, 180, "50 debug containers to end")
+    args = dict(TOOLS, image=lab.tools_image, pod=pod, namespace=scratch_namespace, agent_namespace=agent_namespace,
+                command=["echo", "hi"])
+    status, result = lab.module("kdebug_exec", dict(args, strategy="ephemeral"))
+    assert status == "FAILED!" and result["error_class"] == "generation_budget", result
+    assert "carries 50 ended kdebug ephemeral containers" in result["msg"] and result["ended_containers"] == 50
+    status, result = lab.module("kdebug_exec", args)  # auto
+    assert status in ("SUCCESS", "CHANGED") and result["strategy"] == "agent" and result["stdout"] == "hi\n", result
+    assert "carries 50 ended" in result["strategy_reason"]
+    assert any("carries 50 ended" in w for w in result.get("warnings") or []), result
+    spec = lab.kubectl_json("get", "pod", "-n", scratch_namespace, pod)["spec"]
+    assert len(spec["ephemeralContainers"]) == 50, "no debug container was added past the budget"
