@@ -92,7 +92,7 @@ def main():
             first = None
             for size in sizes:
                 figures = []
-                for _ in range(options.runs):
+                for _run in range(options.runs):
                     seconds, peak, result = module_peak(dict(targets[path], shell="yes %s | head -c %d" % ("x" * 99, size_of(size))))
                     if result.get("failed") or result.get("rc") != 0:
                         raise SystemExit("%s %s failed: %s" % (path, size, result.get("msg") or result))

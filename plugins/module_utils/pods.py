@@ -210,10 +210,9 @@ def what_was_lost(pod, current, container, debug_container=None):
                        if s.get("name") == debug_container), None)
         state, detail = state_of(status)
         if state == "terminated":
-            return "debug_container", ("the debug container %s in pod %s ended while the command ran (%s, exit code "
-                                       "%s: killed, or its TTL ran out)" % (debug_container, where,
-                                                                           detail.get("reason") or "terminated",
-                                                                           detail.get("exitCode")))
+            how = "%s, exit code %s" % (detail.get("reason") or "terminated", detail.get("exitCode"))
+            return "debug_container", ("the debug container %s in pod %s ended while the command ran (%s: killed, or "
+                                       "its TTL ran out)" % (debug_container, where, how))
     return None
 
 

@@ -202,7 +202,7 @@ def test_a_read_hands_over_a_bounded_batch_however_fast_output_comes(monkeypatch
 
 def test_bounded_output_keeps_nothing_past_its_limit():
     out = BoundedOutput(10)
-    for _ in range(1000):
+    for _chunk in range(1000):
         out.write(b"y" * 100)
     assert out.size == 10 and out.truncated and len(out._chunks) == 1  # pylint: disable=protected-access
 
