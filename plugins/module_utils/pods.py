@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import parse_timestamp
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 # The kubelet's copy of a static pod carries this annotation; the API refuses ephemeral containers on it.
@@ -167,6 +168,52 @@ def pod_summary(pod, **extra):
     }
     summary.update(extra)
     return summary
+
+
+def seconds_left(started_at, ttl_seconds, now):
+    """Whole seconds left of a TTL that started at ``started_at`` (RFC 3339), at ``now`` (epoch seconds).
+
+    Not started yet (no time): the whole TTL. Never below 0. The clock is the
+    controller's, against timestamps the API server wrote: the lab and most
+    clusters keep them in step, and a skew only moves when reuse gives way.
+    """
+    if ttl_seconds is None:
+        return None
+    started = parse_timestamp(started_at)
+    if started is None:
+        return int(ttl_seconds)
+    return max(int(ttl_seconds - (now - started.timestamp())), 0)
+
+
+def what_was_lost(pod, current, container, debug_container=None):
+    """What ended under a command that ran in ``container`` of ``pod`` (as read before the command), seen in
+    ``current`` (the pod now; None when it is gone): (lost, message), or None when everything is still there.
+
+    ``lost`` is target_pod, target_container (its processes die with it, the command too: a cause comes before
+    its effects) or debug_container (``debug_container``, the ephemeral container the command ran in). A command
+    killed by a signal (rc 137, 143) or a broken exec stream is told apart from the command's own exit this way:
+    a lost pod or container is a failure naming it, never the command's exit code.
+    """
+    where = "%s/%s" % (pod["metadata"]["namespace"], pod["metadata"]["name"])
+    if current is None or current["metadata"].get("uid") != pod["metadata"].get("uid"):
+        return "target_pod", "the target pod %s was deleted while the command ran" % where
+    if current["metadata"].get("deletionTimestamp"):
+        return "target_pod", "the target pod %s was being deleted while the command ran" % where
+    before, after = container_status(pod, container) or {}, container_status(current, container) or {}
+    state, detail = state_of(after)
+    if state != "running" or after.get("containerID") != before.get("containerID"):
+        how = "restarted" if state == "running" else (detail.get("reason") or state or "no status")
+        return "target_container", ("the target container %s of pod %s stopped while the command ran (%s), and "
+                                    "the command with it" % (container, where, how))
+    if debug_container:
+        status = next((s for s in (current.get("status") or {}).get("ephemeralContainerStatuses") or []
+                       if s.get("name") == debug_container), None)
+        state, detail = state_of(status)
+        if state == "terminated":
+            how = "%s, exit code %s" % (detail.get("reason") or "terminated", detail.get("exitCode"))
+            return "debug_container", ("the debug container %s in pod %s ended while the command ran (%s: killed, or "
+                                       "its TTL ran out)" % (debug_container, where, how))
+    return None
 
 
 def owner_of(pod):

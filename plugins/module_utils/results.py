@@ -32,6 +32,8 @@ class BoundedOutput(object):
         if self.limit is not None and self._size + len(data) > self.limit:
             data = data[:max(self.limit - self._size, 0)]
             self.truncated = True
+            if not data:
+                return  # past the limit: nothing more is kept, however much more comes
         self._chunks.append(data)
         self._size += len(data)
 
@@ -61,6 +63,18 @@ class ExecOutcome(object):
         self.elapsed = elapsed
         self.timed_out = timed_out
         self.status = status
+        self.lost = None  # what ended under the command (lose()): target_pod, agent_pod, debug_container...
+
+    def may_be_lost(self):
+        """True when the command's end may not be its own: killed by a signal (rc 128+), or no exit code at all,
+        and not by its timeout. The strategy then checks what it ran in (see lose())."""
+        return not self.timed_out and (self.rc is None or self.rc >= 128)
+
+    def lose(self, lost, message):
+        """The command ended because ``lost`` (a pod or container) went away: no exit code, an error that says so."""
+        self.lost = lost
+        self.error = "%s%s" % (message, " (%s)" % self.error if self.error else "")
+        self.rc = None
 
     def reached_no_process(self):
         """True when the exec certainly ran nothing: a Status without an exit code, and no output.
@@ -130,6 +144,30 @@ def with_timeout(argv, timeout):
     if not timeout:
         return list(argv)
     return ["timeout", "-k", "2", str(int(timeout))] + list(argv)
+
+
+# A tools container or agent is reused only when this much of its TTL is left beyond the command's timeout: the
+# exec's start, the timeout's own KILL grace and the last of the output all come after the timeout.
+REUSE_MARGIN_SECONDS = 30
+
+
+def life_needed(timeout, ttl_seconds):
+    """Seconds of TTL a reused tools container or agent must have left to see a command with ``timeout`` end.
+
+    0 (any live one will do) when ``ttl_seconds`` itself is shorter than that: even a new one could not see the
+    command end, and asking for more than a new one has would add a new one on every call
+    (see ttl_warning).
+    """
+    needed = int(timeout or 0) + REUSE_MARGIN_SECONDS
+    return needed if ttl_seconds is None or ttl_seconds >= needed else 0
+
+
+def ttl_warning(timeout, ttl_seconds, what):
+    """A warning when ``what`` (a debug container, an agent) lives shorter than a command's timeout plus the margin."""
+    if life_needed(timeout, ttl_seconds) or not timeout:
+        return None
+    return ("ttl_seconds (%ss) is shorter than the timeout (%ss) plus %ss: the %s may end before the command does. "
+            "Raise ttl_seconds." % (ttl_seconds, timeout, REUSE_MARGIN_SECONDS, what))
 
 
 def was_timed_out(rc, elapsed_seconds, timeout_seconds):

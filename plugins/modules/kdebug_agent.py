@@ -127,7 +127,7 @@ agent:
       type: bool
       returned: always
     expires_in_seconds:
-      description: The TTL (activeDeadlineSeconds).
+      description: Seconds left of the agent's TTL (its activeDeadlineSeconds count from the pod's start).
       type: int
       returned: always
 state:

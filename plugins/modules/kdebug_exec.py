@@ -169,6 +169,18 @@ options:
 notes:
   - Ephemeral containers cannot be removed from a pod; they end after O(ttl_seconds). After that, the next call
     adds a new one (a numbered generation of the same name).
+  - A debug container or agent is re-used only while more of its TTL is left than O(timeout) plus 30 seconds, so
+    that it cannot end under the command. Otherwise the next generation of the debug container is added, or the
+    agent is replaced (a command another run has in that agent ends with it), and the task warns saying so.
+  - A pod takes at most 50 ended kdebug debug containers. Past that, strategy C(auto) runs the command through the
+    agent when the caller may run one (the task warns, naming the count), and strategy C(ephemeral) fails with
+    C(error_class=generation_budget).
+  - A command ended by a signal (rc 137 or 143, not at its O(timeout)), or whose stream broke, is checked against
+    what it ran in. When the target pod was deleted, the target container stopped, or the debug container, the
+    docker tools container or the agent was killed or deleted, the task fails with C(error_class=lost) and
+    RV(lost) naming which, instead of returning the signal as the command's exit code.
+  - O(timeout) acts inside the target's namespaces. A command that ignores SIGTERM gets SIGKILL 2 seconds later
+    from every strategy. With the agent, the C(timeout) runs after C(nsenter), as the command's parent.
   - With O(targets), the rights are those of the C(agent) strategy (docs/rbac.md), with C(list) on pods in the
     targets' namespaces instead of C(get).
 seealso:
@@ -266,6 +278,10 @@ debug_container:
   returned: when strategy is ephemeral or docker
   type: dict
   contains:
+    expires_in_seconds:
+      description: Seconds left of the ephemeral container's TTL when the command ended.
+      type: int
+      returned: when strategy is ephemeral
     audit_event:
       description:
         - The name of the Event on the target pod that records who added this ephemeral container and why.
@@ -275,9 +291,18 @@ debug_container:
       returned: when strategy is ephemeral
       sample: web-68b79bb664-52xtk.3f9c2a71d04b8e65
 agent_pod:
-  description: The agent pod (name, namespace, node, phase, image, created), when the agent strategy ran.
+  description:
+    - The agent pod (name, namespace, node, phase, image, created, expires_in_seconds), when the agent strategy
+      ran. C(expires_in_seconds) is the time left of its TTL.
   returned: when strategy is agent
   type: dict
+lost:
+  description:
+    - What ended under the command, when the task failed with C(error_class=lost). One of V(target_pod),
+      V(target_container), V(debug_container), V(tools_container) (docker), V(agent_pod).
+  returned: when the command was lost
+  type: str
+  sample: target_pod
 target:
   description: The target.
   returned: always (with O(targets), in each of RV(results))

@@ -60,6 +60,8 @@ V4_PROTOCOL = "v4.channel.k8s.io"
 # How long after the remote `timeout` fires we give up on the stream ourselves.
 LOCAL_GRACE_SECONDS = 10
 STDIN_CHUNK = 32 * 1024
+# The most ExecStream.read() hands over at a time (the API server sends frames of up to 32 KiB or so).
+READ_BATCH_BYTES = 256 * 1024
 
 
 # --- pure helpers -------------------------------------------------------------
@@ -218,12 +220,19 @@ class ExecStream(object):
         return bool(select.select([sock], [], [], max(timeout, 0))[0])
 
     def read(self, timeout):
-        """[(channel, bytes)] of every frame available, waiting up to ``timeout`` s for the first one."""
+        """[(channel, bytes)] of the frames available, waiting up to ``timeout`` s for the first one.
+
+        At most READ_BATCH_BYTES are returned at a time: a command that writes
+        faster than we read would otherwise keep this loop reading, and every
+        frame in memory, until it ends. The caller keeps what it wants of each
+        batch (BoundedOutput) and the rest is garbage at once.
+        """
         frames = []
         if not self.connected:
             return frames
         ready = self._ready(timeout)
-        while ready:
+        size = 0
+        while ready and size < READ_BATCH_BYTES:
             try:
                 opcode, frame = self.ws.recv_data_frame(True)
             except (WebSocketException, OSError) as exc:  # closed without a close frame, or a stalled frame
@@ -239,6 +248,7 @@ class ExecStream(object):
                 # A v5 close of one of the server's channels carries no data: nothing to keep.
                 if not (data[0] == CLOSE_CHANNEL and self.subprotocol == V5_PROTOCOL):
                     frames.append((data[0], data[1:]))
+                    size += len(data)
             ready = self._ready(0)
         return frames
 

@@ -22,6 +22,7 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiConflict, ApiError, ApiNotFound, Interrupted, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import what_was_lost
 
 POLL_SECONDS = 0.25
 # How long cleaning up after a failure may take: the failure is what the user waits for.
@@ -203,3 +204,25 @@ def remove_after_failure(client, path, created, err, what):
         err.message = err.message.rstrip() + (" The %s this run created could not be deleted (%s): it ends by itself "
                                               "at its TTL, or run the cleanup playbook." % (what, cleanup_err.message))
     return err
+
+
+# After a command was killed by a signal or its stream broke: how long the pod's status may take to show why
+# (the kubelet reports a container's end at its next relist, about a second later).
+LOSS_SETTLE_SECONDS = 5
+
+
+def settled_loss(client, pod, container, debug_container=None):
+    """pods.what_was_lost for ``pod`` (read before the command) as the API tells it now, waiting up to
+    LOSS_SETTLE_SECONDS for the kubelet to report an ended container; None when nothing was lost."""
+    meta = pod["metadata"]
+    path = pod_path(meta["namespace"], meta["name"])
+
+    def lost(current):
+        return what_was_lost(pod, current, container, debug_container) is not None
+    try:
+        current = wait_for(lambda: client.get_or_none(path), lost, LOSS_SETTLE_SECONDS, "the pod's status",
+                           watch=lambda obj, seconds: client.watch_object(pod_path(meta["namespace"]), obj, seconds)
+                           if obj is not None else iter(()))
+    except WaitTimeout:
+        return None
+    return what_was_lost(pod, current, container, debug_container)

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiNotFound, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
@@ -34,6 +36,7 @@ class AgentManager(object):
         self.namespace = namespace
         self.check_mode = check_mode
         self.namespace_created = False  # by the last ensure(): a change even when another run made the pod
+        self.note = None  # by the last ensure(): why it replaced an existing agent
 
     def _path(self, node):
         return pod_path(self.namespace, agent_spec.agent_name(node))
@@ -58,16 +61,22 @@ class AgentManager(object):
             return False
         return True
 
-    def ensure(self, desired, wait=True, wait_timeout=120):
+    def ensure(self, desired, wait=True, wait_timeout=120, needed_seconds=0):
         """(pod, created): the agent matching ``desired``, reused, created or replaced.
 
         A live agent is pinned to its node, so the node exists: the warm path is
-        one read (and no wait when it already runs).
+        one read (and no wait when it already runs). One with less than
+        ``needed_seconds`` of its TTL left is replaced (a command would not end
+        before it does), and ``note`` says so.
         """
         node = desired["spec"]["nodeName"]
+
+        def why_replace(pod, want):
+            return agent_spec.why_replace(pod, want, needed_seconds, time.time())
         existing = self.read(node)
         self.namespace_created = False
-        if existing is None or agent_spec.why_replace(existing, desired) is not None:
+        self.note = None
+        if existing is None or why_replace(existing, desired) is not None:
             self.check_node(node)
             # The namespace is made for this agent: the same who and why.
             audit = desired["metadata"]["annotations"]
@@ -76,10 +85,9 @@ class AgentManager(object):
             if self.check_mode and self.namespace_created:
                 return desired, True  # a dry-run create would 404: the namespace does not exist yet
         ready = (lambda pod: self.wait_running(pod, wait_timeout)) if wait else None
-        pod, created, _note = ensure_by_spec_hash(self.client, desired, agent_spec.why_replace, self.check_mode,
-                                                  ready, wait_timeout, what="agent pod %s/%s" % (
-                                                      self.namespace, desired["metadata"]["name"]),
-                                                  hints=CREATE_HINTS)
+        pod, created, self.note = ensure_by_spec_hash(
+            self.client, desired, why_replace, self.check_mode, ready, wait_timeout,
+            what="agent pod %s/%s" % (self.namespace, desired["metadata"]["name"]), hints=CREATE_HINTS)
         return pod, created
 
     def wait_running(self, pod, timeout):

@@ -12,10 +12,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
@@ -24,7 +28,7 @@ class AgentStrategy(Strategy):
     name = "agent"
 
     def __init__(self, client, pod, container, desired_agent, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES,
-                 wait_timeout=120, check_mode=False):
+                 wait_timeout=120, check_mode=False, timeout=None):
         self.client = client
         self.pod = pod
         self.container = container
@@ -36,13 +40,20 @@ class AgentStrategy(Strategy):
         self.created = False
         self.pid = None
         self.process = None
+        ttl_seconds = desired_agent["spec"]["activeDeadlineSeconds"]
+        self.needed_seconds = life_needed(timeout, ttl_seconds)  # of the agent's TTL, for it to be reused
+        warning = ttl_warning(timeout, ttl_seconds, "agent")
+        self.warnings = [warning] if warning else []
 
     def plan(self, spec):
         existing = self.manager.read(self.desired["spec"]["nodeName"])
-        return agent_spec.exec_plan(self.desired, existing, spec, self.namespaces)
+        return agent_spec.exec_plan(self.desired, existing, spec, self.namespaces, time.time())
 
     def prepare(self):
-        self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout)
+        self.agent_pod, self.created = self.manager.ensure(self.desired, wait=True, wait_timeout=self.wait_timeout,
+                                                           needed_seconds=self.needed_seconds)
+        if self.manager.note:
+            self.warnings.append(self.manager.note)
         self.pid = self._find_pid()
         return self.created
 
@@ -58,11 +69,14 @@ class AgentStrategy(Strategy):
                                       self.namespaces)
         outcome = self.manager.exec(self.agent_pod, argv, stdin=spec.stdin, timeout=spec.timeout,
                                     max_output_bytes=spec.max_output_bytes)
-        killed = outcome.rc is None or outcome.rc >= 128  # no status, or ended by a signal
-        if killed and not outcome.timed_out and not self._agent_still_there():
-            outcome.error = "the agent pod %s went away while the command ran (deleted, or its TTL ended)%s" % (
-                self.agent_pod["metadata"]["name"], ": " + outcome.error if outcome.error else "")
-            outcome.rc = None
+        if outcome.may_be_lost():
+            if not self._agent_still_there():
+                outcome.lose("agent_pod", "the agent pod %s/%s went away while the command ran (deleted, or its TTL "
+                             "ended)" % (self.agent_pod["metadata"]["namespace"], self.agent_pod["metadata"]["name"]))
+            else:
+                lost = settled_loss(self.client, self.pod, self.container)
+                if lost:
+                    outcome.lose(*lost)
         return outcome
 
     def _agent_still_there(self):
@@ -76,4 +90,5 @@ class AgentStrategy(Strategy):
         return info
 
     def handle(self):
-        return {"debug_container": None, "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created)}
+        return {"debug_container": None,
+                "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created, time.time())}

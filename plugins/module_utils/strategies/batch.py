@@ -36,6 +36,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
@@ -116,7 +117,8 @@ class BatchStrategy(Strategy):
         for node, members in sorted(self.members.items()):
             desired = self.desired_for(node)
             try:
-                plan = agent_spec.exec_plan(desired, self._manager(desired).read(node), spec, self.namespaces)
+                plan = agent_spec.exec_plan(desired, self._manager(desired).read(node), spec, self.namespaces,
+                                            time.time())
             except UNUSABLE_API:
                 raise
             except KdebugError as err:
@@ -159,8 +161,9 @@ class BatchStrategy(Strategy):
         manager = self._manager(desired)
         results, summary = {}, None
         try:
-            agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout)
-            summary = agent_spec.agent_summary(agent_pod, created)
+            agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout,
+                                                needed_seconds=life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]))
+            summary = agent_spec.agent_summary(agent_pod, created, time.time())
             processes = manager.find_processes(agent_pod, [m.raw_id for m in members])
             runnable = []
             for member in members:

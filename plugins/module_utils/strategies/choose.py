@@ -33,23 +33,32 @@ def describe(right):
     return "%s %s %s" % (verb, resource, "in namespace %s" % namespace if namespace else "cluster-wide")
 
 
-def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_namespace):
-    """(strategy, reason). ``allowed(right)`` answers whether the caller holds (verb, resource, namespace)."""
+def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_namespace, ephemeral_unusable=None):
+    """(strategy, reason). ``allowed(right)`` answers whether the caller holds (verb, resource, namespace).
+
+    ``ephemeral_unusable``: why the ephemeral strategy cannot serve this pod
+    although the API and the rights allow it (the pod's generation budget is
+    spent), so ``auto`` takes the agent when it may.
+    """
     if requested not in STRATEGIES:
         raise OptionError("unknown strategy %s: choose one of %s." % (requested, ", ".join(STRATEGIES)))
     if requested != "auto":
         return requested, "requested"
     missing_ephemeral = [r for r in ephemeral_rights(namespace) if not allowed(r)]
-    if ephemeral_served and not missing_ephemeral:
+    if ephemeral_served and not missing_ephemeral and not ephemeral_unusable:
         return "ephemeral", ("the API serves pods/ephemeralcontainers and the caller may patch it and exec in "
                              "namespace %s" % namespace)
+    if not ephemeral_served:
+        ephemeral_gap = "the API does not serve pods/ephemeralcontainers"
+    elif missing_ephemeral:
+        ephemeral_gap = "the caller may not %s" % "; ".join(describe(r) for r in missing_ephemeral)
+    else:
+        ephemeral_gap = ephemeral_unusable
     missing_agent = [r for r in agent_rights(namespace, agent_namespace) if not allowed(r)]
     if not missing_agent:
-        why = "the API does not serve pods/ephemeralcontainers" if not ephemeral_served else \
-            "the caller may not %s" % "; ".join(describe(r) for r in missing_ephemeral)
-        return "agent", "%s, and may run the node agent in namespace %s" % (why, agent_namespace)
-    ephemeral_gap = "the API does not serve pods/ephemeralcontainers" if not ephemeral_served else \
-        "missing: " + "; ".join(describe(r) for r in missing_ephemeral)
+        return "agent", "%s, and may run the node agent in namespace %s" % (ephemeral_gap, agent_namespace)
+    if missing_ephemeral:
+        ephemeral_gap = "missing: " + "; ".join(describe(r) for r in missing_ephemeral)
     # Not a 403 from one request, but the same thing: the caller's rights allow no strategy.
     raise ApiDenied(
         "no strategy can run here. ephemeral: %s. agent: missing: %s. Grant one of these sets of rights "

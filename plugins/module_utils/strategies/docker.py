@@ -316,9 +316,14 @@ class DockerStrategy(Strategy):
             deadline = time.monotonic() + spec.timeout if spec.timeout else None
             timed_out = self._pump(sock, stdin, FrameDemuxer(stdout, stderr), deadline, container_id)
             rc, waited_out = self._wait_exit(container_id, None if timed_out else deadline)
+            outcome = ExecOutcome(rc, stdout, stderr, elapsed=time.monotonic() - started,
+                                  timed_out=timed_out or waited_out)
+            if outcome.may_be_lost():
+                lost = self._loss(container_id, time.time() - outcome.elapsed)
+                if lost:
+                    outcome.lose(*lost)
             failed = False
-            return ExecOutcome(rc, stdout, stderr, elapsed=time.monotonic() - started,
-                               timed_out=timed_out or waited_out)
+            return outcome
         except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
             raise KdebugError("running the tools container for Docker container %s on the engine at %s failed: %s."
                               % (self.container, self.address, engine_error_message(exc)))
@@ -417,6 +422,27 @@ class DockerStrategy(Strategy):
             except requests.exceptions.RequestException:  # our wait timed out, the command still runs
                 if killed:
                     raise KdebugError("the tools container %s did not exit after it was killed." % self.tools_name)
+
+    def _loss(self, container_id, since):
+        """(lost, message) when the command was killed from outside: its target stopped, or the engine killed the
+        tools container (docker kill or stop, the OOM killer) since ``since`` (epoch seconds); else None."""
+        api = self._docker()
+        try:
+            state = api.inspect_container(self.container).get("State") or {}
+        except docker.errors.NotFound:
+            state = {"Status": "removed"}
+        if not state.get("Running") or state.get("Restarting"):
+            return "target_container", ("the Docker container %s stopped while the command ran (%s), and the "
+                                        "command with it" % (self.container, state.get("Status") or "not running"))
+        events = api.events(since=int(since) - 1, until=int(time.time()) + 1, decode=True,
+                            filters={"container": container_id, "event": ["kill", "oom"]})
+        for event in events:
+            if event.get("Action") == "oom" or event.get("status") == "oom":
+                return "tools_container", "the tools container %s ran out of memory (the OOM killer)" % self.tools_name
+            signal = ((event.get("Actor") or {}).get("Attributes") or {}).get("signal")
+            return "tools_container", ("the tools container %s was killed (signal %s: docker kill or stop) while the "
+                                       "command ran" % (self.tools_name, signal or "unknown"))
+        return None
 
     def _kill(self, container_id):
         try:

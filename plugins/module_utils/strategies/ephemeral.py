@@ -28,14 +28,14 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
-    base_name, ephemeral_container, ephemeral_status, pick_container, pod_security_fix, restricted_user,
+    base_name, ephemeral_container, ephemeral_status, expires_in, pick_container, pod_security_fix, restricted_user,
     security_context, start_problem_advice)
 
 # A debug container that does not run yet is reached by exec as soon as it starts, while the kubelet reports
@@ -43,13 +43,15 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemera
 # it waits on the container's status instead (a slow image pull).
 START_KNOCK_INTERVAL = 0.1
 START_KNOCK_SECONDS = 3
+# How often prepare() re-reads the pod and tries again when it changed under the patch that adds a container.
+PATCH_ATTEMPTS = 5
 
 
 class EphemeralStrategy(Strategy):
     name = "ephemeral"
 
     def __init__(self, client, pod, container, image, requester, reason, pull_policy="IfNotPresent",
-                 profile="general", ttl_seconds=3600, wait_timeout=120, check_mode=False):
+                 profile="general", ttl_seconds=3600, wait_timeout=120, check_mode=False, timeout=None):
         self.client = client
         self.pod = pod
         self.container = container
@@ -64,9 +66,23 @@ class EphemeralStrategy(Strategy):
         self.audit_event = None  # the name of the Event recording the container this run created
         self.warnings = []
         self.base = base_name(image, container, profile, pull_policy)
-        self.debug_name, self.exists = pick_container(pod, self.base)
+        self.needed_seconds = life_needed(timeout, ttl_seconds)  # of a debug container's TTL, for it to be reused
+        warning = ttl_warning(timeout, ttl_seconds, "debug container")
+        if warning:
+            self.warnings.append(warning)
+        self._pick()
         self.unconfirmed = False  # prepare() made or found the container, no exec has reached it yet
         security_context(profile)  # fail early on a bad profile
+
+    def _pick(self):
+        """Choose the generation for self.pod: a live one with time enough left, else the next name to add."""
+        self.debug_name, self.exists, skipped = pick_container(self.pod, self.base, self.needed_seconds, time.time())
+        for name, left in skipped:
+            note = ("debug container %s has %ds of its TTL left, less than this command's timeout plus a margin "
+                    "(%ds): not reused, so it is not killed mid-command; %s %s instead."
+                    % (name, left, self.needed_seconds, "re-using" if self.exists else "adding", self.debug_name))
+            if note not in self.warnings:
+                self.warnings.append(note)
 
     @property
     def _ns(self):
@@ -106,19 +122,33 @@ class EphemeralStrategy(Strategy):
 
     def prepare(self):
         created = False
-        if not self.exists:
-            # A strategic merge patch merges ephemeralContainers by name: concurrent identical patches make one.
-            body = {"spec": {"ephemeralContainers": [self._spec()]}}
+        for _attempt in range(PATCH_ATTEMPTS):
+            if self.exists:
+                break
+            # The pod's resourceVersion makes the patch conditional: of concurrent runs adding the same container,
+            # one gets it in and the others a conflict, so exactly one says it created the container.
+            body = {"metadata": {"resourceVersion": self.pod["metadata"].get("resourceVersion")},
+                    "spec": {"ephemeralContainers": [self._spec()]}}
             try:
                 self.pod = self.client.patch(pod_path(self._ns, self._pod, "ephemeralcontainers"), body,
                                              hints=self._hints())
                 created = True
-            except (ApiInvalid, ApiConflict):
-                # A concurrent run may have added a different spec under this name: re-read and decide again.
+                break
+            except ApiConflict:
+                # The pod changed since it was read (a concurrent run added this container, or the kubelet
+                # wrote its status): re-read and decide again.
                 self.pod = self._read()
-                self.debug_name, self.exists = pick_container(self.pod, self.base)
-                if not self.exists:
+                self._pick()
+            except ApiInvalid:
+                # A concurrent run may have added a different spec under this name: re-read and decide again.
+                name = self.debug_name
+                self.pod = self._read()
+                self._pick()
+                if not self.exists and self.debug_name == name:
                     raise
+        if not (created or self.exists):
+            raise ApiConflict("pod %s/%s changed under each of %d attempts to add debug container %s: run again."
+                              % (self._ns, self._pod, PATCH_ATTEMPTS, self.debug_name), 409)
         if created:
             self._record()
         # A re-used container that already runs in the pod we read needs nothing more. One that does not run
@@ -204,7 +234,12 @@ class EphemeralStrategy(Strategy):
 
     def run(self, spec):
         argv = with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout)
-        return self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        outcome = self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        if outcome.may_be_lost():
+            lost = settled_loss(self.client, self.pod, self.container, self.debug_name)
+            if lost:
+                outcome.lose(*lost)
+        return outcome
 
     def target(self):
         return target_info(self.pod, self.container)
@@ -212,5 +247,6 @@ class EphemeralStrategy(Strategy):
     def handle(self):
         return {"debug_container": {"name": self.debug_name, "image": self.image, "profile": self.profile,
                                     "reused": self.exists, "ttl_seconds": self.ttl_seconds,
+                                    "expires_in_seconds": expires_in(self.pod, self.debug_name, time.time()),
                                     "audit_event": self.audit_event},
                 "agent_pod": None}

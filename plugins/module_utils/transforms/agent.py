@@ -18,8 +18,8 @@ __metaclass__ = type
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError, StartError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    container_state_problem, pod_summary, unschedulable_problem)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import with_timeout
+    container_state_problem, pod_summary, seconds_left, unschedulable_problem)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, with_timeout
 
 AGENT_CONTAINER = "agent"
 COMPONENT = "agent"
@@ -93,16 +93,22 @@ def agent_namespace(name, requester, reason):
                          "annotations": metadata.audit_annotations(reason, name, 0, requester)}}
 
 
-def agent_summary(pod, created):
-    """The documented ``agent`` result."""
+def expires_in(pod, now):
+    """Seconds left of the agent's TTL (``activeDeadlineSeconds`` counts from the pod's start) at ``now``."""
+    return seconds_left((pod.get("status") or {}).get("startTime"), pod["spec"].get("activeDeadlineSeconds"), now)
+
+
+def agent_summary(pod, created, now):
+    """The documented ``agent`` result; ``expires_in_seconds`` is the time left at ``now`` (epoch seconds)."""
     if not pod:
         return None
     return pod_summary(pod, image=pod["spec"]["containers"][0]["image"], created=created,
-                       expires_in_seconds=pod["spec"].get("activeDeadlineSeconds"))
+                       expires_in_seconds=expires_in(pod, now))
 
 
-def why_replace(pod, desired):
-    """None when an existing agent can be kept (alive, same spec), else why it is replaced."""
+def why_replace(pod, desired, needed_seconds=0, now=0):
+    """None when an existing agent can be kept (alive, same spec, ``needed_seconds`` of its TTL left at ``now``),
+    else why it is replaced."""
     if pod["metadata"].get("deletionTimestamp"):
         return "it was being deleted"
     phase = (pod.get("status") or {}).get("phase")
@@ -112,6 +118,10 @@ def why_replace(pod, desired):
     want = desired["metadata"]["annotations"][metadata.ANNOTATION_SPEC_HASH]
     if have != want:
         return "its options changed (spec hash %s, now %s)" % (have, want)
+    left = expires_in(pod, now)
+    if needed_seconds and left is not None and left < needed_seconds:
+        return ("its TTL ends in %ds, before this command could end (its timeout plus a margin: %ds), so it "
+                "would be killed mid-command" % (left, needed_seconds))
     return None
 
 
@@ -149,21 +159,36 @@ def diff_of(before, after):
 # --- a command in a target, from the agent ---------------------------------------------------------------------
 
 
-def nsenter_argv(pid, namespaces, inner_argv):
-    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell).
+def nsenter_argv(pid, namespaces, inner_argv, timeout=None):
+    """nsenter into the listed namespaces of pid, then run inner_argv (argv, no shell) under ``timeout``.
 
     Entering a pid namespace leaves /proc showing the node's processes, which
     confuses ps and friends; ``unshare --mount-proc`` gives the command a
     private /proc of the target's pid namespace (the agent's own mounts stay).
+
+    The timeout acts inside the target's namespaces: entering a pid namespace
+    makes nsenter fork, and a ``timeout`` around nsenter would see nsenter die
+    of its TERM while a command that ignores TERM lives on, never KILLed. So
+    the ``timeout`` runs after the nsenter that forks, as the command's parent.
+    Its binary comes from the agent: with ``mnt`` joined, a second nsenter
+    (no fork: no pid namespace) enters the target's mount namespace last.
     """
     unknown = [n for n in namespaces if n not in NAMESPACE_FLAGS]
     if unknown:
         raise OptionError("unknown namespace(s) %s in join_namespaces: choose from %s."
                           % (", ".join(unknown), ", ".join(NAMESPACE_FLAGS)))
-    argv = ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
-    if "pid" in namespaces and "mnt" not in namespaces:
-        argv += ["unshare", "--mount-proc", "--"]
-    return argv + list(inner_argv)
+    if "pid" not in namespaces:  # nsenter does not fork: the command is timeout's own child
+        return with_timeout(_nsenter(pid, namespaces) + list(inner_argv), timeout)
+    if "mnt" not in namespaces:
+        return _nsenter(pid, namespaces) + ["unshare", "--mount-proc", "--"] + with_timeout(inner_argv, timeout)
+    if not timeout:
+        return _nsenter(pid, namespaces) + list(inner_argv)
+    return (_nsenter(pid, [n for n in namespaces if n != "mnt"])
+            + with_timeout(_nsenter(pid, ["mnt"]) + list(inner_argv), timeout))
+
+
+def _nsenter(pid, namespaces):
+    return ["nsenter", "--target", str(pid)] + [NAMESPACE_FLAGS[n] for n in namespaces] + ["--"]
 
 
 def root_path(pid):
@@ -178,13 +203,13 @@ def target_root(process, namespaces):
 
 
 def target_argv(spec, pid, root, namespaces):
-    """The whole argv the agent runs for one target: timeout, nsenter, then the command (an ExecSpec)."""
-    return with_timeout(nsenter_argv(pid, namespaces, spec.inner_argv(root)), spec.timeout)
+    """The whole argv the agent runs for one target: nsenter, timeout, then the command (an ExecSpec)."""
+    return nsenter_argv(pid, namespaces, spec.inner_argv(root), spec.timeout)
 
 
-def exec_plan(desired, existing, spec, namespaces):
+def exec_plan(desired, existing, spec, namespaces, now):
     """What running ``spec`` through the agent ``desired`` would do (check mode): ``existing`` is the agent now."""
-    reuse = bool(existing and why_replace(existing, desired) is None)
+    reuse = bool(existing and why_replace(existing, desired, life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]), now) is None)
     return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
             "node": desired["spec"]["nodeName"], "would_create": not reuse,
             "argv": target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces)}

@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, OptionError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import find_spec
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import find_spec, seconds_left
 
 # securityContext per profile, as `kubectl debug --profile` sets it for an ephemeral container.
 PROFILES = {
@@ -49,23 +49,71 @@ def generation_name(base, generation):
     return base if generation == 1 else "%s-%d" % (base, generation)
 
 
-def pick_container(pod, base):
-    """(name, exists): the live generation to re-use, or the first free name to create.
+class GenerationBudgetSpent(KdebugError):
+    """The pod carries so many ended kdebug debug containers that no generation is added (``ended``: how many)."""
 
-    A generation whose container has terminated (its TTL ran out) is skipped:
-    ephemeral containers cannot be restarted or removed.
+    error_class = "generation_budget"
+
+    def __init__(self, pod, ended):
+        self.why = "pod %s/%s already carries %d ended kdebug ephemeral containers (the budget is %d)" % (
+            pod["metadata"]["namespace"], pod["metadata"]["name"], ended, MAX_GENERATIONS)
+        KdebugError.__init__(self, "%s: ephemeral containers cannot be removed, so no more are added to it; use "
+                             "strategy agent (strategy auto does when it may) or recreate the pod." % self.why,
+                             ended_containers=ended)
+        self.ended = ended
+
+
+def container_ttl(spec):
+    """The TTL a kdebug debug container was given (its ``sleep``), or None for one that is not ours."""
+    command = spec.get("command") or []
+    if len(command) == 2 and command[0] == "sleep" and command[1].isdigit():
+        return int(command[1])
+    return None
+
+
+def expires_in(pod, name, now):
+    """Seconds left of debug container ``name``'s TTL at ``now`` (epoch seconds): 0 once it ended, None unknown."""
+    spec = next((c for c in pod["spec"].get("ephemeralContainers") or [] if c["name"] == name), None)
+    if spec is None:
+        return None
+    state = (ephemeral_status(pod, name) or {}).get("state") or {}
+    if "terminated" in state:
+        return 0
+    return seconds_left((state.get("running") or {}).get("startedAt"), container_ttl(spec), now)
+
+
+def ended_containers(pod):
+    """How many kdebug debug containers of the pod have ended (they stay in its spec for good)."""
+    statuses = (pod.get("status") or {}).get("ephemeralContainerStatuses") or []
+    return sum(1 for s in statuses if s.get("name", "").startswith("kdebug-")
+               and "terminated" in (s.get("state") or {}))
+
+
+def pick_container(pod, base, needed_seconds=0, now=0):
+    """(name, exists, skipped): the live generation to re-use, or the first free name to create.
+
+    A generation whose container has ended (its TTL ran out) is skipped:
+    ephemeral containers cannot be restarted or removed. So is one with less
+    than ``needed_seconds`` of its TTL left at ``now`` (the command's timeout
+    plus a margin): it would be killed mid-command. ``skipped`` lists those
+    as (name, seconds left). A new one is not added to a pod that carries
+    MAX_GENERATIONS ended kdebug containers already: GenerationBudgetSpent.
     """
     declared = set(c["name"] for c in pod["spec"].get("ephemeralContainers") or [])
-    statuses = dict((s["name"], s) for s in (pod.get("status") or {}).get("ephemeralContainerStatuses") or [])
+    skipped = []
     for generation in range(1, MAX_GENERATIONS + 1):
         name = generation_name(base, generation)
         if name not in declared:
-            return name, False
-        if "terminated" not in ((statuses.get(name) or {}).get("state") or {}):
-            return name, True
-    raise KdebugError("pod %s/%s already has %d ended kdebug ephemeral containers: ephemeral containers cannot be "
-                      "removed; use strategy agent or recreate the pod."
-                      % (pod["metadata"]["namespace"], pod["metadata"]["name"], MAX_GENERATIONS))
+            ended = ended_containers(pod)
+            if ended >= MAX_GENERATIONS:
+                raise GenerationBudgetSpent(pod, ended)
+            return name, False, skipped
+        left = expires_in(pod, name, now)
+        if left != 0 and (left is None or left >= needed_seconds):
+            return name, True, skipped
+        if left:
+            skipped.append((name, left))
+    raise GenerationBudgetSpent(pod, max(ended_containers(pod), MAX_GENERATIONS))
 
 
 def restricted_user(pod, target_container):

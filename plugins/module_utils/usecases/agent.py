@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
@@ -55,7 +57,7 @@ def run_agent(module):
     before = manager.read(node)
     if params["state"] == "absent":
         old, changed = manager.delete(node, wait=params["wait"], wait_timeout=params["wait_timeout"])
-        result = dict(changed=changed, agent=agent_spec.agent_summary(old, False), state="absent")
+        result = dict(changed=changed, agent=agent_spec.agent_summary(old, False, time.time()), state="absent")
         if module._diff:
             result["diff"] = agent_spec.diff_of(before, None)
         return result
@@ -63,8 +65,8 @@ def run_agent(module):
                                        module.requested_by(), module.reason(), params["image_pull_policy"],
                                        params["image_pull_secrets"], params["tolerations"], params["resources"])
     pod, created = manager.ensure(desired, wait=params["wait"], wait_timeout=params["wait_timeout"])
-    result = dict(changed=created or manager.namespace_created, agent=agent_spec.agent_summary(pod, created),
-                  state="present")
+    result = dict(changed=created or manager.namespace_created,
+                  agent=agent_spec.agent_summary(pod, created, time.time()), state="present")
     if module._diff:
         result["diff"] = agent_spec.diff_of(before, pod)
     return result

@@ -25,6 +25,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base imp
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import GenerationBudgetSpent
 
 
 def command_options():
@@ -97,12 +98,21 @@ def kube_strategy(module):
                           % params["pod"])
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
-        return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
-                                 params["image_pull_policy"], params["profile"], params["ttl_seconds"],
-                                 params["wait_timeout"], module.check_mode), reason
+        try:
+            return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
+                                     params["image_pull_policy"], params["profile"], params["ttl_seconds"],
+                                     params["wait_timeout"], module.check_mode, params["timeout"]), reason
+        except GenerationBudgetSpent as spent:
+            if params["strategy"] != "auto":
+                raise
+            # The pod can take no more debug containers: the agent serves it, when the caller may run one.
+            name, reason = choose_strategy("auto", served, probe.allowed, namespace, params["agent_namespace"],
+                                           ephemeral_unusable=spent.why)
+            module.warn("%s: using strategy agent." % spent.why)
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
-                         params["join_namespaces"], params["wait_timeout"], module.check_mode), reason
+                         params["join_namespaces"], params["wait_timeout"], module.check_mode,
+                         params["timeout"]), reason
 
 
 def desired_agent(module, node):
@@ -156,7 +166,11 @@ def run_exec(module):
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
                          strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,
                          **strategy.handle())
-    if outcome.rc is None and not outcome.timed_out:
+    if outcome.lost:
+        result.update(failed=True, error_class="lost", lost=outcome.lost,
+                      msg="the command did not run to an exit code: %s. Its output so far is in stdout and stderr."
+                      % outcome.error)
+    elif outcome.rc is None and not outcome.timed_out:
         result.update(failed=True, error_class="no_exit_code",
                       msg="the command did not run to an exit code: %s" % outcome.error)
     return result

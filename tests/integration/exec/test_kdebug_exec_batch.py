@@ -84,7 +84,9 @@ def test_check_mode_plans_each_target_and_creates_nothing(lab, agent_namespace, 
     plan = web["plan"]
     assert plan["would_create"] is True and plan["agent_namespace"] == agent_namespace
     assert plan["node"] == web["target"]["node"] and plan["agent_pod"].startswith("kdebug-agent-")
-    assert plan["argv"][:7] == ["timeout", "-k", "2", "20", "nsenter", "--target", "<pid>"]
+    # nsenter first: the timeout runs inside the target's namespaces (transforms/agent.py nsenter_argv).
+    assert plan["argv"][:3] == ["nsenter", "--target", "<pid>"] and ["timeout", "-k", "2", "20"] == \
+        plan["argv"][plan["argv"].index("timeout"):plan["argv"].index("timeout") + 4]
     assert plan["argv"][-2:] == ["ss", "-ltn"] and "rc" not in web and web["host"] == "w"
     assert missing["failed"] and "no-such-pod" in missing["msg"]
     assert result["summary"]["planned"] == 1 and result["summary"]["agents_created"] == [plan["node"]]

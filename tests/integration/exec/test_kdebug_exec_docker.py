@@ -1,15 +1,10 @@
 """kdebug_exec with docker_container: the module path of the docker strategy on the lab's engine."""
-import os
-
 import pytest
 
 
 @pytest.fixture()
-def target(lab):
-    name = "kdebug-test-exec-" + os.urandom(4).hex()
-    lab.docker("run", "-d", "--name", name, lab.noshell_image, "serve", ":8080")
-    yield name
-    lab.docker("rm", "-f", name, check=False)
+def target(docker_target):
+    return docker_target
 
 
 def leftovers(lab):

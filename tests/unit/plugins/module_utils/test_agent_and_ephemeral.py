@@ -2,6 +2,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import shutil
+import subprocess
+import time
+
 import pytest
 import yaml
 
@@ -57,10 +62,34 @@ def test_why_replace():
 
 
 def test_agent_summary_has_the_documented_keys():
-    summary = agent.agent_summary(desired(), False)
+    summary = agent.agent_summary(desired(), False, NOW)
     assert set(summary) == set(yaml.safe_load(kdebug_agent.RETURN)["agent"]["contains"])
     assert summary["node"] == "node-1" and summary["image"] == "tools:1" and summary["expires_in_seconds"] == 600
-    assert agent.agent_summary(None, False) is None
+    assert agent.agent_summary(None, False, NOW) is None
+
+
+NOW = 1767225600  # 2026-01-01T00:00:00Z
+
+
+def started(pod, seconds_ago):
+    """``pod`` (live) as if it started ``seconds_ago`` before NOW."""
+    pod["status"]["startTime"] = "2025-12-31T23:%02d:%02dZ" % divmod(3600 - seconds_ago, 60)
+    return pod
+
+
+def test_agent_expires_in_is_the_time_left():
+    pod = started(live(desired()), 100)
+    assert agent.expires_in(pod, NOW) == 500
+    assert agent.agent_summary(pod, False, NOW)["expires_in_seconds"] == 500
+    assert agent.expires_in(started(live(desired()), 900), NOW) == 0  # over: never negative
+
+
+def test_an_agent_too_close_to_its_ttl_is_replaced_not_reused():
+    want = desired()
+    assert agent.why_replace(started(live(want), 100), want, 90, NOW) is None  # 500 s left
+    why = agent.why_replace(started(live(want), 550), want, 90, NOW)  # 50 s left, 90 needed
+    assert "TTL ends in 50s" in why and "90s" in why
+    assert agent.why_replace(started(live(want), 550), want) is None  # nothing asked for
 
 
 def test_agent_ready_fails_fast_on_image_errors():
@@ -86,11 +115,25 @@ def test_nsenter_argv_and_private_proc():
     assert agent.target_root(process, ["net"]) == "/proc/4242/root"
 
 
-def test_target_argv_wraps_the_command_in_timeout_and_nsenter():
-    spec = ExecSpec(command=["ss", "-ltn"], env={"A": "b"}, timeout=9)
-    assert agent.target_argv(spec, 42, "/proc/42/root", ["net"]) == [
-        "timeout", "-k", "2", "9", "nsenter", "--target", "42", "--net", "--", "env", "A=b",
-        "KDEBUG_TARGET_ROOT=/proc/42/root", "ss", "-ltn"]
+TIMEOUT = ["timeout", "-k", "2", "9"]
+
+
+@pytest.mark.parametrize("namespaces, argv", [
+    # nsenter forks to enter a pid namespace: the timeout goes after it, as the command's own parent.
+    (["net", "pid"], ["nsenter", "--target", "42", "--net", "--pid", "--", "unshare", "--mount-proc", "--"] + TIMEOUT),
+    # mnt too: the agent's timeout first, the target's mount namespace last (a second nsenter, which does not fork).
+    (["pid", "mnt"], ["nsenter", "--target", "42", "--pid", "--"] + TIMEOUT + ["nsenter", "--target", "42", "--mount",
+                                                                               "--"]),
+    # No pid namespace: nsenter does not fork, so the command is timeout's child anyway.
+    (["net"], TIMEOUT + ["nsenter", "--target", "42", "--net", "--"]),
+])
+def test_the_timeout_runs_inside_the_targets_namespaces(namespaces, argv):
+    spec = ExecSpec(command=["ss", "-ltn"], timeout=9)
+    got = agent.target_argv(spec, 42, "/proc/42/root", namespaces)
+    assert got[:len(argv)] == argv
+    assert got[len(argv):] == ["env", "KDEBUG_TARGET_ROOT=/proc/42/root", "ss", "-ltn"]
+    untimed = agent.target_argv(ExecSpec(command=["ss"]), 42, "/r", namespaces)
+    assert "timeout" not in untimed and untimed.count("nsenter") == 1
 
 
 @pytest.mark.parametrize("existing, would_create", [
@@ -98,11 +141,11 @@ def test_target_argv_wraps_the_command_in_timeout_and_nsenter():
 def test_exec_plan_says_whether_the_agent_would_be_created(existing, would_create):
     want = desired()
     pods = {None: None, "same": live(want), "ended": live(want, "Failed"), "changed": live(desired(image="old"))}
-    plan = agent.exec_plan(want, pods[existing], ExecSpec(shell="ip addr", timeout=5), ["net", "pid"])
+    plan = agent.exec_plan(want, pods[existing], ExecSpec(shell="ip addr", timeout=5), ["net", "pid"], NOW)
     assert plan["would_create"] is would_create
     assert plan["node"] == "node-1" and plan["agent_pod"] == want["metadata"]["name"]
     assert plan["agent_namespace"] == "kdebug-system"
-    assert plan["argv"][:7] == ["timeout", "-k", "2", "5", "nsenter", "--target", "<pid>"]
+    assert plan["argv"][:3] == ["nsenter", "--target", "<pid>"] and "timeout" in plan["argv"]
     assert plan["argv"][-4:] == ["KDEBUG_TARGET_ROOT=/proc/<pid>/root", "sh", "-c", "ip addr"]
 
 
@@ -127,13 +170,48 @@ def pod_with(declared, statuses):
 
 def test_pick_container_reuses_live_and_skips_ended_generations():
     base = ephemeral.base_name("tools:1", "app", "general", "IfNotPresent")
-    assert ephemeral.pick_container(pod_with([], []), base) == (base, False)
+    assert ephemeral.pick_container(pod_with([], []), base) == (base, False, [])
     running = [{"name": base, "state": {"running": {}}}]
-    assert ephemeral.pick_container(pod_with([base], running), base) == (base, True)
+    assert ephemeral.pick_container(pod_with([base], running), base) == (base, True, [])
     ended = [{"name": base, "state": {"terminated": {"exitCode": 0}}}]
-    assert ephemeral.pick_container(pod_with([base], ended), base) == (base + "-2", False)
+    assert ephemeral.pick_container(pod_with([base], ended), base) == (base + "-2", False, [])
     starting = [{"name": base, "state": {"waiting": {"reason": "ContainerCreating"}}}]
-    assert ephemeral.pick_container(pod_with([base], starting), base) == (base, True)
+    assert ephemeral.pick_container(pod_with([base], starting), base) == (base, True, [])
+
+
+def debug_pod(generations, ttl=600):
+    """A pod with kdebug debug containers: (name, seconds since it started, or "ended")."""
+    pod = pod_with([], [])
+    pod["spec"]["ephemeralContainers"] = [{"name": n, "command": ["sleep", str(ttl)]} for n, _age in generations]
+    pod["status"]["ephemeralContainerStatuses"] = [
+        {"name": n, "state": {"terminated": {"exitCode": 0}} if age == "ended" else
+         {"running": {"startedAt": "2025-12-31T23:%02d:%02dZ" % divmod(3600 - age, 60)}}}
+        for n, age in generations]
+    return pod
+
+
+def test_a_debug_container_too_close_to_its_ttl_is_not_reused():
+    base = "kdebug-x"
+    pod = debug_pod([(base, 100)])  # 500 s left
+    assert ephemeral.pick_container(pod, base, 90, NOW) == (base, True, [])
+    assert ephemeral.expires_in(pod, base, NOW) == 500
+    short = debug_pod([(base, 550)])  # 50 s left: a command with 60 s of timeout would be killed
+    assert ephemeral.pick_container(short, base, 90, NOW) == (base + "-2", False, [(base, 50)])
+    both = debug_pod([(base, 550), (base + "-2", 10)])
+    assert ephemeral.pick_container(both, base, 90, NOW) == (base + "-2", True, [(base, 50)])
+    assert ephemeral.expires_in(debug_pod([(base, "ended")]), base, NOW) == 0
+
+
+def test_the_generation_budget_counts_every_ended_kdebug_container():
+    full = debug_pod([("kdebug-other-%d" % n, "ended") for n in range(ephemeral.MAX_GENERATIONS)])
+    with pytest.raises(ephemeral.GenerationBudgetSpent) as err:
+        ephemeral.pick_container(full, "kdebug-x", 90, NOW)
+    assert err.value.ended == ephemeral.MAX_GENERATIONS and "carries 50 ended" in err.value.message
+    assert err.value.result()["error_class"] == "generation_budget"
+    # A live one is still reused: the budget only stops adding.
+    live_one = debug_pod([("kdebug-x", 10)] + [("kdebug-o-%d" % n, "ended") for n in range(ephemeral.MAX_GENERATIONS)])
+    assert ephemeral.pick_container(live_one, "kdebug-x", 90, NOW) == ("kdebug-x", True, [])
+    assert ephemeral.ended_containers(debug_pod([("kdebug-a", "ended"), ("other", "ended"), ("kdebug-b", 5)])) == 1
 
 
 def test_ephemeral_container_spec_is_deterministic_and_profiled():
@@ -217,3 +295,18 @@ def test_start_problem_advice():
     root = "CreateContainerConfigError: container has runAsNonRoot and image will run as root (pod: ...)"
     assert "runs as root, which profile restricted forbids" in ephemeral.start_problem_advice(root, "t:1", "restricted")
     assert "image_pull_secrets" in ephemeral.start_problem_advice("ErrImagePull: not found", "t:1", "general")
+
+
+@pytest.mark.skipif(not shutil.which("nsenter") or os.geteuid() != 0, reason="needs root and nsenter")
+@pytest.mark.parametrize("namespaces", [["net", "pid"], ["pid", "mnt"], ["net"]])
+def test_a_command_that_ignores_term_is_killed_at_its_timeout(namespaces):
+    """The real argv, aimed at this process: nsenter forks into a pid namespace and dies of TERM; the command,
+    which ignores TERM, must not outlive it (the timeout is its own parent, and KILLs it 2 s later)."""
+    marker = str(3000 + os.getpid() % 1000)
+    spec = ExecSpec(shell='trap "" TERM; sleep %s; echo survived' % marker, timeout=1)
+    started = time.monotonic()
+    proc = subprocess.run(agent.target_argv(spec, os.getpid(), "/", namespaces), capture_output=True, text=True,
+                          timeout=20, check=False)
+    assert time.monotonic() - started < 6 and proc.returncode in (124, 137, -9), proc
+    left = subprocess.run(["pgrep", "-f", "^sleep %s$" % marker], capture_output=True, text=True, check=False)
+    assert left.stdout == "", "the command outlived its timeout: pids %s" % left.stdout.split()

@@ -175,3 +175,42 @@ def test_reached_no_process_only_for_a_status_without_exit_code_and_without_outp
     assert not outcome(status=not_found, out=b"partial").reached_no_process()
     assert not outcome(status=None).reached_no_process()  # the stream broke: the command may have run
     assert not outcome(status=not_found, timed_out=True).reached_no_process()
+
+
+class Flood(object):
+    """A websocket whose command writes faster than anyone reads: a stdout frame is always ready."""
+
+    subprotocol = kube_exec.V5_PROTOCOL
+    sock = None
+
+    def __init__(self, frame_bytes):
+        self.frame = SimpleNamespace(data=bytes([kube_exec.STDOUT_CHANNEL]) + b"x" * frame_bytes)
+        self.frames = 0
+
+    def recv_data_frame(self, _control):
+        self.frames += 1
+        return kube_exec.ABNF.OPCODE_BINARY, self.frame
+
+
+def test_a_read_hands_over_a_bounded_batch_however_fast_output_comes(monkeypatch):
+    monkeypatch.setattr(kube_exec.ExecStream, "_ready", lambda self, timeout: True)
+    ws = Flood(32 * 1024)
+    frames = kube_exec.ExecStream(ws).read(1)
+    assert sum(len(data) for _channel, data in frames) <= kube_exec.READ_BATCH_BYTES + 32 * 1024
+    assert ws.frames == len(frames) < 20
+
+
+def test_bounded_output_keeps_nothing_past_its_limit():
+    out = BoundedOutput(10)
+    for _chunk in range(1000):
+        out.write(b"y" * 100)
+    assert out.size == 10 and out.truncated and len(out._chunks) == 1  # pylint: disable=protected-access
+
+
+def test_a_signal_or_no_exit_code_may_be_a_loss_the_timeout_never():
+    assert outcome(rc=137).may_be_lost() and outcome(rc=143).may_be_lost() and outcome(rc=None).may_be_lost()
+    assert not outcome(rc=1).may_be_lost() and not outcome(rc=0).may_be_lost()
+    assert not outcome(rc=137, timed_out=True).may_be_lost()
+    lost = outcome(rc=137)
+    lost.lose("target_pod", "the target pod ns/p was deleted while the command ran")
+    assert lost.rc is None and lost.lost == "target_pod" and "ns/p was deleted" in lost.error

@@ -11,7 +11,8 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    choose_container, default_container, is_mirror_pod, owner_of, owners_text, selected_by, selector_matches)
+    choose_container, default_container, is_mirror_pod, owner_of, owners_text, seconds_left, selected_by,
+    selector_matches, what_was_lost)
 
 
 def pod(containers=("app", "side"), annotations=None, owners=None):
@@ -77,3 +78,38 @@ def test_owner_prefers_the_controller():
 def test_mirror_pods_are_told_by_their_annotation():
     assert is_mirror_pod(pod(annotations={"kubernetes.io/config.mirror": "abc"}))
     assert not is_mirror_pod(pod())
+
+
+def running_pod(uid="u1", app_id="containerd://a1", debug_state=None):
+    current = {"metadata": {"name": "p", "namespace": "ns", "uid": uid},
+               "spec": {"containers": [{"name": "app"}]},
+               "status": {"containerStatuses": [{"name": "app", "containerID": app_id,
+                                                 "state": {"running": {}} if app_id else {"waiting": {}}}]}}
+    if debug_state:
+        current["status"]["ephemeralContainerStatuses"] = [{"name": "kdebug-x", "state": debug_state}]
+    return current
+
+
+def test_what_was_lost_names_the_pod_the_target_or_the_debug_container():
+    before = running_pod(debug_state={"running": {}})
+    assert what_was_lost(before, running_pod(debug_state={"running": {}}), "app", "kdebug-x") is None
+    assert what_was_lost(before, None, "app")[0] == "target_pod"
+    assert what_was_lost(before, running_pod(uid="u2"), "app")[0] == "target_pod"  # deleted, then made again
+    deleting = running_pod()
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    assert "being deleted" in what_was_lost(before, deleting, "app")[1]
+    lost, message = what_was_lost(before, running_pod(app_id="containerd://a2"), "app")
+    assert lost == "target_container" and "restarted" in message and "app of pod ns/p" in message
+    assert what_was_lost(before, running_pod(app_id=None), "app")[0] == "target_container"
+    killed = running_pod(debug_state={"terminated": {"reason": "Error", "exitCode": 137}})
+    lost, message = what_was_lost(before, killed, "app", "kdebug-x")
+    assert lost == "debug_container" and "kdebug-x in pod ns/p ended" in message and "137" in message
+    assert what_was_lost(before, killed, "app") is None  # the agent strategy has no debug container
+
+
+def test_seconds_left_of_a_ttl():
+    now = 1767225600  # 2026-01-01T00:00:00Z
+    assert seconds_left("2025-12-31T23:59:00Z", 600, now) == 540
+    assert seconds_left(None, 600, now) == 600  # not started yet
+    assert seconds_left("2025-12-31T23:00:00Z", 600, now) == 0
+    assert seconds_left("2025-12-31T23:59:00Z", None, now) is None

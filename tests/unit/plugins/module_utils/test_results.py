@@ -64,3 +64,13 @@ def test_plan_result_is_an_exec_result_that_ran_nothing():
     assert res["changed"] is True and res["plan"]["argv"] == ["ls"] and "rc" not in res
     assert res["stdout_lines"] == [] and res["msg"].startswith("check mode")
     assert results.plan_result({"would_create": False}, "agent", "requested", {})["changed"] is False
+
+
+def test_life_needed_asks_no_more_than_a_new_one_would_have():
+    assert results.life_needed(60, 3600) == 60 + results.REUSE_MARGIN_SECONDS
+    assert results.life_needed(None, 3600) == results.REUSE_MARGIN_SECONDS
+    # A TTL under timeout + margin: any live one will do, or every call would add a new one.
+    assert results.life_needed(60, 60) == 0
+    assert results.ttl_warning(60, 3600, "agent") is None
+    assert "ttl_seconds (60s) is shorter than the timeout (60s)" in results.ttl_warning(60, 60, "agent")
+    assert results.ttl_warning(None, 10, "agent") is None

@@ -51,3 +51,14 @@ def test_auto_fails_naming_the_missing_rights():
 def test_unknown_strategy():
     with pytest.raises(KdebugError):
         choose_strategy("magic", True, allow_all, "ns", "kdebug-system")
+
+
+def test_auto_takes_the_agent_when_the_pod_can_take_no_more_debug_containers():
+    spent = "pod ns/p already carries 50 ended kdebug ephemeral containers (the budget is 50)"
+    name, reason = choose_strategy("auto", True, allow_all, "ns", "kdebug-system", ephemeral_unusable=spent)
+    assert name == "agent" and reason.startswith(spent)
+    with pytest.raises(KdebugError) as err:
+        choose_strategy("auto", True, allow_only(("patch", "pods/ephemeralcontainers"), ("get", "pods"),
+                                                 ("create", "pods/exec")), "ns", "kdebug-system",
+                        ephemeral_unusable=spent)
+    assert spent in err.value.message

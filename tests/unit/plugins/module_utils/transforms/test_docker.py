@@ -66,14 +66,15 @@ def test_target_root(pid_mode, pid, expected):
 
 def test_host_config_joins_net_and_pid_always_and_ipc_only_when_shareable():
     private = ds.host_config_args(TID, "private")
-    assert private == {"network_mode": "container:" + TID, "pid_mode": "container:" + TID, "cap_add": ["SYS_PTRACE"]}
+    assert private == {"network_mode": "container:" + TID, "pid_mode": "container:" + TID, "cap_add": ["SYS_PTRACE"],
+                       "log_config": {"type": "none"}}
     shareable = ds.host_config_args(TID, "shareable")
     assert shareable["ipc_mode"] == "container:" + TID
 
 
 def test_host_config_honours_namespaces_and_capabilities():
     only_net = ds.host_config_args(TID, "shareable", namespaces=("net",), capabilities=())
-    assert only_net == {"network_mode": "container:" + TID}
+    assert only_net == {"network_mode": "container:" + TID, "log_config": {"type": "none"}}
 
 
 @pytest.mark.parametrize("namespaces", [(), ("pid",), ("net", "uts"), ("net", "mnt")])
