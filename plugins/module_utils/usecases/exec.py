@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
@@ -94,6 +94,12 @@ def kube_strategy(module):
         raise OptionError("strategy docker targets docker_container on a Docker engine, not a pod: set "
                           "docker_container (and docker_host), or use strategy auto, ephemeral or agent for pod %s."
                           % params["pod"])
+    # The one pre-check of a single-target strategy: before anything is created (auto asked these already).
+    if name == "ephemeral":
+        probe.require(rights.ephemeral(namespace), "add a debug container to pod %s/%s" % (namespace, params["pod"]))
+    else:
+        probe.require(agent_rights(params, namespace),
+                      "reach pod %s/%s through the node agent" % (namespace, params["pod"]))
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
         return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
@@ -102,6 +108,17 @@ def kube_strategy(module):
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
                          params["join_namespaces"], params["wait_timeout"], module.check_mode), reason
+
+
+def agent_rights(params, namespace=None):
+    """The agent's rights, and the caller's own in the target's ``namespace`` (a batch checks each of its
+    namespaces itself): the agent never reaches further than the caller could. Leaving the target's pid namespace
+    (join_namespaces without pid: every process of the node in view) needs the node-wide right."""
+    needed = rights.reach_target(namespace) if namespace else []
+    needed += rights.agent(params["agent_namespace"])
+    if "pid" not in params["join_namespaces"]:
+        needed += rights.node_wide()
+    return needed
 
 
 def desired_agent(module, node):
@@ -121,8 +138,13 @@ def run_batch(module, spec, started):
                           "must be auto or agent, not %s. For the %s strategy, loop over the pods with one "
                           "kdebug_exec task per pod." % (params["strategy"], params["strategy"]))
     targets = batch.normalize_targets(params["targets"], params["namespace"], params["container"])
+    # The batch's pre-check, before any agent is created: the agents' rights here, each target namespace's in
+    # BatchStrategy.prepare (a namespace the caller may not reach fails its targets only).
+    probe = AccessProbe(module.kube())
+    probe.require(agent_rights(params), "run a command through the node agents in namespace %s"
+                  % params["agent_namespace"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
-                             params["join_namespaces"], params["wait_timeout"], module.check_mode)
+                             params["join_namespaces"], params["wait_timeout"], module.check_mode, probe)
     results = strategy.plan(spec) if module.check_mode else strategy.run(spec)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
