@@ -84,9 +84,6 @@ def kube_strategy(module):
     params = module.params
     client = module.kube()
     namespace = params["namespace"]
-    pod = read_pod(client, namespace, params["pod"])
-    container = choose_container(pod, params["container"])
-    check_joinable(pod, container)
     probe = AccessProbe(client)
     served = probe.ephemeral_served() if params["strategy"] == "auto" else True
     name, reason = choose_strategy(params["strategy"], served, probe.allowed, namespace, params["agent_namespace"])
@@ -100,6 +97,9 @@ def kube_strategy(module):
     else:
         probe.require(agent_rights(params, namespace),
                       "reach pod %s/%s through the node agent" % (namespace, params["pod"]))
+    pod = read_pod(client, namespace, params["pod"])
+    container = choose_container(pod, params["container"])
+    check_joinable(pod, container)
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
         return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
