@@ -21,6 +21,7 @@ from conftest import REPO_ROOT
 
 FILES = os.path.join(REPO_ROOT, "roles", "rbac", "files")
 USES = ("ephemeral", "agent", "fork", "fleet", "cleanup")
+PLAY_USES = ("awx", "fleet", "cleanup")  # the playbooks' ServiceAccounts, play-<use>
 # Rules whose absence is not an error, by design (docs/rbac.md): the run succeeds and says what it could not do.
 OPTIONAL = {("kdebug-ephemeral", "events"), ("kdebug-fork", "pods/log")}
 API = "rbac.authorization.k8s.io"
@@ -124,7 +125,9 @@ def run(lab, tmp_path_factory):
     yield run
     lab.kubectl("delete", "clusterrolebindings,clusterroles", "-l", run.label, "--ignore-not-found", check=False)
     # The rbac role's own ClusterRoleBindings (<role>-<rbac_binding_name>); the shipped ClusterRoles stay.
-    cluster_bindings = ["%s-%s-%s" % (name, run.id, use) for use in USES for name in roles_by_use()[use]
+    suffixes = [(use, use) for use in USES] + [("play-" + use, use) for use in PLAY_USES]
+    cluster_bindings = ["%s-%s-%s" % (name, run.id, suffix) for suffix, use in suffixes
+                        for name in roles_by_use()[use]
                         if shipped(name)["metadata"]["annotations"]["kdebug.io/bind"] == "cluster"]
     if cluster_bindings:
         lab.kubectl("delete", "clusterrolebindings", "--ignore-not-found", *cluster_bindings, check=False)
@@ -274,3 +277,49 @@ def test_a_quota_in_the_agents_namespace_is_a_quota_not_missing_rights(lab, run)
         assert lab.live_pods(namespace) == []
     finally:
         lab.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
+
+
+def test_the_playbooks_run_with_a_token_bound_to_exactly_the_shipped_roles(lab, run, tmp_path):
+    """diagnose.yml and fleet_network.yml as AWX runs them, fleet_dns.yml as a fleet user, cleanup.yml as the
+    cleanup operator: each with a ServiceAccount token (K8S_AUTH_*, as an AWX credential sets them) bound by the
+    rbac role."""
+    uses = PLAY_USES
+    run.apply([{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "play-" + use,
+                                                                           "namespace": run.target_ns}}
+               for use in uses])
+    tasks = [{"name": "bind " + use, "ansible.builtin.include_role": {"name": "kdebug.toolkit.rbac"},
+              "vars": {"rbac_uses": [use], "rbac_namespaces": [run.target_ns], "rbac_agent_namespace": run.agent_ns,
+                       "rbac_binding_name": "%s-play-%s" % (run.id, use),
+                       "rbac_subjects": [run.subject("play-" + use)]}} for use in uses]
+    _results, output = lab.tasks(tasks)
+    assert "failed=0" in output, output
+    for use in uses:
+        run.wait_granted("play-" + use, roles_by_use()[use])
+
+    def env(use):
+        auth = run.auth("play-" + use)
+        # K8S_AUTH_HOST with a token comes first, before any kubeconfig (kube/auth.py).
+        return {"K8S_AUTH_HOST": auth["host"],
+                "K8S_AUTH_API_KEY": auth["api_key"], "K8S_AUTH_SSL_CA_CERT": auth["ca_cert"]}
+
+    common = {"image": lab.tools_image, "image_pull_policy": "Never", "agent_namespace": run.agent_ns}
+    diagnose = lab.playbook("playbooks/diagnose.yml", dict(common, pod="target", namespace=run.target_ns,
+                                                           output_dir=str(tmp_path / "diagnose")), env=env("awx"))
+    assert diagnose.returncode == 0, diagnose.stdout[-4000:] + diagnose.stderr[-2000:]
+    with open(str(tmp_path / "diagnose" / "report.json")) as handle:
+        report = json.load(handle)
+    errors = [(c["name"], c["summary"]) for c in report["checks"] if c["status"] == "error"]
+    assert errors == [], errors
+
+    inventory = tmp_path / "fleet.kdebug_pods.yml"
+    inventory.write_text("plugin: kdebug.toolkit.pods\nnamespaces: [%s]\n" % run.target_ns)
+    for playbook, use in (("playbooks/fleet_dns.yml", "fleet"), ("playbooks/fleet_network.yml", "awx")):
+        out = tmp_path / playbook.split("/")[-1]
+        fleet = lab.playbook(playbook, dict(common, output_dir=str(out), timeout=30), args=["-i", str(inventory)],
+                             env=env(use))
+        assert fleet.returncode == 0, fleet.stdout[-4000:] + fleet.stderr[-2000:]
+        assert "not allowed" not in fleet.stdout, fleet.stdout[-4000:]
+
+    cleanup = lab.playbook("playbooks/cleanup.yml", {"cleanup_namespaces": run.target_ns,
+                                                     "cleanup_older_than": "3650d"}, env=env("cleanup"))
+    assert cleanup.returncode == 0, cleanup.stdout[-4000:] + cleanup.stderr[-2000:]
