@@ -37,6 +37,10 @@ def roles_by_use():
         return yaml.safe_load(handle)["rbac_roles_by_use"]
 
 
+def service_account(run, name):
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": run.target_ns}}
+
+
 class Run:
     """One run's namespaces, pods and ServiceAccounts; everything it made carries its label."""
 
@@ -67,8 +71,7 @@ class Run:
 
     def bindings_for(self, account, roles, removed=None):
         """Copies of the shipped ``roles`` (without the rule ``removed`` = (role, index)), bound to ``account``."""
-        objects = [{"apiVersion": "v1", "kind": "ServiceAccount",
-                    "metadata": {"name": account, "namespace": self.target_ns}}]
+        objects = [service_account(self, account)]
         for name in roles:
             role = shipped(name)
             rules = [r for i, r in enumerate(role["rules"]) if (name, i) != removed]
@@ -178,8 +181,7 @@ def assert_names_the_rule(result, name, rule):
 
 def test_each_use_runs_with_exactly_its_shipped_roles_and_fails_clearly_with_one_rule_fewer(lab, run):
     # The exact sets, bound by the rbac role itself (one include per use, one ansible run).
-    run.apply([{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "exact-" + use,
-                                                                       "namespace": run.target_ns}} for use in USES])
+    run.apply([service_account(run, "exact-" + use) for use in USES])
     tasks = []
     for use in USES:
         tasks.append({"name": "bind " + use, "ansible.builtin.include_role": {"name": "kdebug.toolkit.rbac"},
@@ -284,9 +286,7 @@ def test_the_playbooks_run_with_a_token_bound_to_exactly_the_shipped_roles(lab, 
     cleanup operator: each with a ServiceAccount token (K8S_AUTH_*, as an AWX credential sets them) bound by the
     rbac role."""
     uses = PLAY_USES
-    run.apply([{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "play-" + use,
-                                                                           "namespace": run.target_ns}}
-               for use in uses])
+    run.apply([service_account(run, "play-" + use) for use in uses])
     tasks = [{"name": "bind " + use, "ansible.builtin.include_role": {"name": "kdebug.toolkit.rbac"},
               "vars": {"rbac_uses": [use], "rbac_namespaces": [run.target_ns], "rbac_agent_namespace": run.agent_ns,
                        "rbac_binding_name": "%s-play-%s" % (run.id, use),
@@ -314,7 +314,7 @@ def test_the_playbooks_run_with_a_token_bound_to_exactly_the_shipped_roles(lab, 
     inventory = tmp_path / "fleet.kdebug_pods.yml"
     inventory.write_text("plugin: kdebug.toolkit.pods\nnamespaces: [%s]\n" % run.target_ns)
     for playbook, use in (("playbooks/fleet_dns.yml", "fleet"), ("playbooks/fleet_network.yml", "awx")):
-        out = tmp_path / playbook.split("/")[-1]
+        out = tmp_path / os.path.basename(playbook)
         fleet = lab.playbook(playbook, dict(common, output_dir=str(out), timeout=30), args=["-i", str(inventory)],
                              env=env(use))
         assert fleet.returncode == 0, fleet.stdout[-4000:] + fleet.stderr[-2000:]
