@@ -156,6 +156,9 @@ options:
   join_namespaces:
     description:
       - The Linux namespaces of the target the agent strategy (and O(targets)) enters (C(nsenter) flags).
+      - With C(pid) (the default) the command sees only the target's processes, so C(/proc/*/root) reaches no
+        other pod. Without C(pid) it sees every process of the node, which needs C(get) on C(nodes/proxy)
+        (ClusterRole kdebug-agent-node-wide, docs/rbac.md); without that right the task fails before it runs.
       - Before 1.0 this option was C(namespaces), which is now a deprecated alias.
     type: list
     elements: str

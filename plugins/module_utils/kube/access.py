@@ -7,12 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.rights import missing_denial, missing_message
 
 
 def access_review(right):
     """The SelfSubjectAccessReview asking for one (verb, "resource[/subresource]", namespace or None). Pure."""
-    verb, resource, namespace = right
+    verb, resource, namespace = tuple(right)[:3]
     name, _sep, subresource = resource.partition("/")
     attributes = {"verb": verb, "resource": name}
     if subresource:
@@ -39,8 +41,18 @@ class AccessProbe(object):
         return serves_ephemeral_containers(self.client.get(api_path()))
 
     def allowed(self, right):
+        right = tuple(right)[:3]  # a rights.Right asks the same question as its (verb, resource, namespace)
         if right not in self.cache:
             review = self.client.post(api_path("selfsubjectaccessreviews", group="authorization.k8s.io"),
                                       access_review(right))
             self.cache[right] = bool(((review or {}).get("status") or {}).get("allowed"))
         return self.cache[right]
+
+    def require(self, rights, doing):
+        """Raise ApiDenied (rbac) naming every right of ``rights`` (rights.Right) the caller lacks, and its role.
+
+        Called by each strategy before it creates anything.
+        """
+        missing = [r for r in rights if not self.allowed(r)]
+        if missing:
+            raise ApiDenied(missing_message(missing, doing), "rbac", missing_denial(missing))

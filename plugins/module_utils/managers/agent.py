@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiNotFound, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiDenied, ApiNotFound, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
@@ -51,8 +51,15 @@ class AgentManager(object):
         return self.client.get_or_none(self._path(node))
 
     def ensure_namespace(self, requester, reason):
-        """Create the agent namespace (PodSecurity privileged) when absent; True when created."""
-        if self.client.get_or_none(api_path("namespaces", self.namespace)) is not None:
+        """Create the agent namespace (PodSecurity privileged) when absent; True when created.
+
+        A caller who may not read namespaces (the shipped roles grant none: playbooks/rbac.yml makes the agents'
+        namespace) goes on: creating the agent in a namespace that is absent fails with its name.
+        """
+        try:
+            if self.client.get_or_none(api_path("namespaces", self.namespace)) is not None:
+                return False
+        except ApiDenied:
             return False
         try:
             self.client.post(api_path("namespaces"), agent_spec.agent_namespace(self.namespace, requester, reason),

@@ -30,7 +30,7 @@ __metaclass__ = type
 import threading
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
+from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiProxyError, ApiTlsError, ApiUnauthorized, ApiUnreachable, ConfigError, KdebugError, MissingLibrary)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found
@@ -66,8 +66,9 @@ class BatchStrategy(Strategy):
     name = batch.STRATEGY
 
     def __init__(self, client, targets, desired_for, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES, wait_timeout=120,
-                 check_mode=False):
+                 check_mode=False, probe=None):
         self.client = client
+        self.probe = probe  # kube/access.py AccessProbe: the caller's own rights in each target namespace
         self.targets = list(targets)
         self.desired_for = desired_for
         self.namespaces = list(namespaces)
@@ -84,6 +85,9 @@ class BatchStrategy(Strategy):
         pods, missing = {}, {}
         for namespace in sorted(set(t["namespace"] for t in self.targets)):
             try:
+                if self.probe is not None:
+                    self.probe.require(rights.reach_target(namespace, rights.FLEET_ROLE, "list"),
+                                       "reach the targets in namespace %s" % namespace)
                 pods[namespace] = list_pods(self.client, namespace)
             except UNUSABLE_API:
                 raise

@@ -13,19 +13,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils import rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, OptionError
 
 STRATEGIES = ("auto", "ephemeral", "agent", "docker")
 
 
 def ephemeral_rights(namespace):
-    return [("patch", "pods/ephemeralcontainers", namespace), ("get", "pods", namespace),
-            ("create", "pods/exec", namespace)]
+    return [r[:3] for r in rights.ephemeral(namespace)]
 
 
 def agent_rights(namespace, agent_namespace):
-    return [("get", "pods", namespace), ("create", "pods", agent_namespace), ("get", "pods", agent_namespace),
-            ("create", "pods/exec", agent_namespace), ("get", "nodes", None)]
+    return [r[:3] for r in rights.agent_strategy(namespace, agent_namespace)]
 
 
 def describe(right):

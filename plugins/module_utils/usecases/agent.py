@@ -9,8 +9,9 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
@@ -61,6 +62,9 @@ def run_agent(module):
         if module._diff:
             result["diff"] = agent_spec.diff_of(before, None)
         return result
+    # kdebug_agent's one pre-check: before the agent (or its namespace) is created.
+    AccessProbe(client).require([r for r in rights.agent(params["agent_namespace"]) if r.resource != "pods/exec"],
+                                "run the node agent in namespace %s" % params["agent_namespace"])
     desired = agent_spec.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
                                        module.requested_by(), module.reason(), params["image_pull_policy"],
                                        params["image_pull_secrets"], params["tolerations"], params["resources"])

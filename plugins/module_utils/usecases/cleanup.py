@@ -7,8 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options, runs
+from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options, rights, runs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.cleanup import DockerSweeper, KubeSweeper
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import (
     DEFAULT_KINDS, DOCKER_KIND, KINDS, check_kinds, describe, parse_duration, plan_sweep, removal_order, run_of,
@@ -40,6 +41,8 @@ def run_cleanup_module(module):
         kube, records, pods_by_namespace = None, [], {}
         if kinds:
             kube = KubeSweeper(module.kube(), module.check_mode)
+            # The sweep's one pre-check: a right short fails before anything is removed, not half-way.
+            AccessProbe(kube.client).require(rights.cleanup(kinds, namespaces), "sweep %s" % ", ".join(kinds))
             for resource in kinds:
                 records.extend(kube.list(resource, namespaces))
             for record in records:

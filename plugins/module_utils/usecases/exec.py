@@ -15,7 +15,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
@@ -86,9 +86,6 @@ def kube_strategy(module):
     params = module.params
     client = module.kube()
     namespace = params["namespace"]
-    pod = read_pod(client, namespace, params["pod"])
-    container = choose_container(pod, params["container"])
-    check_joinable(pod, container)
     probe = AccessProbe(client)
     served = probe.ephemeral_served() if params["strategy"] == "auto" else True
     name, reason = choose_strategy(params["strategy"], served, probe.allowed, namespace, params["agent_namespace"])
@@ -96,6 +93,15 @@ def kube_strategy(module):
         raise OptionError("strategy docker targets docker_container on a Docker engine, not a pod: set "
                           "docker_container (and docker_host), or use strategy auto, ephemeral or agent for pod %s."
                           % params["pod"])
+    # The one pre-check of a single-target strategy: before anything is created (auto asked these already).
+    if name == "ephemeral":
+        probe.require(rights.ephemeral(namespace), "add a debug container to pod %s/%s" % (namespace, params["pod"]))
+    else:
+        probe.require(agent_rights(params, namespace),
+                      "reach pod %s/%s through the node agent" % (namespace, params["pod"]))
+    pod = read_pod(client, namespace, params["pod"])
+    container = choose_container(pod, params["container"])
+    check_joinable(pod, container)
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
         try:
@@ -115,6 +121,17 @@ def kube_strategy(module):
                          params["timeout"]), reason
 
 
+def agent_rights(params, namespace=None):
+    """The agent's rights, and the caller's own in the target's ``namespace`` (a batch checks each of its
+    namespaces itself): the agent never reaches further than the caller could. Leaving the target's pid namespace
+    (join_namespaces without pid: every process of the node in view) needs the node-wide right."""
+    needed = rights.reach_target(namespace) if namespace else []
+    needed += rights.agent(params["agent_namespace"])
+    if "pid" not in params["join_namespaces"]:
+        needed += rights.node_wide()
+    return needed
+
+
 def desired_agent(module, node):
     """The agent pod the options ask for on ``node``."""
     params = module.params
@@ -132,8 +149,13 @@ def run_batch(module, spec, started):
                           "must be auto or agent, not %s. For the %s strategy, loop over the pods with one "
                           "kdebug_exec task per pod." % (params["strategy"], params["strategy"]))
     targets = batch.normalize_targets(params["targets"], params["namespace"], params["container"])
+    # The batch's pre-check, before any agent is created: the agents' rights here, each target namespace's in
+    # BatchStrategy.prepare (a namespace the caller may not reach fails its targets only).
+    probe = AccessProbe(module.kube())
+    probe.require(agent_rights(params), "run a command through the node agents in namespace %s"
+                  % params["agent_namespace"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
-                             params["join_namespaces"], params["wait_timeout"], module.check_mode)
+                             params["join_namespaces"], params["wait_timeout"], module.check_mode, probe)
     results = strategy.plan(spec) if module.check_mode else strategy.run(spec)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,

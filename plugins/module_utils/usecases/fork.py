@@ -7,8 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Interrupted, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.fork import ForkManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
@@ -89,6 +90,9 @@ def _absent(module, manager, params):
 
 def _present(module, manager, params):
     namespace = params["namespace"]
+    # The fork's one pre-check: before the fork is created (a replay it may not exec in would leave it running).
+    AccessProbe(manager.client).require(rights.fork(namespace, bool(params.get("replay"))),
+                                        "fork pod %s/%s" % (namespace, params["pod"]))
     source = read_pod(manager.client, namespace, params["pod"])
     opts = options_from_params(params, module.requested_by(), module.reason(), module.run())
     desired, changes = fork_spec.build_fork(source, opts)

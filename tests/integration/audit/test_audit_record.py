@@ -6,7 +6,6 @@ the target pod. Agents, their namespace and forks carry the audit annotations.
 import base64
 import json
 import os
-import re
 import time
 import uuid
 
@@ -93,16 +92,13 @@ def test_ephemeral_container_is_recorded_once_as_an_event_on_the_pod(lab, tools,
     assert line and "kdebug" in line and WHO in line and WHY in line, described
 
 
-def ephemeral_role_from_docs(namespace):
-    """The kdebug-ephemeral Role as docs/rbac.md gives it, in ``namespace``."""
-    with open(os.path.join(REPO_ROOT, "docs", "rbac.md")) as handle:
-        text = handle.read()
-    section = text.split("## ephemeral", 1)[1]
-    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
-    role = yaml.safe_load(block)
-    assert role["kind"] == "Role" and role["metadata"]["name"] == "kdebug-ephemeral"
-    role["metadata"]["namespace"] = namespace
-    return role
+def ephemeral_role_shipped(namespace):
+    """The shipped kdebug-ephemeral ClusterRole (roles/rbac/files) as a Role in ``namespace``."""
+    with open(os.path.join(REPO_ROOT, "roles", "rbac", "files", "kdebug-ephemeral.yml")) as handle:
+        role = yaml.safe_load(handle)
+    assert role["kind"] == "ClusterRole" and role["metadata"]["name"] == "kdebug-ephemeral"
+    return {"apiVersion": role["apiVersion"], "kind": "Role", "rules": role["rules"],
+            "metadata": {"name": "kdebug-ephemeral", "namespace": namespace}}
 
 
 def service_account_auth(lab, namespace, name, tmp_path):
@@ -125,13 +121,13 @@ def wait_can(lab, namespace, user, verb, resource, expected):
         time.sleep(0.2)
 
 
-def test_ephemeral_role_of_the_docs_records_and_without_events_it_warns(lab, tools, scratch_namespace, tmp_path):
-    """The docs' kdebug-ephemeral Role is enough; without its events rule the command still runs, with a warning."""
+def test_shipped_ephemeral_role_records_and_without_events_it_warns(lab, tools, scratch_namespace, tmp_path):
+    """The shipped kdebug-ephemeral rules are enough; without its events rule the command still runs, with a warning."""
     ns = scratch_namespace
     run_target(lab, ns)
-    role = ephemeral_role_from_docs(ns)
+    role = ephemeral_role_shipped(ns)
     without_events = dict(role, rules=[r for r in role["rules"] if "events" not in r["resources"]])
-    assert len(without_events["rules"]) == len(role["rules"]) - 1, "the docs' role must grant create events"
+    assert len(without_events["rules"]) == len(role["rules"]) - 1, "the shipped role must grant create events"
     lab.kubectl("apply", "-f", "-", input=json.dumps(without_events))
     auth = service_account_auth(lab, ns, "debugger", tmp_path)
     lab.kubectl("create", "rolebinding", "debugger", "-n", ns, "--role=kdebug-ephemeral",

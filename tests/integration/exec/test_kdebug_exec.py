@@ -210,7 +210,8 @@ def test_missing_rights_are_named(lab, tools, scratch_namespace, tmp_path):
     assert result["denial"]["missing"]["agent"]
     forced = expect_failure(lab, dict(tools, **auth, pod="target", namespace=scratch_namespace, strategy="ephemeral",
                                       command=["true"]),
-                            "not allowed to patch pods/ephemeralcontainers in namespace " + scratch_namespace)
+                            "patch pods/ephemeralcontainers in namespace %s (role kdebug-ephemeral)" % scratch_namespace,
+                            "Nothing was created")
     assert forced["denied_by"] == "rbac" and forced["denial"]["verb"] == "patch"
     assert forced["denial"]["role"] == "kdebug-ephemeral"
     assert ephemeral_names(lab, scratch_namespace, "target") == []
