@@ -16,7 +16,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
@@ -71,9 +71,7 @@ def exec_spec(params):
 def docker_strategy(module):
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy_module  # pylint: disable=import-outside-toplevel
     params = module.params
-    if not docker_strategy_module.HAS_DOCKER:
-        raise MissingLibrary("the docker strategy needs the docker Python library (pip install docker).",
-                             exception=docker_strategy_module.DOCKER_IMPORT_ERROR)
+    docker_strategy_module.require_docker("the docker strategy (docker_container)")
     return docker_strategy_module.DockerStrategy(
         docker_host=params["docker_host"], container=params["docker_container"], image=params["image"],
         pull_policy=params["image_pull_policy"], requester=module.requested_by(), reason=module.reason(),
