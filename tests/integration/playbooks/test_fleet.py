@@ -24,7 +24,7 @@ def fleet(lab):
 
 def run_fleet(lab, fleet, playbook, out, **extra):
     # 32 forks on 2 shared cores: an answer can take longer than the default 500 ms to be read
-    extra_vars = {"image": lab.tools_image, "output_dir": out, "timeout": 30, "slow_ms": 3000}
+    extra_vars = {"image": lab.tools_image, "output_dir": out, "kdebug_timeout": 30, "slow_ms": 3000}
     extra_vars.update(extra)
     proc = lab.playbook(playbook, extra_vars, args=["-i", fleet["inventory"], "--forks", "32"], timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
@@ -45,7 +45,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     agents_before = {p["metadata"]["name"] for p in managed_pods(lab)
                      if p["metadata"]["labels"].get("kdebug.io/component") == "agent"}
     out = os.path.join(fleet["work"], "dns-" + strategy)
-    proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy=strategy)
+    proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy=strategy)
     problems = report["summary"]["problems"]
     assert failing_pods(report) == sorted(fleet["bad"]), problems
     pods_checked = {c["target"]["pod"] for c in report["checks"]}
@@ -71,7 +71,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
 
 def test_fleet_dns_replays_the_search_list_when_asked(lab, fleet):
     out = os.path.join(fleet["work"], "dns-replay")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent", search_replay=True)
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy="agent", search_replay=True)
     assert failing_pods(report) == sorted(fleet["bad"])
     search = dict((c["target"]["pod"], c) for c in report["checks"] if c["name"] == "DNS search list")
     assert {search[p]["status"] for p in fleet["ok"]} == {"pass"}
@@ -82,7 +82,7 @@ def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_na
     """-e agent_namespace, reason, requested_by, ttl_seconds...: the probe runs, and the agent this run created in
     that namespace is gone at the end (fleet.yml removes it from there, not from kdebug-system)."""
     out = os.path.join(fleet["work"], "dns-options")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent",
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy="agent",
                               agent_namespace=agent_namespace, reason="INC-7 fleet", requested_by="fleet-test",
                               ttl_seconds=600, wait_timeout=90, image_pull_policy="Never",
                               image_pull_secrets="kdebug-a,kdebug-b")
@@ -93,7 +93,7 @@ def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_na
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):
     out = os.path.join(fleet["work"], "network")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_network.yml", out, strategy="agent")
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_network.yml", out, kdebug_strategy="agent")
     assert {c["target"]["pod"] for c in report["checks"]} == set(fleet["ok"]) | set(fleet["bad"])
     assert report["summary"]["total"] >= 31
 
