@@ -121,7 +121,7 @@ def run_batch(module, spec, started):
     targets = batch.normalize_targets(params["targets"], params["namespace"], params["container"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
                              params["join_namespaces"], params["wait_timeout"], module.check_mode)
-    results = strategy.plan(spec) if module.check_mode else strategy.run(spec)
+    results = strategy.plan(spec) if module.check_mode else strategy.run(spec, progress=module.progress)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
                   duration_ms=int((time.monotonic() - started) * 1000))

@@ -1,6 +1,7 @@
 """fleet_dns.yml and fleet_network.yml over 31 pods on the lab: one summary naming exactly the broken ones."""
 import json
 import os
+import re
 import shutil
 import uuid
 
@@ -63,6 +64,11 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
                         if p["metadata"]["labels"].get("kdebug.io/component") == "agent"
                         and not p["metadata"].get("deletionTimestamp")}
         assert agents_after <= agents_before
+        # each node is reported as it finishes, before the task that probes them all ends (the lab has one node)
+        pods = len(fleet["ok"]) + len(fleet["bad"])
+        progress = re.findall(r"\| node (\S+) done \(1/1 nodes\) in [0-9.]+ s: (\d+) targets?, \d+ ran", proc.stdout)
+        assert [int(count) for _node, count in progress] == [pods], proc.stdout[-3000:]
+        assert proc.stdout.index("| node %s done" % progress[0][0]) < proc.stdout.index("PLAY RECAP")
     else:
         # one ephemeral container per pod, never a new pod
         for pod in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]:
