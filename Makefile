@@ -1,5 +1,5 @@
 # kdebug.toolkit developer entry points. `make test` is what CI runs.
-.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration compat test demo
+.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration install-test compat test demo
 
 setup:
 	scripts/setup-dev
@@ -29,6 +29,10 @@ lab-status:
 integration: setup lab-up
 	scripts/test-integration
 
+# The README's "Use it on your cluster": the built tarball in a fresh virtualenv, its playbooks against the lab.
+install-test: setup lab-up
+	scripts/test-install
+
 # The smoke tests on the older ansible-core releases the collection claims (tests/compat/cores), each in a
 # virtualenv of its own (cached in ~/.cache/kdebug-compat).
 compat: setup lab-up
@@ -40,7 +44,7 @@ compat: setup lab-up
 test: setup
 	@mkdir -p tests/output
 	scripts/test-compat --prepare >tests/output/compat-prepare.log 2>&1 & prepare=$$!; \
-	$(MAKE) unit browser sanity lint integration || exit 1; \
+	$(MAKE) unit browser sanity lint integration install-test || exit 1; \
 	wait $$prepare || { cat tests/output/compat-prepare.log; exit 1; }; \
 	scripts/test-compat
 

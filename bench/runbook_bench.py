@@ -127,13 +127,13 @@ def bench_fleet(runs, work, size):
         for index in range(runs):
             counter = PeakCounter(agent_pods)
             counter.start()
-            ours.append(playbook("fleet_dns.yml", {"image": TOOLS, "strategy": "agent", "timeout": 30,
+            ours.append(playbook("fleet_dns.yml", {"image": TOOLS, "kdebug_strategy": "agent", "kdebug_timeout": 30,
                                                    "output_dir": os.path.join(work, "fleet-%d" % index)},
                                  "-i", inventory, "--forks", "32"))
             peaks.append(counter.stop())
         # Back-to-back runs that keep the agent (remove_agents=false): the first one creates it.
         for index in range(runs + 1):
-            seconds = playbook("fleet_dns.yml", {"image": TOOLS, "strategy": "agent", "timeout": 30,
+            seconds = playbook("fleet_dns.yml", {"image": TOOLS, "kdebug_strategy": "agent", "kdebug_timeout": 30,
                                                  "remove_agents": index == runs,
                                                  "output_dir": os.path.join(work, "warm-%d" % index)},
                                "-i", inventory, "--forks", "32")
@@ -176,7 +176,7 @@ def kubectl_diagnose(pod):
 def bench_diagnose(runs, work):
     pods = json.loads(kubectl("get", "pods", "-n", DEMO, "-l", "app=web", "-o", "json"))["items"]
     pod = [p for p in pods if p["status"].get("phase") == "Running"][0]["metadata"]["name"]
-    ours = [playbook("diagnose.yml", {"pod": pod, "namespace": DEMO, "image": TOOLS, "strategy": "ephemeral",
+    ours = [playbook("diagnose.yml", {"pod": pod, "kdebug_namespace": DEMO, "image": TOOLS, "kdebug_strategy": "ephemeral",
                                       "output_dir": os.path.join(work, "diagnose-%d" % i)}) for i in range(runs)]
     theirs = [kubectl_diagnose(pod) for _ in range(runs)]
     return {"ours": statistics.median(ours), "theirs": statistics.median(theirs), "ours_all": ours,

@@ -46,6 +46,8 @@ recipe_hash() {
 }
 
 # go_build NAME SRC_DIR VERSION LDFLAGS PACKAGE: build once per version+recipe into the cache.
+# A cold Kubernetes build compiles about 2000 packages for some twenty minutes: it says how far it is every
+# $LAB_PROGRESS_SECONDS (default 30) from what `go build -v` has compiled so far, then that it links.
 go_build() {
   local name=$1 src=$2 version=$3 ldflags=$4 package=$5 key out blog
   key=$name-$version-$(recipe_hash "$src")
@@ -53,11 +55,18 @@ go_build() {
   if [ ! -x "$out" ]; then
     blog=$LAB_CACHE/build/$key.log
     mkdir -p "$(dirname "$out")"
-    log "    building $name $version (go build; log: $blog)"
-    local t0
+    local t0 total main pid
     t0=$(date +%s)
-    (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -ldflags "$ldflags" -o "$out.partial" "$package") >"$blog" 2>&1 ||
-      die "building $name $version failed" "$blog"
+    log "    building $name $version: listing its packages (go list -deps; downloads the modules on a cold cache)"
+    total=$(cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go list -deps "$package" 2>"$blog" | wc -l) ||
+      die "listing the packages of $name $version failed" "$blog"
+    main=$(cd "$src" && GOFLAGS=-buildvcs=false go list "$package" 2>>"$blog") ||
+      die "listing the packages of $name $version failed" "$blog"
+    log "    building $name $version: compiling up to $total packages (go build -v; log: $blog)"
+    (cd "$src" && CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -v -trimpath -ldflags "$ldflags" -o "$out.partial" "$package") >"$blog" 2>&1 &
+    pid=$!
+    go_build_progress "$name" "$pid" "$blog" "$total" "$main" "$t0"
+    wait "$pid" || die "building $name $version failed" "$blog"
     mv "$out.partial" "$out"
     log "    built $name in $(( $(date +%s) - t0 ))s"
   else
@@ -65,6 +74,29 @@ go_build() {
   fi
   mkdir -p "$LAB_BIN"
   ln -sfn "$out" "$LAB_BIN/$name"
+}
+
+# go_build_progress NAME PID LOG TOTAL MAIN T0: while PID runs, every $LAB_PROGRESS_SECONDS: how many packages
+# `go build -v` has compiled (one line each in LOG; a package already in the Go build cache is not listed, so a
+# warm build ends below TOTAL), the last one, and once the main package MAIN is compiled, that the linker runs.
+go_build_progress() {
+  local name=$1 pid=$2 blog=$3 total=$4 main=$5 t0=$6 every=${LAB_PROGRESS_SECONDS:-30} waited=0 done_pkgs last
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    [ "$waited" -ge "$every" ] || continue
+    waited=0
+    kill -0 "$pid" 2>/dev/null || break
+    done_pkgs=$(grep -cv '^go: ' "$blog" || true)
+    last=$(grep -v '^go: ' "$blog" | tail -n1 || true)
+    if [ "$last" = "$main" ]; then
+      log "    $name: $done_pkgs/$total packages compiled, linking" \
+        "($(( $(date +%s) - t0 ))s)"
+    else
+      log "    $name: $done_pkgs/$total packages compiled ($(( done_pkgs * 100 / (total > 0 ? total : 1) ))%," \
+        "$(( $(date +%s) - t0 ))s; last: ${last:-none yet})"
+    fi
+  done
 }
 
 kube_version_ldflags() {

@@ -36,6 +36,12 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+# Where KdebugModule.progress lines go while the module runs: set by plugin_utils/in_worker.py for a module that runs
+# in the Ansible worker (they reach the playbook's output as they happen); None in a module process, whose output
+# Ansible reads only once it has ended, so its lines are dropped (its result says the same at the end).
+PROGRESS_SINK = None
+
+
 class KdebugModule(AnsibleModule):
     """AnsibleModule with the shared parts every kdebug use case needs (the API client, who asked and why)."""
 
@@ -53,6 +59,11 @@ class KdebugModule(AnsibleModule):
 
     def requested_by(self):
         return options.requested_by(self.params)
+
+    def progress(self, line):
+        """Say how far a long call is (e.g. a fleet's nodes as they finish), where that can be seen while it runs."""
+        if PROGRESS_SINK is not None:
+            PROGRESS_SINK(line)
 
     def reason(self):
         """The ``reason`` option, else the module's FQCN."""

@@ -59,6 +59,7 @@ from ansible.release import __version__ as CORE_VERSION
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils.awx import with_awx_requester
 
 display = Display()
@@ -130,6 +131,16 @@ def _environment(values):
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def progress_to_display(host):
+    """While a module runs here, its progress lines (KdebugModule.progress) go to the playbook's output, as they happen."""
+    module_base.PROGRESS_SINK = lambda line: display.display("%s | %s" % (host, line))
+    try:
+        yield
+    finally:
+        module_base.PROGRESS_SINK = None
 
 
 def run_module_main(main, payload, environment=None):
@@ -252,7 +263,9 @@ class InWorkerModuleAction(ActionBase):
             return result
         display.vvv("%s runs in the worker (pid %d)" % (module_name, os.getpid()))
         started = time.perf_counter()
-        output = run_module_main(self.MAIN_IMPORT[0], payload, environment)
+        host = task_vars.get("inventory_hostname", "localhost")
+        with progress_to_display(host):
+            output = run_module_main(self.MAIN_IMPORT[0], payload, environment)
         display.vvv("%s ran in the worker in %.3f s" % (module_name, time.perf_counter() - started))
         try:
             returned = task_result(self._parse_returned_data, output, payload[1])

@@ -95,9 +95,7 @@ class DockerSweeper(object):
     def __init__(self, docker_host, check_mode=False):
         # The docker SDK is loaded only when a Docker engine is swept.
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy  # pylint: disable=import-outside-toplevel
-        if not docker_strategy.HAS_DOCKER:
-            raise KdebugError("sweeping a Docker engine needs the docker Python library (pip install docker).",
-                              exception=docker_strategy.DOCKER_IMPORT_ERROR)
+        docker_strategy.require_docker("sweeping the Docker engine at %s (docker_host)" % engine_address(docker_host))
         self.ds = docker_strategy
         self.address = engine_address(docker_host)
         self.check_mode = check_mode

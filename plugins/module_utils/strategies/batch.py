@@ -134,17 +134,25 @@ class BatchStrategy(Strategy):
                 results[member.index] = batch.plan_result(member.target, plan, member.block)
         return [results[index] for index in range(len(self.targets))]
 
-    def run(self, spec):
+    def run(self, spec, progress=None):
+        """Run ``spec`` in every target, the nodes in parallel; ``progress(line)`` hears of each node as it ends."""
         if self.members is None:
             self.prepare()
         template = batch.command_template(spec, self.namespaces)
         outputs, errors = {}, []
+        lock = threading.Lock()
 
         def serve(node, members):
+            started = time.monotonic()
             try:
                 outputs[node] = self._run_node(node, members, spec, template)
             except Exception as exc:  # pylint: disable=broad-except  # re-raised below, in the module's thread
                 errors.append(exc)
+                return
+            if progress is not None:
+                with lock:
+                    progress(batch.node_progress(node, outputs[node].values(), time.monotonic() - started,
+                                                 len(outputs), len(self.members)))
         threads = [threading.Thread(target=serve, args=item) for item in sorted(self.members.items())]
         for thread in threads:
             thread.start()

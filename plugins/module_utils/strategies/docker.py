@@ -18,8 +18,7 @@ Docker (:meth:`DockerStrategy.for_pod_container`, from ``docker://<id>``).
 
 Usage (what kdebug_exec does)::
 
-    if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib("docker"), exception=DOCKER_IMPORT_ERROR)
+    require_docker("the docker strategy")   # MissingLibrary (error_class missing_library) without the library
     strategy = DockerStrategy("web", image="kdebug.local/tools:1", docker_host="unix:///run/docker.sock")
     changed = strategy.prepare()          # resolves the target, pulls the image if the policy says so
     outcome = strategy.run(ExecSpec(command=["ss", "-ltn"], timeout=30))
@@ -35,11 +34,12 @@ __metaclass__ = type
 
 import select
 import socket
+import sys
 import time
 import traceback
 import uuid
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError, MissingLibrary
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import local_requester
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import BoundedOutput, ExecOutcome
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
@@ -60,6 +60,21 @@ except ImportError:
     DOCKER_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_DOCKER = True
+
+
+def require_docker(what):
+    """Raise MissingLibrary naming ``what`` needs the docker library, and how to install it, when it is missing.
+
+    The docker library is an optional requirement (requirements-docker.txt): only the docker strategy and the
+    sweep of a Docker engine use it, so everything else works without it.
+    """
+    if not HAS_DOCKER:
+        raise MissingLibrary(
+            "%s needs the docker Python library, which %s cannot import: install it for that Python with "
+            "`pip install -r requirements-docker.txt` (a file of the kdebug.toolkit collection) or "
+            "`pip install 'docker>=6.1.0,<8'`." % (what, sys.executable),
+            exception=DOCKER_IMPORT_ERROR)
+
 
 # After a kill: how long we keep reading what the stream still holds, and wait for the exit status.
 KILL_GRACE_SECONDS = 10
@@ -146,8 +161,7 @@ class DockerStrategy(Strategy):
 
     def _docker(self):
         if self._client is None:
-            if not HAS_DOCKER:
-                raise KdebugError("the docker strategy needs the docker Python library (pip install docker).")
+            require_docker("the docker strategy")
             self._client = connect(self.docker_host)
         return self._client.api
 

@@ -230,7 +230,7 @@ class EphemeralStrategy(Strategy):
         if pid is None:
             raise KdebugError("could not find the process of container %s from the debug container: chroot needs it."
                               % self.container)
-        return "/proc/%d/root" % pid
+        return "/proc/%s/root" % pid
 
     def run(self, spec):
         argv = with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout)

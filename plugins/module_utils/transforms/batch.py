@@ -212,6 +212,16 @@ def plan_result(target, plan, target_block):
     return result
 
 
+def node_progress(node, results, seconds, nodes_done, nodes_total):
+    """One line on a node whose targets have all finished, e.g. for the fleet's progress while other nodes run."""
+    results = list(results)
+    failed = sum(1 for r in results if r.get("failed"))
+    nonzero = sum(1 for r in results if not r.get("failed") and r.get("rc") not in (0, None))
+    return "node %s done (%d/%d nodes) in %.1f s: %d target%s, %d ran, %d exited non-zero, %d could not run" % (
+        node, nodes_done, nodes_total, seconds, len(results), "" if len(results) == 1 else "s",
+        len(results) - failed, nonzero, failed)
+
+
 def batch_summary(results):
     """Counts over the per-target results, the nodes served and the nodes whose agent was (or would be) created."""
     nodes, created = set(), set()

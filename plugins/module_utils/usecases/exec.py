@@ -16,7 +16,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary, OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
@@ -73,9 +73,7 @@ def exec_spec(params):
 def docker_strategy(module):
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import docker as docker_strategy_module  # pylint: disable=import-outside-toplevel
     params = module.params
-    if not docker_strategy_module.HAS_DOCKER:
-        raise MissingLibrary("the docker strategy needs the docker Python library (pip install docker).",
-                             exception=docker_strategy_module.DOCKER_IMPORT_ERROR)
+    docker_strategy_module.require_docker("the docker strategy (docker_container)")
     return docker_strategy_module.DockerStrategy(
         docker_host=params["docker_host"], container=params["docker_container"], image=params["image"],
         pull_policy=params["image_pull_policy"], requester=module.requested_by(), reason=module.reason(),
@@ -156,7 +154,7 @@ def run_batch(module, spec, started):
                   % params["agent_namespace"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
                              params["join_namespaces"], params["wait_timeout"], module.check_mode, probe)
-    results = strategy.plan(spec) if module.check_mode else strategy.run(spec)
+    results = strategy.plan(spec) if module.check_mode else strategy.run(spec, progress=module.progress)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
                   duration_ms=int((time.monotonic() - started) * 1000))

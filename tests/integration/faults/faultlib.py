@@ -169,7 +169,7 @@ def run_cases(lab, scratches, cases, env=None):
 def run_diagnose(lab, tmp_path, pod, namespace, env=None, **extra):
     """(CompletedProcess, report.json or None, seconds) of playbooks/diagnose.yml on one pod."""
     out = str(tmp_path / "report")
-    extra_vars = dict({"pod": pod, "namespace": namespace, "image": lab.tools_image, "fork_image": lab.tools_image,
+    extra_vars = dict({"pod": pod, "kdebug_namespace": namespace, "image": lab.tools_image, "fork_image": lab.tools_image,
                        "output_dir": out}, **extra)
     started = time.monotonic()
     proc = lab.playbook("playbooks/diagnose.yml", extra_vars, env=env, timeout=300)

@@ -1,6 +1,7 @@
 """fleet_dns.yml and fleet_network.yml over 31 pods on the lab: one summary naming exactly the broken ones."""
 import json
 import os
+import re
 import shutil
 import uuid
 
@@ -24,7 +25,7 @@ def fleet(lab):
 
 def run_fleet(lab, fleet, playbook, out, **extra):
     # 32 forks on 2 shared cores: an answer can take longer than the default 500 ms to be read
-    extra_vars = {"image": lab.tools_image, "output_dir": out, "timeout": 30, "slow_ms": 3000}
+    extra_vars = {"image": lab.tools_image, "output_dir": out, "kdebug_timeout": 30, "slow_ms": 3000}
     extra_vars.update(extra)
     proc = lab.playbook(playbook, extra_vars, args=["-i", fleet["inventory"], "--forks", "32"], timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
@@ -45,7 +46,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     agents_before = {p["metadata"]["name"] for p in managed_pods(lab)
                      if p["metadata"]["labels"].get("kdebug.io/component") == "agent"}
     out = os.path.join(fleet["work"], "dns-" + strategy)
-    proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy=strategy)
+    proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy=strategy)
     problems = report["summary"]["problems"]
     assert failing_pods(report) == sorted(fleet["bad"]), problems
     pods_checked = {c["target"]["pod"] for c in report["checks"]}
@@ -63,6 +64,11 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
                         if p["metadata"]["labels"].get("kdebug.io/component") == "agent"
                         and not p["metadata"].get("deletionTimestamp")}
         assert agents_after <= agents_before
+        # each node is reported as it finishes, before the task that probes them all ends (the lab has one node)
+        pods = len(fleet["ok"]) + len(fleet["bad"])
+        progress = re.findall(r"\| node (\S+) done \(1/1 nodes\) in [0-9.]+ s: (\d+) targets?, \d+ ran", proc.stdout)
+        assert [int(count) for _node, count in progress] == [pods], proc.stdout[-3000:]
+        assert proc.stdout.index("| node %s done" % progress[0][0]) < proc.stdout.index("PLAY RECAP")
     else:
         # one ephemeral container per pod, never a new pod
         for pod in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]:
@@ -71,7 +77,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
 
 def test_fleet_dns_replays_the_search_list_when_asked(lab, fleet):
     out = os.path.join(fleet["work"], "dns-replay")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent", search_replay=True)
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy="agent", search_replay=True)
     assert failing_pods(report) == sorted(fleet["bad"])
     search = dict((c["target"]["pod"], c) for c in report["checks"] if c["name"] == "DNS search list")
     assert {search[p]["status"] for p in fleet["ok"]} == {"pass"}
@@ -82,7 +88,7 @@ def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_na
     """-e agent_namespace, reason, requested_by, ttl_seconds...: the probe runs, and the agent this run created in
     that namespace is gone at the end (fleet.yml removes it from there, not from kdebug-system)."""
     out = os.path.join(fleet["work"], "dns-options")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, strategy="agent",
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy="agent",
                               agent_namespace=agent_namespace, reason="INC-7 fleet", requested_by="fleet-test",
                               ttl_seconds=600, wait_timeout=90, image_pull_policy="Never",
                               image_pull_secrets="kdebug-a,kdebug-b")
@@ -93,7 +99,7 @@ def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_na
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):
     out = os.path.join(fleet["work"], "network")
-    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_network.yml", out, strategy="agent")
+    _proc, report = run_fleet(lab, fleet, "playbooks/fleet_network.yml", out, kdebug_strategy="agent")
     assert {c["target"]["pod"] for c in report["checks"]} == set(fleet["ok"]) | set(fleet["bad"])
     assert report["summary"]["total"] >= 31
 

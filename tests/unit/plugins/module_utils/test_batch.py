@@ -212,3 +212,12 @@ def test_the_driver_script_cuts_output_at_max_bytes(printed, truncated):
 def test_the_driver_stops_a_target_at_its_timeout():
     got = run_driver(ExecSpec(command=["sleep", "30"], timeout=1), [os.getpid()])[0]
     assert got["rc"] in results.TIMEOUT_EXIT_CODES
+
+
+def test_node_progress_counts_what_ran_what_exited_non_zero_and_what_could_not_run():
+    line = batch.node_progress("node-a", [{"rc": 0, "failed": False}, {"rc": 1, "failed": False},
+                                          {"failed": True, "msg": "no process"}], 3.21, 2, 5)
+    assert line == ("node node-a done (2/5 nodes) in 3.2 s: 3 targets, 2 ran, 1 exited non-zero, "
+                    "1 could not run")
+    assert batch.node_progress("n", [{"rc": 0, "failed": False}], 0.04, 1, 1) == (
+        "node n done (1/1 nodes) in 0.0 s: 1 target, 1 ran, 0 exited non-zero, 0 could not run")

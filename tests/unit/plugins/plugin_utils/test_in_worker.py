@@ -245,3 +245,25 @@ def test_plain_result_drops_internal_keys_and_says_when_there_is_no_json():
     assert in_worker.plain_result(out) == {"changed": True}
     failed = in_worker.plain_result({"rc": 1, "stdout": "", "stderr": "Traceback (most recent call last):"})
     assert failed["failed"] is True and failed["module_stderr"].startswith("Traceback") and failed["rc"] == 1
+
+
+def progress_main():
+    from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
+    module = module_base.KdebugModule("kdebug_exec", argument_spec={})
+    module.progress("node a done")
+    module.progress("node b done")
+    module.exit_json(changed=False)
+
+
+def test_progress_lines_reach_the_playbook_output_while_the_module_runs_in_the_worker(monkeypatch):
+    from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
+    shown = []
+    monkeypatch.setattr(in_worker.display, "display", shown.append)
+    with in_worker.progress_to_display("web-1"):
+        out = run_main(progress_main, {})
+    assert out["rc"] == 0 and parsed(out)["changed"] is False
+    assert shown == ["web-1 | node a done", "web-1 | node b done"]
+    assert module_base.PROGRESS_SINK is None
+    # as a module process (no sink) the lines are dropped: Ansible reads a process's output once it has ended
+    out = run_main(progress_main, {})
+    assert out["rc"] == 0 and shown == ["web-1 | node a done", "web-1 | node b done"]
