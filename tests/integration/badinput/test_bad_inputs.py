@@ -180,7 +180,7 @@ def test_diagnose_bad_extra_vars_fail_clearly(lab, table, tmp_path, name, extra_
     """No output_dir: the report would go under ./reports of the directory the run starts in, and stays there."""
     run_dir = tmp_path / "a" / "b" / "c" / "d"
     run_dir.mkdir(parents=True)
-    proc = lab.playbook("playbooks/diagnose.yml", dict({"namespace": table["namespace"]}, **extra_vars),
+    proc = lab.playbook("playbooks/diagnose.yml", dict({"kdebug_namespace": table["namespace"]}, **extra_vars),
                         cwd=str(run_dir), timeout=300)
     assert proc.returncode != 0, (name, proc.stdout[-3000:])
     assert_clear(" ".join(proc.stdout.split()), texts, proc.stdout + proc.stderr)

@@ -201,11 +201,11 @@ def test_diagnose_stopped_at_any_point_leaves_nothing_after_one_cleanup_run(lab,
             "command": ["sh", "-c", "echo starting; exit 3"] if point == "fork" else ["sleep", "3600"]}]}}))
     lab.kubectl("wait", "-n", ns, "--for=jsonpath={.status.containerStatuses[0].restartCount}=1"
                 if point == "fork" else "--for=condition=Ready", "pod/target", "--timeout=120s", timeout=150)
-    extra = {"pod": "target", "namespace": ns, "image": lab.tools_image, "fork_image": lab.tools_image,
+    extra = {"pod": "target", "kdebug_namespace": ns, "image": lab.tools_image, "fork_image": lab.tools_image,
              "image_pull_policy": "Never", "agent_namespace": agent_namespace,
              "runbooks": {"triage": "dns", "fork": "crashloop", "agent": "dns"}[point]}
     if point == "agent":
-        extra["strategy"] = "agent"
+        extra["kdebug_strategy"] = "agent"
     play = [{"import_playbook": os.path.join(REPO_ROOT, "playbooks", "diagnose.yml")}]
     proc = start_playbook(lab, play, extra)
     if point == "triage":

@@ -32,7 +32,7 @@ def test_twenty_concurrent_diagnose_runs_give_no_false_failure(lab, healthy_pods
     runs = []
     for pod in pods:
         out = str(tmp_path / pod)
-        extra = {"pod": pod, "namespace": namespace, "runbooks": "dns", "image": lab.tools_image,
+        extra = {"pod": pod, "kdebug_namespace": namespace, "runbooks": "dns", "image": lab.tools_image,
                  "image_pull_policy": "Never", "output_dir": out}
         argv = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
                 os.path.join(REPO_ROOT, "playbooks", "diagnose.yml"), "-e",

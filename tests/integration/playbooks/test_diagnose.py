@@ -42,7 +42,7 @@ def test_web_all_checks_pass(lab, tmp_path):
 
 def test_the_old_namespace_spelling_still_works(lab, tmp_path):
     """-e namespace=... (an Ansible keyword: Ansible itself warns about it) still names the pod's namespace."""
-    proc = lab.playbook("playbooks/diagnose.yml", {"pod": "nope", "namespace": "kdebug-no-such-namespace",
+    proc = lab.playbook("playbooks/diagnose.yml", {"pod": "nope", "kdebug_namespace": "kdebug-no-such-namespace",
                                                    "output_dir": str(tmp_path / "report")}, timeout=300)
     assert proc.returncode != 0
     assert "namespace kdebug-no-such-namespace not found" in proc.stdout + proc.stderr

@@ -120,7 +120,7 @@ def test_fleet_check_mode_shows_the_plan_and_creates_nothing(lab, agent_namespac
     before = {(p["metadata"]["name"], len(p["spec"].get("ephemeralContainers") or []))
               for p in lab.live_pods("kdebug-demo", "app in (web,multi)")}
     out = str(tmp_path / "out")
-    proc = lab.playbook("playbooks/fleet_dns.yml", {"image": lab.tools_image, "strategy": strategy,
+    proc = lab.playbook("playbooks/fleet_dns.yml", {"image": lab.tools_image, "kdebug_strategy": strategy,
                                                     "agent_namespace": agent_namespace, "output_dir": out},
                         args=["-i", str(inventory), "--check"], timeout=600)
     assert proc.returncode == 0, proc.stdout[-5000:]

@@ -13,7 +13,7 @@ CRASH = "fatal: config file /etc/app.conf not found"
 
 def diagnose(lab, tmp_path, pod, namespace, **extra):
     out = str(tmp_path / "report")
-    extra_vars = {"pod": pod, "namespace": namespace, "image": lab.tools_image, "fork_image": lab.tools_image,
+    extra_vars = {"pod": pod, "kdebug_namespace": namespace, "image": lab.tools_image, "fork_image": lab.tools_image,
                   "output_dir": out}
     extra_vars.update(extra)
     proc = lab.playbook("playbooks/diagnose.yml", extra_vars, timeout=600)

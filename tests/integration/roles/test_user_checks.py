@@ -21,7 +21,7 @@ def examples():
 
 def diagnose(lab, tmp_path, pod, user_checks, **extra):
     out = str(tmp_path / "report")
-    extra_vars = {"pod": pod, "namespace": DEMO, "image": lab.tools_image, "runbooks": "triage",
+    extra_vars = {"pod": pod, "kdebug_namespace": DEMO, "image": lab.tools_image, "runbooks": "triage",
                   "output_dir": out, "user_checks": user_checks}
     extra_vars.update(extra)
     proc = lab.playbook("playbooks/diagnose.yml", extra_vars, timeout=600)
@@ -73,7 +73,7 @@ def test_a_failing_user_check_is_the_cause_and_an_error_says_why(lab, tmp_path):
 
 def test_a_bad_definition_stops_before_anything_runs(lab, tmp_path):
     out = str(tmp_path / "report")
-    proc = lab.playbook("playbooks/diagnose.yml", {"pod": "dns-broken", "namespace": DEMO, "runbooks": "triage",
+    proc = lab.playbook("playbooks/diagnose.yml", {"pod": "dns-broken", "kdebug_namespace": DEMO, "runbooks": "triage",
                                                    "output_dir": out, "user_checks": [{"name": "x", "shell": "true",
                                                                                        "expect": "a =="}]})
     assert proc.returncode != 0
