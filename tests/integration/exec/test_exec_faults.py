@@ -93,14 +93,13 @@ def test_a_command_that_ignores_sigterm_is_killed_at_its_timeout(lab, scratch_na
     else:
         args.update(pod=target_pod(lab, scratch_namespace), namespace=scratch_namespace, strategy=strategy,
                     agent_namespace=agent_namespace)
-    started = time.monotonic()
     status, result = lab.module("kdebug_exec", args)
-    elapsed = time.monotonic() - started
     assert status in ("SUCCESS", "CHANGED"), result
     one = result["results"][0] if strategy == "batch" else result
     assert one["timed_out"] is True and "survived" not in one["stdout"], one
-    # TERM at 2 s, KILL 2 s later; the rest is Ansible's start and, the first time, the tools container's.
-    assert elapsed < 2 + 2 + 15, "took %.1fs" % elapsed
+    # TERM at 2 s, KILL 2 s later; the rest is the tools container's or the agent's start (the module's own time:
+    # Ansible's start on a loaded machine is no part of the bound).
+    assert result["duration_ms"] < (2 + 2 + 10) * 1000, "took %sms" % result["duration_ms"]
     assert node_pids(seconds) == [], "the command outlived its timeout on the node"
     if strategy == "docker":
         assert kdebug_tools(lab, docker_target) == []
