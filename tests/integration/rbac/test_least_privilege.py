@@ -17,7 +17,9 @@ import uuid
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
+# Not `from conftest import`: with several conftest.py files in the suite, which one that names depends on the
+# order of collection.
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 FILES = os.path.join(REPO_ROOT, "roles", "rbac", "files")
 USES = ("ephemeral", "agent", "fork", "fleet", "cleanup")
