@@ -90,9 +90,20 @@ start_daemon() {
   fi
   mkdir -p "$LAB_LOGS" "$LAB_PIDS"
   log "    starting $name (log: $LAB_LOGS/$name.log)"
-  # 9>&-: the daemon must not inherit the lab lock (it would hold it for its lifetime).
-  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  # The daemon must inherit no descriptor but 0-2: an inherited lock would be held for the daemon's lifetime
+  # (lab/up's own lock on fd 9, or the one of `flock LOCKFILE lab/up`, which hands its lock to the command).
+  (close_inherited_fds && exec setsid "$@") >>"$LAB_LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$LAB_PIDS/$name.pid"
+}
+
+# close_inherited_fds: close every descriptor of this (sub)shell above 2.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+  done
+  return 0
 }
 
 # stop_pid PID: TERM, wait up to 15 s, then KILL.
