@@ -18,7 +18,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFA
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 
-REGISTRY = "registry.example.test:5000"
+REGISTRY_NAME = "registry.example.test"
+REGISTRY = REGISTRY_NAME + ":5000"
 IMAGE = REGISTRY + "/team/tools:1"
 
 
@@ -61,7 +62,7 @@ def test_secret_registries_read_both_docker_config_formats_and_urls():
 
 
 def test_a_credential_for_a_sub_domain_alias_serves_the_registry():
-    assert pull.covers(docker_secret("a", ["index." + REGISTRY.split(":")[0]]), REGISTRY.split(":")[0])
+    assert pull.covers(docker_secret("a", ["index." + REGISTRY_NAME]), REGISTRY_NAME)
     assert not pull.covers(docker_secret("a", ["other.test"]), REGISTRY)
     assert not pull.covers(docker_secret("a", ["evil" + REGISTRY]), REGISTRY)
 
