@@ -2,6 +2,7 @@
 copied), the ephemeral strategy's limit to the pod's own secrets, forks, and clear errors for a missing or wrong
 secret. Every pull is imagePullPolicy Always, so each one really asks the registry with the credentials given."""
 import json
+import os
 import time
 
 MANAGED = "app.kubernetes.io/managed-by"
@@ -209,3 +210,24 @@ def test_a_fork_pulls_with_the_source_pods_secrets_plus_the_ones_given(lab, regi
     fork = lab.kubectl_json("get", "pod", "-n", scratch_namespace, result["fork"]["name"])
     assert fork["spec"]["imagePullSecrets"] == [{"name": "app-pull"}, {"name": "regcred"}]
     lab.module("kdebug_fork", fork_args(registry, scratch_namespace, state="absent"))
+
+
+def test_diagnose_playbook_passes_image_pull_policy_secrets_and_mode_down(lab, registry, scratch_namespace,
+                                                                          agent_namespace, tmp_path):
+    sleeper(lab, scratch_namespace)
+    registry.secret(scratch_namespace, "regcred")
+    out = str(tmp_path / "report")
+    proc = lab.playbook("playbooks/diagnose.yml", {
+        "pod": "target", "namespace": scratch_namespace, "runbooks": "dns", "image": registry.image,
+        "image_pull_policy": "Always", "image_pull_secrets": "regcred", "image_pull_secrets_mode": "copy",
+        "agent_namespace": agent_namespace, "output_dir": out}, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    with open(os.path.join(out, "report.json")) as handle:
+        report = json.load(handle)
+    errors = [(c["name"], c["summary"]) for c in report["checks"] if c["status"] == "error"]
+    assert errors == [], errors
+    assert any(c["name"].startswith("DNS ") and c["status"] == "pass" for c in report["checks"]), report["checks"]
+    # auto could not use an ephemeral container (the pod has no pull secret): the agent pulled with the copy
+    copy = lab.kubectl_json("get", "secret", "-n", agent_namespace, "regcred")
+    assert copy["metadata"]["annotations"]["kdebug.io/copied-from"] == "%s/regcred" % scratch_namespace
+    assert ephemeral_containers(lab, scratch_namespace) == []
