@@ -76,8 +76,8 @@ def test_a_secret_for_another_registry_fails_before_the_agent_is_created(
     assert pods_in(lab, agents_namespace) == []
 
 
-def test_a_wrong_password_is_an_image_pull_error_not_a_wait_timeout(lab, registry, scratch_namespace,
-                                                                      agents_namespace):
+def test_a_wrong_password_is_an_image_pull_error_not_a_wait_timeout(
+        lab, registry, scratch_namespace, agents_namespace):
     sleeper(lab, scratch_namespace)
     registry.secret(agents_namespace, "stale", password="not-the-password")
     started = time.monotonic()
@@ -92,8 +92,8 @@ def test_a_wrong_password_is_an_image_pull_error_not_a_wait_timeout(lab, registr
     assert pods_in(lab, agents_namespace) == [], "the agent this run created is deleted"
 
 
-def test_no_secret_at_all_says_the_registry_asks_for_credentials(lab, registry, scratch_namespace,
-                                                                  agents_namespace):
+def test_no_secret_at_all_says_the_registry_asks_for_credentials(
+        lab, registry, scratch_namespace, agents_namespace):
     sleeper(lab, scratch_namespace)
     status, result = lab.module("kdebug_exec", exec_args(registry, scratch_namespace, agents_namespace,
                                                          strategy="agent"))
@@ -108,8 +108,8 @@ def copy_args(registry, namespace, agent_namespace):
             "ttl_seconds": 300, "wait_timeout": 90}
 
 
-def test_copy_mode_copies_the_targets_secret_into_the_agents_namespace(lab, registry, scratch_namespace,
-                                                                        agent_namespace):
+def test_copy_mode_copies_the_targets_secret_into_the_agents_namespace(
+        lab, registry, scratch_namespace, agent_namespace):
     sleeper(lab, scratch_namespace)
     registry.secret(scratch_namespace, "regcred")
     args = copy_args(registry, scratch_namespace, agent_namespace)
@@ -137,8 +137,8 @@ def test_copy_mode_copies_the_targets_secret_into_the_agents_namespace(lab, regi
     assert pods_in(lab, agent_namespace) == []
 
 
-def test_copy_mode_with_a_secret_missing_in_the_targets_namespace(lab, registry, scratch_namespace,
-                                                                  agent_namespace):
+def test_copy_mode_with_a_secret_missing_in_the_targets_namespace(
+        lab, registry, scratch_namespace, agent_namespace):
     sleeper(lab, scratch_namespace)
     args = copy_args(registry, scratch_namespace, agent_namespace)
     status, result = lab.module("kdebug_agent", args)
@@ -212,8 +212,8 @@ def test_a_fork_pulls_with_the_source_pods_secrets_plus_the_ones_given(lab, regi
     lab.module("kdebug_fork", fork_args(registry, scratch_namespace, state="absent"))
 
 
-def test_diagnose_playbook_passes_image_pull_policy_secrets_and_mode_down(lab, registry, scratch_namespace,
-                                                                          agent_namespace, tmp_path):
+def test_diagnose_playbook_passes_image_pull_policy_secrets_and_mode_down(
+        lab, registry, scratch_namespace, agent_namespace, tmp_path):
     sleeper(lab, scratch_namespace)
     registry.secret(scratch_namespace, "regcred")
     out = str(tmp_path / "report")
