@@ -34,6 +34,11 @@ CNI_BRIDGE=kdebug-cni0
 CONTAINERD_SOCK=$LAB_RUN/containerd/containerd.sock
 DOCKER_SOCK=$LAB_RUN/docker.sock
 KUBECONFIG_ADMIN=$LAB_STATE/pki/admin.kubeconfig
+REGISTRY_DIR=$LAB_STATE/registry
+# A .dockerconfigjson for the registry (what `kubectl create secret docker-registry` makes): tests turn it into Secrets.
+REGISTRY_AUTH_FILE=$REGISTRY_DIR/dockerconfig.json
+# containerd's hosts directory (CRI registry config_path): which CA each registry host is trusted with.
+CONTAINERD_HOSTS_DIR=$LAB_STATE/conf/certs.d
 
 # Locally built images: nothing can be pulled here, so every pod says
 # imagePullPolicy IfNotPresent/Never and uses these names.
@@ -42,6 +47,14 @@ IMAGE_BUSYBOX=kdebug.local/busybox:1.35
 IMAGE_NOSHELL=kdebug.local/noshell:1
 IMAGE_TOOLS=kdebug.local/tools:1
 IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
+
+# The lab's private registry (lab/lib/registry.sh): TLS from the lab CA, htpasswd
+# authentication, on the node address. It holds the tools image under a private
+# name that no node has locally, so a pod gets it only by pulling with credentials.
+REGISTRY_PORT=5000
+REGISTRY_HOST=$NODE_IP:$REGISTRY_PORT
+REGISTRY_USER=kdebug-puller
+IMAGE_TOOLS_PRIVATE=$REGISTRY_HOST/private/kdebug-tools:1
 
 LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
