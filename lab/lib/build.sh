@@ -6,6 +6,7 @@ DEBIAN_PACKAGES=(
   containerd runc containernetworking-plugins docker.io
   iptables ipset conntrack socat ethtool iproute2 kmod procps
   debootstrap busybox-static openssl jq
+  docker-registry apache2-utils curl
 )
 
 ensure_debian_packages() {

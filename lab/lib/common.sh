@@ -34,6 +34,11 @@ CNI_BRIDGE=kdebug-cni0
 CONTAINERD_SOCK=$LAB_RUN/containerd/containerd.sock
 DOCKER_SOCK=$LAB_RUN/docker.sock
 KUBECONFIG_ADMIN=$LAB_STATE/pki/admin.kubeconfig
+REGISTRY_DIR=$LAB_STATE/registry
+# A .dockerconfigjson for the registry (what `kubectl create secret docker-registry` makes): tests turn it into Secrets.
+REGISTRY_AUTH_FILE=$REGISTRY_DIR/dockerconfig.json
+# containerd's hosts directory (CRI registry config_path): which CA each registry host is trusted with.
+CONTAINERD_HOSTS_DIR=$LAB_STATE/conf/certs.d
 
 # Locally built images: nothing can be pulled here, so every pod says
 # imagePullPolicy IfNotPresent/Never and uses these names.
@@ -42,6 +47,14 @@ IMAGE_BUSYBOX=kdebug.local/busybox:1.35
 IMAGE_NOSHELL=kdebug.local/noshell:1
 IMAGE_TOOLS=kdebug.local/tools:1
 IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
+
+# The lab's private registry (lab/lib/registry.sh): TLS from the lab CA, htpasswd
+# authentication, on the node address. It holds the tools image under a private
+# name that no node has locally, so a pod gets it only by pulling with credentials.
+REGISTRY_PORT=5000
+REGISTRY_HOST=$NODE_IP:$REGISTRY_PORT
+REGISTRY_USER=kdebug-puller
+IMAGE_TOOLS_PRIVATE=$REGISTRY_HOST/private/kdebug-tools:1
 
 LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
@@ -90,16 +103,20 @@ start_daemon() {
   fi
   mkdir -p "$LAB_LOGS" "$LAB_PIDS"
   log "    starting $name (log: $LAB_LOGS/$name.log)"
-  # The daemon must not inherit the lab lock (it would hold it for its lifetime): neither the 9 of lab/up's own
-  # lock nor the descriptor `flock /tmp/kdebug-lab.lock lab/up` hands down (3, or any other). Close them all.
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
-    done 2>/dev/null
-    exec setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null
-  ) &
+  # The daemon must inherit no descriptor but 0-2: an inherited lock would be held for the daemon's lifetime
+  # (lab/up's own lock on fd 9, or the one of `flock LOCKFILE lab/up`, which hands its lock to the command).
+  (close_inherited_fds && exec setsid "$@") >>"$LAB_LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$LAB_PIDS/$name.pid"
+}
+
+# close_inherited_fds: close every descriptor of this (sub)shell above 2.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+  done
+  return 0
 }
 
 # stop_pid PID: TERM, wait up to 15 s, then KILL.

@@ -34,6 +34,9 @@ state = "$LAB_RUN/containerd/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$LAB_STATE/cni/net.d"
+  # Per registry host: its CA (the lab's private registry, lab/lib/registry.sh).
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$CONTAINERD_HOSTS_DIR"
 TOML
   # ipMasq off: nothing in the lab talks to the outside, and nothing should.
   cat >"$LAB_STATE/cni/net.d/10-kdebug.conflist" <<JSON
@@ -91,9 +94,19 @@ YAML
   echo '{}' >"$conf/docker.json"
 }
 
+config_sum() { sha256sum "$1" | cut -c1-16; }
+
 start_containerd() {
   step "containerd (socket $CONTAINERD_SOCK)"
-  start_daemon containerd containerd --config "$LAB_STATE/conf/containerd.toml"
+  local conf=$LAB_STATE/conf/containerd.toml started_with=$LAB_RUN/containerd.conf.sum
+  # A running containerd reads its config only at start: restart it when the config changed since. Its
+  # containers (and so the pods) keep running in their shims; kubelet and dockerd reconnect.
+  if pid_alive containerd && [ "$(cat "$started_with" 2>/dev/null)" != "$(config_sum "$conf")" ]; then
+    log "    containerd.toml changed since containerd started: restarting containerd"
+    stop_daemon containerd
+  fi
+  start_daemon containerd containerd --config "$conf"
+  config_sum "$conf" >"$started_with"
   wait_for "containerd answers" 60 ctr_lab version || die "containerd did not come up" "$LAB_LOGS/containerd.log"
 }
 

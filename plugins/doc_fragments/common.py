@@ -43,7 +43,12 @@ options:
     choices: [Always, IfNotPresent, Never]
   image_pull_secrets:
     description:
-      - Names of image pull secrets for O(image), in the namespace of the pod that runs it.
+      - Names of image pull secrets for O(image), in the namespace of the pod that runs it. That is O(agent_namespace)
+        for an agent (see O(image_pull_secrets_mode)), the target's namespace for a fork.
+      - An ephemeral debug container cannot have pull secrets of its own (an API limit), so it pulls with the target
+        pod's C(imagePullSecrets). When those do not cover the ones given here (by name, or by credentials for the
+        registry of O(image) when the caller may read them), strategy C(ephemeral) fails before it changes the pod,
+        and strategy C(auto) takes the agent when the caller may use it.
     type: list
     elements: str
     default: []
@@ -86,6 +91,22 @@ options:
         target's namespace.
     type: str
     default: kdebug-system
+  image_pull_secrets_mode:
+    description:
+      - How the agent gets O(image_pull_secrets). A pod can only use pull secrets of its own namespace, and the
+        agent runs in O(agent_namespace).
+      - V(reference) uses the secrets of those names that are already in O(agent_namespace); kdebug reads no secret
+        (it checks, when the caller may read them, that they exist and have credentials for the registry of O(image)).
+      - V(copy) copies each secret from O(namespace) (the target's) into O(agent_namespace) before the agent is
+        created, with kdebug's labels, the audit annotations and O(ttl_seconds) (the cleanup playbook removes a copy
+        whose TTL has passed). A copy is refreshed when the original changes; a secret of that name kdebug did not
+        make is never overwritten. Needs C(get) on C(secrets) in O(namespace) and C(create), C(get), C(patch) on
+        C(secrets) in O(agent_namespace).
+      - A missing secret, or none with credentials for the registry of O(image), fails before the agent is created
+        (error_class C(image_pull), naming the secrets and the registry).
+    type: str
+    default: reference
+    choices: [reference, copy]
 """
 
     # kdebug.toolkit.common.audit

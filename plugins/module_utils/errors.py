@@ -57,6 +57,13 @@ class StartError(KdebugError):
     error_class = "cannot_start"
 
 
+class ImagePullError(StartError):
+    """The tools image cannot be pulled: a pull secret is missing, has no credentials for the image's registry, or
+    the registry refused them. ``registry``, ``image`` and ``image_pull_secrets`` are in the result."""
+
+    error_class = "image_pull"
+
+
 class WaitTimeout(KdebugError):
     """What kdebug waited for (a container to run, an object to go away) did not happen within wait_timeout."""
 

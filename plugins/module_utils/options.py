@@ -13,7 +13,7 @@ the groups it needs plus its own options (:func:`module_spec`).
 - lifetime: ``ttl_seconds`` (what kdebug creates ends by itself),
   ``remove_with_run`` (it belongs to this Ansible run) and ``wait_timeout``
   (how long to wait for it to run)
-- the agents: ``agent_namespace``
+- the agents: ``agent_namespace``, ``image_pull_secrets_mode``
 - the audit record: ``requested_by``, ``reason``
 
 Pure: no I/O.
@@ -42,6 +42,8 @@ DEFAULT_NAMESPACE = "default"
 DEFAULT_TTL_SECONDS = 3600
 DEFAULT_WAIT_TIMEOUT = 120
 PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+# How image_pull_secrets reach the agents' namespace (transforms/pull_secrets.py).
+PULL_SECRETS_MODES = ["reference", "copy"]
 # `kubectl debug --profile` names; strategies/ephemeral.py holds what each one sets.
 PROFILES = ["legacy", "general", "baseline", "restricted", "netadmin", "sysadmin"]
 # Linux namespaces a command can join (kdebug_exec join_namespaces).
@@ -78,7 +80,10 @@ def lifetime_options(wait_timeout=DEFAULT_WAIT_TIMEOUT, ttl=True):
 
 
 def agent_namespace_option():
-    return dict(agent_namespace=dict(type="str", default=DEFAULT_AGENT_NAMESPACE))
+    """Where the node agents run, and how the tools image's pull secrets get there (a pod can only use pull
+    secrets of its own namespace): ``reference`` uses those already there, ``copy`` copies them from the target's."""
+    return dict(agent_namespace=dict(type="str", default=DEFAULT_AGENT_NAMESPACE),
+                image_pull_secrets_mode=dict(type="str", default="reference", choices=list(PULL_SECRETS_MODES)))
 
 
 def audit_options():

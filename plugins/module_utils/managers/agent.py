@@ -15,6 +15,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, wait_for)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
@@ -31,12 +32,17 @@ CREATE_HINTS = {
 class AgentManager(object):
     """The agents of one namespace (``agent_namespace``), through a KubeClient."""
 
-    def __init__(self, client, namespace=DEFAULT_AGENT_NAMESPACE, check_mode=False):
+    def __init__(self, client, namespace=DEFAULT_AGENT_NAMESPACE, check_mode=False, pull_secrets_mode="reference",
+                 pull_secrets_from=None):
         self.client = client
         self.namespace = namespace
         self.check_mode = check_mode
+        # image_pull_secrets_mode, and the namespace a copy is made from (the target's): transforms/pull_secrets.py
+        self.pull_secrets_mode = pull_secrets_mode
+        self.pull_secrets_from = pull_secrets_from
         self.namespace_created = False  # by the last ensure(): a change even when another run made the pod
         self.note = None  # by the last ensure(): why it replaced an existing agent
+        self.secrets_copied = []  # by the last ensure(): the pull secrets copied into the namespace (a change)
 
     def _path(self, node):
         return pod_path(self.namespace, agent_spec.agent_name(node))
@@ -83,6 +89,7 @@ class AgentManager(object):
         existing = self.read(node)
         self.namespace_created = False
         self.note = None
+        self.secrets_copied = []
         if existing is None or why_replace(existing, desired) is not None:
             self.check_node(node)
             # The namespace is made for this agent: the same who and why.
@@ -91,11 +98,22 @@ class AgentManager(object):
                                                            audit[metadata.ANNOTATION_REASON])
             if self.check_mode and self.namespace_created:
                 return desired, True  # a dry-run create would 404: the namespace does not exist yet
+            self.secrets_copied = self.prepare_pull_secrets(desired)
         ready = (lambda pod: self.wait_running(pod, wait_timeout)) if wait else None
         pod, created, self.note = ensure_by_spec_hash(
             self.client, desired, why_replace, self.check_mode, ready, wait_timeout,
             what="agent pod %s/%s" % (self.namespace, desired["metadata"]["name"]), hints=CREATE_HINTS)
         return pod, created
+
+    def prepare_pull_secrets(self, desired):
+        """Before the agent is created: its image_pull_secrets are in its namespace (checked, or copied there).
+        The names of the secrets copied."""
+        names = [s["name"] for s in desired["spec"].get("imagePullSecrets") or []]
+        audit = desired["metadata"]["annotations"]
+        return PullSecrets(self.client, desired["spec"]["containers"][0]["image"], self.check_mode).for_agent(
+            names, self.pull_secrets_mode, self.pull_secrets_from, self.namespace,
+            audit[metadata.ANNOTATION_REQUESTED_BY], audit[metadata.ANNOTATION_REASON],
+            int(audit[metadata.ANNOTATION_TTL]))
 
     def wait_running(self, pod, timeout):
         if agent_spec.agent_ready(pod):

@@ -28,14 +28,15 @@ class AgentStrategy(Strategy):
     name = "agent"
 
     def __init__(self, client, pod, container, desired_agent, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES,
-                 wait_timeout=120, check_mode=False, timeout=None):
+                 wait_timeout=120, check_mode=False, timeout=None, pull_secrets=None):
         self.client = client
         self.pod = pod
         self.container = container
         self.desired = desired_agent
         self.namespaces = list(namespaces)
         self.wait_timeout = wait_timeout
-        self.manager = AgentManager(client, desired_agent["metadata"]["namespace"], check_mode)
+        # pull_secrets: AgentManager's pull_secrets_mode and pull_secrets_from
+        self.manager = AgentManager(client, desired_agent["metadata"]["namespace"], check_mode, **(pull_secrets or {}))
         self.agent_pod = None
         self.created = False
         self.pid = None

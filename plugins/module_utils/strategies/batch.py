@@ -66,9 +66,10 @@ class BatchStrategy(Strategy):
     name = batch.STRATEGY
 
     def __init__(self, client, targets, desired_for, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES, wait_timeout=120,
-                 check_mode=False, probe=None):
+                 check_mode=False, probe=None, pull_secrets=None):
         self.client = client
         self.probe = probe  # kube/access.py AccessProbe: the caller's own rights in each target namespace
+        self.pull_secrets = pull_secrets or {}  # AgentManager's pull_secrets_mode and pull_secrets_from
         self.targets = list(targets)
         self.desired_for = desired_for
         self.namespaces = list(namespaces)
@@ -78,7 +79,7 @@ class BatchStrategy(Strategy):
         self.results = {}  # index -> result, for the targets that cannot run (and, after run(), every target)
 
     def _manager(self, desired):
-        return AgentManager(self.client, desired["metadata"]["namespace"], self.check_mode)
+        return AgentManager(self.client, desired["metadata"]["namespace"], self.check_mode, **self.pull_secrets)
 
     def prepare(self):
         """Read the targets' pods (one list per namespace) and group the joinable ones by node; creates nothing."""

@@ -25,7 +25,7 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, KdebugError, StartError)
+    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, ImagePullError, KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
@@ -34,6 +34,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import contain
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
     base_name, ephemeral_container, ephemeral_status, expires_in, pick_container, pod_security_fix, restricted_user,
     security_context, start_problem_advice)
@@ -209,6 +210,16 @@ class EphemeralStrategy(Strategy):
         if status and "running" in (status.get("state") or {}):
             return True
         problem = container_state_problem(status)
+        if problem and pull.image_pull_problem(problem):
+            secrets = pull.pod_pull_secret_names(pod)
+            raise ImagePullError("debug container %s in pod %s/%s cannot run: %s. %s (a debug container pulls with the "
+                                 "pod's own imagePullSecrets). It stays in the pod's spec (ephemeral containers cannot "
+                                 "be removed) but never runs." % (
+                                     self.debug_name, self._ns, self._pod, problem,
+                                     pull.pull_failure_advice(self.image, secrets, self._ns, problem)),
+                                 registry=pull.registry_of(self.image), image=self.image, image_pull_secrets=secrets,
+                                 debug_container={"name": self.debug_name, "image": self.image,
+                                                  "profile": self.profile})
         if problem:
             # Ephemeral containers cannot be removed: say so, and that the next call with other options gets its own.
             raise StartError("debug container %s in pod %s/%s cannot run: %s. %s. It stays in the pod's spec (ephemeral "

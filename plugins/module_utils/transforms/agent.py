@@ -16,10 +16,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError, StartError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ImagePullError, OptionError, StartError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     container_state_problem, pod_summary, seconds_left, unschedulable_problem)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, with_timeout
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.pull_secrets import (
+    image_pull_problem, pull_failure_advice, registry_of)
 
 AGENT_CONTAINER = "agent"
 COMPONENT = "agent"
@@ -137,6 +139,13 @@ def agent_ready(pod):
         problem = problem or container_state_problem(container)
         if "running" in (container.get("state") or {}):
             return True
+    if problem and image_pull_problem(problem):
+        image = pod["spec"]["containers"][0]["image"]
+        secrets = [s.get("name") for s in pod["spec"].get("imagePullSecrets") or []]
+        raise ImagePullError("agent pod %s on node %s cannot start: %s. %s." % (
+            name, pod["spec"].get("nodeName"), problem,
+            pull_failure_advice(image, secrets, pod["metadata"]["namespace"], problem)),
+            registry=registry_of(image), image=image, image_pull_secrets=secrets)
     if problem:
         raise StartError("agent pod %s on node %s cannot start: %s. Check the image option (the node must be able "
                          "to pull it: image_pull_secrets, image_pull_policy) and the node's taints and capacity."

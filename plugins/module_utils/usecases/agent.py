@@ -54,7 +54,8 @@ def run_agent(module):
     options.require_resources(params["resources"])
     client = module.kube()
     node = node_of(client, params)
-    manager = AgentManager(client, params["agent_namespace"], module.check_mode)
+    manager = AgentManager(client, params["agent_namespace"], module.check_mode,
+                           pull_secrets_mode=params["image_pull_secrets_mode"], pull_secrets_from=params["namespace"])
     before = manager.read(node)
     if params["state"] == "absent":
         old, changed = manager.delete(node, wait=params["wait"], wait_timeout=params["wait_timeout"])

@@ -16,15 +16,17 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ImagePullError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import GenerationBudgetSpent
 
 
@@ -101,6 +103,8 @@ def kube_strategy(module):
     container = choose_container(pod, params["container"])
     check_joinable(pod, container)
     if name == "ephemeral":
+        name, reason = ephemeral_or_agent(client, pod, params, probe, reason)
+    if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
         try:
             return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
@@ -116,7 +120,7 @@ def kube_strategy(module):
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
                          params["join_namespaces"], params["wait_timeout"], module.check_mode,
-                         params["timeout"]), reason
+                         params["timeout"], agent_pull_secrets(params)), reason
 
 
 def agent_rights(params, namespace=None):
@@ -130,12 +134,45 @@ def agent_rights(params, namespace=None):
     return needed
 
 
+def ephemeral_pull_gap(client, pod, params):
+    """Why the target pod's own imagePullSecrets cannot pull the tools image for a debug container (None: they can).
+    The pod's secrets are read only when their names do not settle it."""
+    image, wanted = params["image"], params["image_pull_secrets"]
+    gap = pull.ephemeral_pull_gap(pod, image, wanted)
+    if gap:
+        gap = pull.ephemeral_pull_gap(pod, image, wanted, PullSecrets(client, image).pod_secrets(pod))
+    return gap
+
+
+def ephemeral_or_agent(client, pod, params, probe, reason):
+    """(strategy, reason) once the pull secrets are weighed, before the pod is changed: ephemeral when the pod's
+    own secrets can pull the tools image; else, with strategy auto, the agent when the caller may use it; else an
+    ImagePullError that says why."""
+    gap = ephemeral_pull_gap(client, pod, params)
+    if not gap:
+        return "ephemeral", reason
+    agent_namespace = params["agent_namespace"]
+    if params["strategy"] == "auto" and all(probe.allowed(r) for r in agent_rights(params, params["namespace"])):
+        return "agent", ("%s; the agent pulls it with image_pull_secrets, and the caller may run it in namespace %s"
+                         % (gap, agent_namespace))
+    raise ImagePullError(
+        "%s. Nothing was changed. Use strategy agent (it pulls with image_pull_secrets), add the secrets to the pod's "
+        "imagePullSecrets (or its ServiceAccount's), or use a tools image the node can pull without them." % gap,
+        registry=pull.registry_of(params["image"]), image=params["image"],
+        image_pull_secrets=list(params["image_pull_secrets"]))
+
+
 def desired_agent(module, node):
     """The agent pod the options ask for on ``node``."""
     params = module.params
     return agent_spec.desired_agent(node, params["agent_namespace"], params["image"], params["ttl_seconds"],
                                     module.requested_by(), module.reason(), params["image_pull_policy"],
                                     params["image_pull_secrets"], run=module.run())
+
+
+def agent_pull_secrets(params):
+    """How the agents get image_pull_secrets (AgentManager keywords): copied from the target's namespace, or not."""
+    return dict(pull_secrets_mode=params["image_pull_secrets_mode"], pull_secrets_from=params["namespace"])
 
 
 def run_batch(module, spec, started):
@@ -153,7 +190,8 @@ def run_batch(module, spec, started):
     probe.require(agent_rights(params), "run a command through the node agents in namespace %s"
                   % params["agent_namespace"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
-                             params["join_namespaces"], params["wait_timeout"], module.check_mode, probe)
+                             params["join_namespaces"], params["wait_timeout"], module.check_mode, probe,
+                             agent_pull_secrets(params))
     results = strategy.plan(spec) if module.check_mode else strategy.run(spec, progress=module.progress)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
