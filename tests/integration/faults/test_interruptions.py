@@ -163,6 +163,7 @@ def test_an_interrupted_docker_command_removes_its_tools_container(lab):
                                            "image": lab.tools_image, "image_pull_policy": "Never",
                                            "command": ["sleep", "120"], "timeout": 150}}]}]
         proc = start_playbook(lab, play)
+
         def tools_containers():
             return lab.docker("ps", "-q", "--filter", selector).stdout.split()
 
