@@ -31,6 +31,10 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Kdebu
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube import auth
 
 
+# What Ansible shows for a no_log value in a task's arguments.
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
 class KdebugModule(AnsibleModule):
     """AnsibleModule with the shared parts every kdebug use case needs (the API client, who asked and why)."""
 
@@ -52,6 +56,17 @@ class KdebugModule(AnsibleModule):
     def reason(self):
         """The ``reason`` option, else the module's FQCN."""
         return options.reason(self.params, "kdebug.toolkit." + self.name)
+
+    def hide_in_invocation_only(self, name):
+        """For the no_log dict option ``name``, once its values are used: they stay hidden where Ansible shows the
+        task's arguments (the invocation at -vvv, the module's log), but are not blanked out of the rest of the
+        result, where a value such as ``1`` would blank every ``1`` of the command's output. Values that another
+        no_log option also has stay blanked everywhere."""
+        values = self.params.get(name) or {}
+        others = set(str(self.params.get(option)) for option, spec in self.argument_spec.items()
+                     if option != name and spec.get("no_log") and self.params.get(option) not in (None, ""))
+        self.no_log_values.difference_update(set(str(v) for v in values.values() if v is not None) - others)
+        self.params[name] = dict((key, NO_LOG_PLACEHOLDER) for key in values)
 
     def finish(self, result):
         """exit_json, or fail_json when the use case returned ``failed: true`` (with its ``msg``)."""

@@ -56,7 +56,7 @@ class AgentStrategy(Strategy):
     def run(self, spec):
         argv = agent_spec.target_argv(spec, self.pid, agent_spec.target_root(self.process, self.namespaces),
                                       self.namespaces)
-        outcome = self.manager.exec(self.agent_pod, argv, stdin=spec.stdin, timeout=spec.timeout,
+        outcome = self.manager.exec(self.agent_pod, spec.outer_argv(argv), stdin=spec.stdin_data(), timeout=spec.timeout,
                                     max_output_bytes=spec.max_output_bytes)
         killed = outcome.rc is None or outcome.rc >= 128  # no status, or ended by a signal
         if killed and not outcome.timed_out and not self._agent_still_there():

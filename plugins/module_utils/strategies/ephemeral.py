@@ -88,7 +88,7 @@ class EphemeralStrategy(Strategy):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
                 "container": None if self.exists else self._spec(),
                 "audit_event": None if self.exists else self._event(),
-                "argv": with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout)}
+                "argv": spec.outer_argv(with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout))}
 
     def _read(self):
         try:
@@ -203,8 +203,8 @@ class EphemeralStrategy(Strategy):
         return "/proc/%d/root" % pid
 
     def run(self, spec):
-        argv = with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout)
-        return self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        argv = spec.outer_argv(with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout))
+        return self._exec(argv, stdin=spec.stdin_data(), timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
 
     def target(self):
         return target_info(self.pod, self.container)

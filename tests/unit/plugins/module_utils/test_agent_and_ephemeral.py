@@ -89,7 +89,7 @@ def test_nsenter_argv_and_private_proc():
 def test_target_argv_wraps_the_command_in_timeout_and_nsenter():
     spec = ExecSpec(command=["ss", "-ltn"], env={"A": "b"}, timeout=9)
     assert agent.target_argv(spec, 42, "/proc/42/root", ["net"]) == [
-        "timeout", "-k", "2", "9", "nsenter", "--target", "42", "--net", "--", "env", "A=b",
+        "timeout", "-k", "2", "9", "nsenter", "--target", "42", "--net", "--", "env",
         "KDEBUG_TARGET_ROOT=/proc/42/root", "ss", "-ltn"]
 
 
@@ -110,9 +110,10 @@ def test_exec_spec_argv():
     assert ExecSpec(command=["echo", "$(x)"]).inner_argv() == ["echo", "$(x)"]
     assert ExecSpec(shell="a | b").inner_argv() == ["sh", "-c", "a | b"]
     spec = ExecSpec(command=["cat", "/x"], env={"B": "2", "A": "1"}, chroot=True)
-    assert spec.inner_argv("/proc/1/root") == ["env", "A=1", "B=2", "chroot", "/proc/1/root", "cat", "/x"]
+    assert spec.inner_argv("/proc/1/root") == ["chroot", "/proc/1/root", "cat", "/x"]
     plain = ExecSpec(command=["cat", "/x"], env={"A": "1"})
-    assert plain.inner_argv("/proc/9/root") == ["env", "A=1", "KDEBUG_TARGET_ROOT=/proc/9/root", "cat", "/x"]
+    assert plain.inner_argv("/proc/9/root") == ["env", "KDEBUG_TARGET_ROOT=/proc/9/root", "cat", "/x"]
+    assert ExecSpec(command=["a"], env={"KDEBUG_TARGET_ROOT": "/r"}).inner_argv("/proc/9/root") == ["a"]
     with pytest.raises(ValueError):
         ExecSpec(command=["a"], shell="b")
     with pytest.raises(ValueError):
