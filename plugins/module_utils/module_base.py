@@ -77,6 +77,19 @@ class KdebugModule(AnsibleModule):
         self.exit_json(failed=False, **result)
 
 
+# Failures of the connection itself: their message names the server; with several clusters in play (a pods
+# inventory of many, a diagnose.yml -e context=...) it also says which context and kubeconfig the task used.
+CLUSTER_ERROR_CLASSES = ("unreachable", "tls", "proxy", "timeout", "bad_response", "unauthorized", "server_error")
+
+
+def cluster_named(result, params):
+    """``result`` (a failure's) with the cluster the auth options named appended to ``msg`` for a connection failure."""
+    where = auth.describe_connection(params) if result.get("error_class") in CLUSTER_ERROR_CLASSES else ""
+    if not where:
+        return result
+    return dict(result, msg="%s The task used %s." % (result.get("msg", "").rstrip(), where))
+
+
 def run_module(name, argument_spec, use_case, **module_kwargs):
     """Build the module, run ``use_case(module) -> result dict``, and exit with its result or its error."""
     module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
@@ -84,7 +97,7 @@ def run_module(name, argument_spec, use_case, **module_kwargs):
         options.require_positive(module.params)
         result = use_case(module)
     except KdebugError as err:
-        module.fail_json(**err.result())
+        module.fail_json(**cluster_named(err.result(), module.params))
     except Exception as exc:  # pylint: disable=broad-except  # a bug: still a JSON result, never a bare traceback
         module.fail_json(msg="kdebug.toolkit.%s failed unexpectedly (%s: %s). This is a bug in kdebug.toolkit: please "
                              "report it with the exception shown at -vvv." % (name, type(exc).__name__, exc),

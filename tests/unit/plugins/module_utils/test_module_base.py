@@ -91,3 +91,13 @@ def test_positive_options_are_checked_before_the_use_case(tmp_path):
 def test_a_use_case_may_return_a_failure(tmp_path):
     code, result, _err = run("failure", tmp_path)
     assert code == 1 and result["msg"] == "the command did not run"
+
+
+def test_a_connection_failure_names_the_cluster_the_task_used():
+    failed = {"msg": "cannot reach the Kubernetes API server at https://h:6443: connection refused.",
+              "error_class": "unreachable"}
+    named = module_base.cluster_named(failed, {"context": "prod", "kubeconfig": "/k"})
+    assert named["msg"].endswith("connection refused. The task used context prod, kubeconfig /k.")
+    assert module_base.cluster_named(dict(failed, error_class="denied"), {"context": "prod"}) == \
+        dict(failed, error_class="denied")
+    assert module_base.cluster_named(failed, {}) == failed
