@@ -154,9 +154,40 @@ start_etcd() {
 
 apiserver_ready() { kubectl_lab get --raw /readyz; }
 
+# The API server's audit log: the requests that run something in a pod, at Metadata level (who, verb, the request
+# URI: what an exec's command and arguments would leak into), nothing else; rotated at 10 MB, two old files kept.
+# tests/integration/exec/test_env_secrets.py greps it for a planted secret.
+AUDIT_LOG=$LAB_LOGS/kube-apiserver-audit.log
+write_audit_policy() {
+  cat >"$LAB_STATE/conf/audit-policy.yaml" <<YAML
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  resources:
+  - group: ""
+    resources: [pods/exec, pods/attach, pods/ephemeralcontainers]
+- level: None
+YAML
+}
+
+# restart_if_changed NAME COMMAND...: stop NAME when it runs with other arguments than COMMAND (a lab/up that
+# changed them), so the start_daemon that follows starts it anew; no-op otherwise.
+restart_if_changed() {
+  local name=$1
+  shift
+  pid_alive "$name" || return 0
+  if [ "$(tr '\0' '\n' <"/proc/$(cat "$LAB_PIDS/$name.pid")/cmdline")" != "$(printf '%s\n' "$@")" ]; then
+    log "    $name runs with other arguments: restarting it"
+    stop_daemon "$name"
+  fi
+}
+
 start_control_plane() {
   step "control plane (kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION)"
-  start_daemon kube-apiserver "$LAB_BIN/kube-apiserver" \
+  write_audit_policy
+  local apiserver=("$LAB_BIN/kube-apiserver" \
     --advertise-address "$NODE_IP" --bind-address 0.0.0.0 --secure-port 6443 \
     --etcd-servers http://127.0.0.1:2379 --service-cluster-ip-range "$SERVICE_CIDR" \
     --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" --client-ca-file "$PKI/ca.crt" \
@@ -165,7 +196,11 @@ start_control_plane() {
     --service-account-issuer "https://kubernetes.default.svc.$CLUSTER_DOMAIN" \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction --allow-privileged=true \
-    --profiling=false --v=1
+    --audit-policy-file "$LAB_STATE/conf/audit-policy.yaml" --audit-log-path "$AUDIT_LOG" \
+    --audit-log-maxsize 10 --audit-log-maxbackup 2 \
+    --profiling=false --v=1)
+  restart_if_changed kube-apiserver "${apiserver[@]}"
+  start_daemon kube-apiserver "${apiserver[@]}"
   wait_for "kube-apiserver ready" 120 apiserver_ready || die "kube-apiserver did not become ready" "$LAB_LOGS/kube-apiserver.log"
   start_daemon kube-controller-manager "$LAB_BIN/kube-controller-manager" \
     --kubeconfig "$PKI/controller-manager.kubeconfig" --authentication-kubeconfig "$PKI/controller-manager.kubeconfig" \

@@ -19,7 +19,11 @@ description:
     the pod through the Kubernetes API. Nothing is installed in the pods.
   - "The inventory source is a YAML file whose name ends in C(kdebug_pods.yml) or
     C(kdebug_pods.yaml) and which holds C(plugin: kdebug.toolkit.pods)."
-  - "Host variables: C(kdebug_namespace), C(kdebug_pod), C(kdebug_container) (the container a
+  - "Host variables: C(kdebug_cluster) (the cluster's name in O(clusters), else the context or host the pods were
+    listed with), C(kdebug_connection) (the connection the pods were listed with: the kubeconfig file and context,
+    or the host and its TLS options; every kdebug.toolkit module reads it before the E(K8S_AUTH_*) variables and
+    E(KUBECONFIG), so a host's tasks reach the cluster it was listed in), C(kdebug_namespace), C(kdebug_pod),
+    C(kdebug_container) (the container a
     kdebug module should target: the default container, or the host's own container with
     O(include_containers)), C(kdebug_node), C(kdebug_phase), C(kdebug_containers) (names of the
     pod's containers, in spec order), C(kdebug_default_container) (the
@@ -28,7 +32,8 @@ description:
     the controlling owner, or null)."
   - "Groups: C(namespace_<namespace>) and C(node_<node>) (characters other than letters, digits and
     C(_) become C(_)), C(pod_<namespace>_<pod>) with O(include_containers), and whatever O(groups) and
-    O(keyed_groups) add."
+    O(keyed_groups) add. With O(clusters), also C(cluster_<name>), and the node and pod groups carry the cluster:
+    C(node_<cluster>_<node>), C(pod_<cluster>_<namespace>_<pod>)."
   - Pods being deleted (C(metadata.deletionTimestamp) set) are left out.
 author:
   - kdebug.toolkit contributors (@kdebug)
@@ -66,6 +71,17 @@ options:
     type: list
     elements: str
     default: [Running]
+  clusters:
+    description:
+      - Several clusters in one inventory. Each item is a C(name) and the auth options of one cluster
+        (C(kubeconfig), C(context), C(host)...); options not given there come from the file's own auth options and
+        the E(K8S_AUTH_*) variables.
+      - With O(clusters), host names start with the cluster's name, C(<cluster>/<namespace>/<pod>), and the hosts of
+        a cluster are grouped in C(cluster_<name>).
+      - A cluster that cannot be listed fails the inventory with its name.
+    type: list
+    elements: dict
+    default: []
   include_containers:
     description:
       - When V(false), one host per pod, C(<namespace>/<pod>), whose C(kdebug_container) is the pod's
@@ -82,6 +98,8 @@ notes:
     Besides the options, the E(K8S_AUTH_*) environment variables of the modules apply (for example
     E(K8S_AUTH_KUBECONFIG), E(K8S_AUTH_HOST), E(K8S_AUTH_API_KEY)); an option in the file wins over its
     variable.
+  - C(kdebug_connection) holds no token or password unless the file itself names one (C(api_key), C(password));
+    prefer a kubeconfig and context, or E(K8S_AUTH_API_KEY), which stays in the environment.
   - Labels and other values read from the cluster are never templated; only the file's own
     O(compose), O(groups) and O(keyed_groups) expressions are.
 """
@@ -107,6 +125,18 @@ groups:
   multi_container: kdebug_containers | length > 1
 compose:
   kdebug_exec_strategy: "'agent' if kdebug_namespace == 'kube-system' else 'ephemeral'"
+
+---
+# inventory/two.kdebug_pods.yml: the web pods of two clusters; hosts are prod/shop/web-1, staging/shop/web-1...
+plugin: kdebug.toolkit.pods
+kubeconfig: ~/.kube/config
+namespaces: [shop]
+label_selector: app=web
+clusters:
+  - name: prod
+    context: prod-admin
+  - name: staging
+    context: staging-admin
 
 ---
 # inventory/pending.kdebug_pods.yml: pods that are not running, cached for an hour
@@ -147,7 +177,9 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import (
     AUTH_ARG_NAMES,
     HAS_KUBERNETES,
     auth_argument_spec,
+    describe_connection,
     kube_client,
+    listed_connection,
 )
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_names, default_container, owner_of
@@ -165,14 +197,16 @@ def safe_name(value):
     return re.sub(r"[^A-Za-z0-9_]", "_", str(value))
 
 
-def host_name(namespace, pod, container=None):
-    """``<namespace>/<pod>`` or ``<namespace>/<pod>/<container>``.
+def host_name(namespace, pod, container=None, cluster=None):
+    """``[<cluster>/]<namespace>/<pod>[/<container>]``.
 
     Unique (namespace and pod names cannot hold ``/``) and safe in host patterns:
     Kubernetes names hold only lower case letters, digits, ``-`` and ``.``, never the
-    ``,`` or ``:`` that patterns split on.
+    ``,`` or ``:`` that patterns split on (cluster names are checked by :func:`cluster_entries`).
     """
     name = "%s/%s" % (namespace, pod)
+    if cluster:
+        name = "%s/%s" % (cluster, name)
     if container:
         name += "/" + container
     return name
@@ -205,25 +239,58 @@ def pod_selected(pod, phases):
     return not phases or (pod.get("status") or {}).get("phase") in phases
 
 
-def host_entries(pod_vars, include_containers=False):
-    """``(host name, host vars)`` pairs for one pod: the pod itself, or each of its containers."""
+def host_entries(pod_vars, include_containers=False, by_cluster=False):
+    """``(host name, host vars)`` pairs for one pod: the pod itself, or each of its containers.
+
+    ``by_cluster``: the names start with the pod's ``kdebug_cluster`` (an inventory of several clusters).
+    """
+    cluster = pod_vars.get("kdebug_cluster") if by_cluster else None
     if not include_containers:
-        return [(host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"]), dict(pod_vars))]
+        return [(host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"], cluster=cluster), dict(pod_vars))]
     entries = []
     for container in pod_vars["kdebug_containers"]:
         host_vars = dict(pod_vars, kdebug_container=container)
-        entries.append((host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"], container), host_vars))
+        entries.append((host_name(pod_vars["kdebug_namespace"], pod_vars["kdebug_pod"], container, cluster),
+                        host_vars))
     return entries
 
 
-def group_names(host_vars, include_containers=False):
-    """The plugin's own groups for a host: namespace, node and, per container, the pod."""
+def group_names(host_vars, include_containers=False, by_cluster=False):
+    """The plugin's own groups for a host: namespace, node, per container the pod, with several clusters the cluster."""
+    cluster = safe_name(host_vars.get("kdebug_cluster")) + "_" if by_cluster else ""
     groups = ["namespace_" + safe_name(host_vars["kdebug_namespace"])]
     if host_vars.get("kdebug_node"):
-        groups.append("node_" + safe_name(host_vars["kdebug_node"]))
+        groups.append("node_" + cluster + safe_name(host_vars["kdebug_node"]))
     if include_containers:
-        groups.append("pod_%s_%s" % (safe_name(host_vars["kdebug_namespace"]), safe_name(host_vars["kdebug_pod"])))
+        groups.append("pod_%s%s_%s" % (cluster, safe_name(host_vars["kdebug_namespace"]),
+                                       safe_name(host_vars["kdebug_pod"])))
+    if by_cluster:
+        groups.append("cluster_" + safe_name(host_vars.get("kdebug_cluster")))
     return groups
+
+
+CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def cluster_entries(options, clusters):
+    """``[(name, options)]``: one per item of ``clusters`` (the file's auth ``options`` under its own), else one
+    unnamed from ``options``. Raises ConfigError for an item without a usable, unique name."""
+    if not clusters:
+        return [(None, dict(options))]
+    entries, seen = [], set()
+    for number, item in enumerate(clusters, 1):
+        item = dict(item or {})
+        name = str(item.pop("name", "") or "")
+        if not CLUSTER_NAME.match(name):
+            raise ConfigError("clusters item %d needs a name of letters, digits, '.', '_' and '-' (it names the hosts, "
+                              "<cluster>/<namespace>/<pod>), got %r" % (number, name))
+        if name in seen:
+            raise ConfigError("clusters names %s twice: each cluster needs a name of its own" % name)
+        seen.add(name)
+        merged = dict(options)
+        merged.update((key, value) for key, value in item.items() if value is not None)
+        entries.append((name, merged))
+    return entries
 
 
 def auth_params(options):
@@ -317,16 +384,39 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             )
         options = dict((name, self.get_option(name)) for name in AUTH_ARG_NAMES)
         try:
-            client = kube_client(auth_params(options))
+            entries = cluster_entries(options, self.get_option("clusters"))
         except KdebugError as exc:
             raise AnsibleParserError("%s: %s" % (path, exc.message))
+        selected = []
+        for name, cluster_options in entries:
+            selected.extend(self._fetch_cluster(path, name, cluster_options))
+        selected.sort(key=lambda v: (v["kdebug_cluster"] or "", v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
+        return selected
+
+    def _fetch_cluster(self, path, name, options):
+        """The pods of one cluster, each with the connection they were listed with."""
+        where = "%s: cluster %s" % (path, name) if name else path
+        try:
+            params = auth_params(options)
+            connection = listed_connection(params, given=[k for k, v in options.items() if v is not None])
+            client = kube_client(params)
+        except KdebugError as exc:
+            raise AnsibleParserError("%s: %s" % (where, exc.message))
+        cluster = name or connection.get("context") or connection.get("host")
+        if not name and describe_connection(connection):
+            where = "%s (%s)" % (path, describe_connection(connection))
+        elif name:
+            where = "%s (%s)" % (where, describe_connection(connection) or "in-cluster")
         try:
             # Raw REST: CoreV1Api costs 1-2 s of model building per run (see module_utils/kube/client.py).
-            return self._list_pods(client, path)
+            pods = self._list_pods(client, where)
         finally:
             close = getattr(client.api_client, "close", None)
             if close is not None:
                 close()
+        for pod_vars in pods:
+            pod_vars.update(kdebug_cluster=cluster, kdebug_connection=dict(connection))
+        return pods
 
     def _list_pods(self, client, path):
         namespaces = [n for n in (self.get_option("namespaces") or []) if n] or [None]
@@ -356,7 +446,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 query["continue"] = token
             if namespace and "continue" not in query and not page.get("items"):
                 self._require_namespace(client, path, namespace)
-        selected.sort(key=lambda v: (v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
         return selected
 
     @staticmethod
@@ -375,13 +464,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _populate(self, pods):
         include_containers = self.get_option("include_containers")
+        by_cluster = bool(self.get_option("clusters"))
         strict = self.get_option("strict")
         # A template the controller fills in, not a value read from the cluster.
         interpreter = trust_as_template("{{ ansible_playbook_python }}")
         for pod_vars in pods:
-            for name, host_vars in host_entries(pod_vars, include_containers):
+            for name, host_vars in host_entries(pod_vars, include_containers, by_cluster):
                 self.inventory.add_host(name)
-                for group in group_names(host_vars, include_containers):
+                for group in group_names(host_vars, include_containers, by_cluster):
                     self.inventory.add_group(group)
                     self.inventory.add_child(group, name)
                 for key, value in host_vars.items():

@@ -42,6 +42,10 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 PROGRESS_SINK = None
 
 
+# What Ansible shows for a no_log value in a task's arguments.
+NO_LOG_PLACEHOLDER = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
 class KdebugModule(AnsibleModule):
     """AnsibleModule with the shared parts every kdebug use case needs (the API client, who asked and why)."""
 
@@ -72,6 +76,18 @@ class KdebugModule(AnsibleModule):
     def run(self):
         """The Ansible run this task belongs to, for the audit annotations (metadata.run_mark)."""
         return metadata.run_mark(runs.current_run_id(), self.params.get("remove_with_run"))
+
+
+    def hide_in_invocation_only(self, name):
+        """For the no_log dict option ``name``, once its values are used: they stay hidden where Ansible shows the
+        task's arguments (the invocation at -vvv, the module's log), but are not blanked out of the rest of the
+        result, where a value such as ``1`` would blank every ``1`` of the command's output. Values that another
+        no_log option also has stay blanked everywhere."""
+        values = self.params.get(name) or {}
+        others = set(str(self.params.get(option)) for option, spec in self.argument_spec.items()
+                     if option != name and spec.get("no_log") and self.params.get(option) not in (None, ""))
+        self.no_log_values.difference_update(set(str(v) for v in values.values() if v is not None) - others)
+        self.params[name] = dict((key, NO_LOG_PLACEHOLDER) for key in values)
 
     def finish(self, result):
         """exit_json, or fail_json when the use case returned ``failed: true`` (with its ``msg``)."""
@@ -108,6 +124,19 @@ def stop_signals_interrupt():
             signal.signal(signum, handler)
 
 
+# Failures of the connection itself: their message names the server; with several clusters in play (a pods
+# inventory of many, a diagnose.yml -e context=...) it also says which context and kubeconfig the task used.
+CLUSTER_ERROR_CLASSES = ("unreachable", "tls", "proxy", "timeout", "bad_response", "unauthorized", "server_error")
+
+
+def cluster_named(result, params):
+    """``result`` (a failure's) with the cluster the auth options named appended to ``msg`` for a connection failure."""
+    where = auth.describe_connection(params) if result.get("error_class") in CLUSTER_ERROR_CLASSES else ""
+    if not where:
+        return result
+    return dict(result, msg="%s The task used %s." % (result.get("msg", "").rstrip(), where))
+
+
 def run_module(name, argument_spec, use_case, **module_kwargs):
     """Build the module, run ``use_case(module) -> result dict``, and exit with its result or its error."""
     module = KdebugModule(name, argument_spec=argument_spec, **module_kwargs)
@@ -119,7 +148,7 @@ def run_module(name, argument_spec, use_case, **module_kwargs):
     except Interrupted as err:
         module.fail_json(**err.result())
     except KdebugError as err:
-        module.fail_json(**err.result())
+        module.fail_json(**cluster_named(err.result(), module.params))
     except Exception as exc:  # pylint: disable=broad-except  # a bug: still a JSON result, never a bare traceback
         module.fail_json(msg="kdebug.toolkit.%s failed unexpectedly (%s: %s). This is a bug in kdebug.toolkit: please "
                              "report it with the exception shown at -vvv." % (name, type(exc).__name__, exc),

@@ -112,7 +112,14 @@ options:
     description: Text sent to the command's standard input (then closed).
     type: str
   env:
-    description: Environment variables for the command.
+    description:
+      - Environment variables for the command. The values may be secrets - they never travel in the exec request's
+        URL (which the API server's audit log records) nor in any process's arguments (which C(ps) shows on the
+        node). They are sent on the exec's standard input ahead of O(stdin) and exported by a small C(sh) reader in
+        the tools container, which then runs the command. The tools image needs C(sh) for that.
+      - Ansible shows them as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER) in the task's arguments (C(-vvv), logs). The
+        command's own output is returned as it is, so a command that prints a value shows it.
+      - Names are variable names (letters, digits and C(_), not starting with a digit).
     type: dict
     default: {}
   timeout:

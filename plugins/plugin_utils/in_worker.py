@@ -61,6 +61,7 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils.awx import with_awx_requester
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.connection import with_connection
 
 display = Display()
 
@@ -248,6 +249,11 @@ class InWorkerModuleAction(ActionBase):
         del tmp
         module_name = "kdebug.toolkit." + self.MODULE
         module_args = with_awx_requester(self._task.args, task_vars, self.TAKES_REQUESTED_BY)
+        try:
+            # the cluster the host was listed in (kdebug_connection) before K8S_AUTH_* and $KUBECONFIG
+            module_args = with_connection(module_args, task_vars)
+        except ValueError as exc:
+            return merge_hash(result, {"failed": True, "msg": str(exc), "error_class": "option"})
         reason = self.why_not_in_worker(task_vars)
         if not reason:
             try:

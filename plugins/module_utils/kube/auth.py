@@ -450,6 +450,75 @@ def _apply(configuration, overrides):
         setattr(configuration, attr, copy.deepcopy(value))
 
 
+# The auth options that say which cluster and as whom without holding a secret (paths, names, the server): what the
+# pods inventory hands its hosts (kdebug_connection) so their tasks talk to the cluster it listed.
+CONNECTION_OPTIONS = ("kubeconfig", "context", "host", "validate_certs", "ca_cert", "client_cert", "client_key",
+                      "proxy", "no_proxy", "impersonate_user", "impersonate_groups")
+# The options that do hold a secret: recorded only when the inventory file itself names them (then they are in clear
+# there already); from K8S_AUTH_* they stay in the environment, where the modules read them too.
+SECRET_OPTIONS = ("api_key", "username", "password", "proxy_headers")
+
+
+def connection_record(params, given, source, kubeconfig_paths=()):
+    """The connection to pin for the tasks of hosts listed with ``params``. Pure.
+
+    :arg params: the validated auth options (``K8S_AUTH_*`` folded in).
+    :arg given: the names of the options the inventory file itself set.
+    :arg source: what :func:`choose_auth_source` chose.
+    :arg kubeconfig_paths: the kubeconfig files used when none was named (``$KUBECONFIG`` or ``~/.kube/config``).
+    :returns: a dict of auth options; a kubeconfig source is pinned to its file(s) (:func:`listed_connection`
+        adds the current context when none was named), so a later ``$KUBECONFIG`` or ``current-context`` cannot
+        move the tasks to another cluster.
+    """
+    record = dict((name, params[name]) for name in CONNECTION_OPTIONS if params.get(name) not in (None, "", [], {}))
+    record.update((name, params[name]) for name in SECRET_OPTIONS if name in given and params.get(name) not in
+                  (None, "", {}))
+    if source in (AUTH_SOURCE_KUBECONFIG, AUTH_SOURCE_DEFAULT_KUBECONFIG):
+        if not isinstance(record.get("kubeconfig"), dict):
+            paths = ([os.path.abspath(os.path.expanduser(os.path.expandvars(p)))
+                      for p in str(record["kubeconfig"]).split(os.pathsep) if p]
+                     if record.get("kubeconfig") else list(kubeconfig_paths))
+            if paths:
+                record["kubeconfig"] = os.pathsep.join(paths)
+    return record
+
+
+def current_context(kubeconfig):
+    """The current context of ``kubeconfig`` (``:``-separated paths, or a dict), or None when it names none."""
+    if isinstance(kubeconfig, dict):
+        return kubeconfig.get("current-context") or None
+    try:
+        _contexts, active = kubernetes.config.list_kube_config_contexts(config_file=kubeconfig)
+    except Exception as exc:  # pylint: disable=broad-except  # the loader fails with YAML, type, key and file errors
+        raise ConfigError("cannot read the current context of kubeconfig {0}: {1}: {2}. Check the file (kubectl config "
+                          "view --kubeconfig {0}) or name a context".format(kubeconfig, type(exc).__name__, exc)) from exc
+    return (active or {}).get("name") or None
+
+
+def listed_connection(params, given=()):
+    """:func:`connection_record` for ``params`` on this machine (reads the kubeconfig; never contacts the server)."""
+    source = choose_auth_source(params, incluster_available(), bool(default_kubeconfig_paths()))
+    paths = default_kubeconfig_paths() if source in (AUTH_SOURCE_KUBECONFIG, AUTH_SOURCE_DEFAULT_KUBECONFIG) else []
+    record = connection_record(params, given, source, paths)
+    if "kubeconfig" in record and not record.get("context"):
+        context = current_context(record["kubeconfig"])
+        if context:
+            record["context"] = context
+    return record
+
+
+def describe_connection(params):
+    """``context X in kubeconfig Y``, ``host Z``...: which cluster the auth options name, for messages; "" for none."""
+    parts = []
+    if params.get("context"):
+        parts.append("context %s" % params["context"])
+    if params.get("kubeconfig") and not isinstance(params["kubeconfig"], dict):
+        parts.append("kubeconfig %s" % params["kubeconfig"])
+    if params.get("host"):
+        parts.append("host %s" % params["host"])
+    return ", ".join(parts)
+
+
 def api_client(params):
     """A ``kubernetes.client.ApiClient`` for the auth options in ``params`` (module parameters or the inventory's).
 

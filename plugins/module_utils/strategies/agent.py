@@ -68,7 +68,7 @@ class AgentStrategy(Strategy):
     def run(self, spec):
         argv = agent_spec.target_argv(spec, self.pid, agent_spec.target_root(self.process, self.namespaces),
                                       self.namespaces)
-        outcome = self.manager.exec(self.agent_pod, argv, stdin=spec.stdin, timeout=spec.timeout,
+        outcome = self.manager.exec(self.agent_pod, spec.outer_argv(argv), stdin=spec.stdin_data(), timeout=spec.timeout,
                                     max_output_bytes=spec.max_output_bytes)
         if outcome.may_be_lost():
             if not self._agent_still_there():

@@ -191,10 +191,10 @@ class BatchStrategy(Strategy):
                 return results
             exec_started = time.monotonic()
             outcome = manager.exec(
-                agent_pod, batch.driver_argv(template, [(p["pid"], agent_spec.target_root(p, self.namespaces))
-                                                        for _m, p in runnable],
-                                             spec.max_output_bytes, spec.stdin is not None),
-                stdin=spec.stdin, timeout=spec.timeout + DRIVER_GRACE_SECONDS,
+                agent_pod, spec.outer_argv(batch.driver_argv(
+                    template, [(p["pid"], agent_spec.target_root(p, self.namespaces)) for _m, p in runnable],
+                    spec.max_output_bytes, spec.stdin is not None)),
+                stdin=spec.stdin_data(), timeout=spec.timeout + DRIVER_GRACE_SECONDS,
                 max_output_bytes=batch.output_budget(len(runnable), spec.max_output_bytes))
             finished = time.monotonic()
             frames = batch.parse_driver_output(outcome.stdout.text(), len(runnable), spec.max_output_bytes)

@@ -240,7 +240,7 @@ class DockerStrategy(Strategy):
 
     def argv(self, spec):
         """The argv the tools container runs for ``spec`` (chroot into the target's root when asked)."""
-        return tools_argv(spec, self._inspect(), self.namespaces, self.container)
+        return spec.outer_argv(tools_argv(spec, self._inspect(), self.namespaces, self.container))
 
     def _host_config_args(self):
         attrs = self._inspect()
@@ -297,7 +297,7 @@ class DockerStrategy(Strategy):
         argv = self.argv(spec)
         entrypoint, cmd = split_argv(argv)
         stdout, stderr = BoundedOutput(spec.max_output_bytes), BoundedOutput(spec.max_output_bytes)
-        stdin = spec.stdin
+        stdin = spec.stdin_data()
         if isinstance(stdin, str):
             stdin = stdin.encode("utf-8", "surrogateescape")
         started = time.monotonic()

@@ -105,7 +105,7 @@ class EphemeralStrategy(Strategy):
         return {"debug_container": self.debug_name, "would_create": not self.exists,
                 "container": None if self.exists else self._spec(),
                 "audit_event": None if self.exists else self._event(),
-                "argv": with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout)}
+                "argv": spec.outer_argv(with_timeout(spec.inner_argv("/proc/1/root"), spec.timeout))}
 
     def _read(self):
         try:
@@ -244,8 +244,9 @@ class EphemeralStrategy(Strategy):
         return "/proc/%s/root" % pid
 
     def run(self, spec):
-        argv = with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout)
-        outcome = self._exec(argv, stdin=spec.stdin, timeout=spec.timeout, max_output_bytes=spec.max_output_bytes)
+        argv = spec.outer_argv(with_timeout(spec.inner_argv(self._target_root(spec)), spec.timeout))
+        outcome = self._exec(argv, stdin=spec.stdin_data(), timeout=spec.timeout,
+                             max_output_bytes=spec.max_output_bytes)
         if outcome.may_be_lost():
             lost = settled_loss(self.client, self.pod, self.container, self.debug_name)
             if lost:

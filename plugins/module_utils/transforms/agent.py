@@ -221,4 +221,4 @@ def exec_plan(desired, existing, spec, namespaces, now):
     reuse = bool(existing and why_replace(existing, desired, life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]), now) is None)
     return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
             "node": desired["spec"]["nodeName"], "would_create": not reuse,
-            "argv": target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces)}
+            "argv": spec.outer_argv(target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces))}

@@ -112,7 +112,7 @@ def _unused_placeholder(texts, name):
 def command_template(spec, namespaces):
     """The agent strategy's argv for one target (an ExecSpec run in ``namespaces``), as sh words with "$pid" and
     "$root" for the target's host pid and root (transforms/agent.py target_argv, target_root)."""
-    texts = list(spec.command or []) + [spec.shell or ""] + ["%s=%s" % item for item in spec.env.items()]
+    texts = list(spec.command or []) + [spec.shell or ""]
     pid, root = (_unused_placeholder(texts, name) for name in SLOT_VARIABLES)
     return shell_words(agent_spec.target_argv(spec, pid, root, namespaces), {pid: "pid", root: "root"})
 

@@ -36,7 +36,8 @@ def command_options():
         command=dict(type="list", elements="str"),
         shell=dict(type="str"),
         stdin=dict(type="str"),
-        env=dict(type="dict", default={}),
+        # Secrets welcome: never in the exec URL nor an argv (strategies/base.py ENV_READER), hidden from the invocation.
+        env=dict(type="dict", default={}, no_log=True),
         timeout=dict(type="int", default=60),
         max_output_bytes=dict(type="int", default=1048576),
         chroot=dict(type="bool", default=False),
@@ -206,6 +207,7 @@ def run_exec(module):
     params = module.params
     started = time.monotonic()
     spec = exec_spec(params)
+    module.hide_in_invocation_only("env")
     if params["targets"] is not None:
         return run_batch(module, spec, started)
     if params["docker_container"]:

@@ -218,3 +218,50 @@ def test_verify_file(tmp_path, name, ok):
     path = tmp_path / name
     path.write_text("plugin: kdebug.toolkit.pods\n")
     assert pods.InventoryModule().verify_file(str(path)) is ok
+
+
+# --- several clusters ----------------------------------------------------------
+
+
+def test_host_name_with_cluster():
+    assert pods.host_name("shop", "web-1", cluster="prod") == "prod/shop/web-1"
+    assert pods.host_name("shop", "web-1", "app", "prod") == "prod/shop/web-1/app"
+
+
+def test_host_entries_carry_the_cluster_only_with_clusters():
+    pod_vars = dict(pods.pod_host_vars(make_pod()), kdebug_cluster="prod")
+    assert [n for n, _vars in pods.host_entries(pod_vars)] == ["shop/web-1"]
+    assert [n for n, _vars in pods.host_entries(pod_vars, by_cluster=True)] == ["prod/shop/web-1"]
+    assert [n for n, _vars in pods.host_entries(pod_vars, True, True)] == ["prod/shop/web-1/app", "prod/shop/web-1/sidecar"]
+
+
+def test_group_names_with_clusters():
+    host_vars = dict(pods.pod_host_vars(make_pod()), kdebug_cluster="prod-eu")
+    expected = ["namespace_shop", "node_prod_eu_node_a", "pod_prod_eu_shop_web_1", "cluster_prod_eu"]
+    assert pods.group_names(host_vars, True, True) == expected
+    assert "cluster_prod_eu" not in pods.group_names(host_vars)
+
+
+def test_cluster_entries_merge_the_file_options_under_each_cluster():
+    options = {"kubeconfig": "/k", "context": None, "request_timeout": 5}
+    entries = pods.cluster_entries(options, [{"name": "a", "context": "ctx-a"},
+                                             {"name": "b", "kubeconfig": "/other", "context": "ctx-b"}])
+    assert entries == [("a", {"kubeconfig": "/k", "context": "ctx-a", "request_timeout": 5}),
+                       ("b", {"kubeconfig": "/other", "context": "ctx-b", "request_timeout": 5})]
+    assert pods.cluster_entries(options, []) == [(None, options)]
+
+
+@pytest.mark.parametrize("clusters, message", [
+    ([{"context": "x"}], "clusters item 1 needs a name"),
+    ([{"name": "a/b"}], "clusters item 1 needs a name"),
+    ([{"name": "a"}, {"name": "a"}], "clusters names a twice"),
+])
+def test_cluster_entries_need_unique_names(clusters, message):
+    with pytest.raises(ConfigError, match=message):
+        pods.cluster_entries({}, clusters)
+
+
+def test_clusters_option_documented():
+    doc = yaml.safe_load(pods.DOCUMENTATION)
+    assert doc["options"]["clusters"]["type"] == "list"
+    assert "kdebug_connection" in " ".join(doc["description"])

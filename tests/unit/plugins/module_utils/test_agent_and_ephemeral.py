@@ -128,7 +128,7 @@ TIMEOUT = ["timeout", "-k", "2", "9"]
     (["net"], TIMEOUT + ["nsenter", "--target", "42", "--net", "--"]),
 ])
 def test_the_timeout_runs_inside_the_targets_namespaces(namespaces, argv):
-    spec = ExecSpec(command=["ss", "-ltn"], timeout=9)
+    spec = ExecSpec(command=["ss", "-ltn"], env={"A": "s3cret"}, timeout=9)  # env travels on stdin, never here
     got = agent.target_argv(spec, 42, "/proc/42/root", namespaces)
     assert got[:len(argv)] == argv
     assert got[len(argv):] == ["env", "KDEBUG_TARGET_ROOT=/proc/42/root", "ss", "-ltn"]
@@ -153,9 +153,10 @@ def test_exec_spec_argv():
     assert ExecSpec(command=["echo", "$(x)"]).inner_argv() == ["echo", "$(x)"]
     assert ExecSpec(shell="a | b").inner_argv() == ["sh", "-c", "a | b"]
     spec = ExecSpec(command=["cat", "/x"], env={"B": "2", "A": "1"}, chroot=True)
-    assert spec.inner_argv("/proc/1/root") == ["env", "A=1", "B=2", "chroot", "/proc/1/root", "cat", "/x"]
+    assert spec.inner_argv("/proc/1/root") == ["chroot", "/proc/1/root", "cat", "/x"]
     plain = ExecSpec(command=["cat", "/x"], env={"A": "1"})
-    assert plain.inner_argv("/proc/9/root") == ["env", "A=1", "KDEBUG_TARGET_ROOT=/proc/9/root", "cat", "/x"]
+    assert plain.inner_argv("/proc/9/root") == ["env", "KDEBUG_TARGET_ROOT=/proc/9/root", "cat", "/x"]
+    assert ExecSpec(command=["a"], env={"KDEBUG_TARGET_ROOT": "/r"}).inner_argv("/proc/9/root") == ["a"]
     with pytest.raises(ValueError):
         ExecSpec(command=["a"], shell="b")
     with pytest.raises(ValueError):

@@ -52,7 +52,7 @@ def test_a_shell_command_is_one_word_and_the_placeholders_never_match_the_users_
     template = batch.command_template(spec, ["net"])
     argv = eval_words(template, 9, "/proc/9/root")
     assert argv == agent.target_argv(spec, 9, "/proc/9/root", ["net"])
-    assert argv[-3:] == ["sh", "-c", shell] and "X=@kdebug-pid-1@" in argv
+    assert argv[-3:] == ["sh", "-c", shell] and not any("@kdebug-pid-1@" in a for a in argv)  # env: on stdin
     assert "--target" in argv and argv[argv.index("--target") + 1] == "9"
 
 
@@ -169,9 +169,11 @@ NEEDS_NSENTER = pytest.mark.skipif(not shutil.which("nsenter") or os.geteuid() !
 def run_driver(spec, pids, namespaces=("net",), max_output_bytes=1000, stdin=None):
     """The real driver script in a real shell, aimed at local pids: the frames, parsed."""
     targets = [(pid, agent.root_path(pid)) for pid in pids]
-    argv = batch.driver_argv(batch.command_template(spec, list(namespaces)), targets, max_output_bytes,
-                             stdin is not None)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True, input=stdin).stdout
+    argv = spec.outer_argv(batch.driver_argv(batch.command_template(spec, list(namespaces)), targets,
+                                             max_output_bytes, stdin is not None))
+    data = spec.stdin_data(stdin)
+    out = subprocess.run(argv, capture_output=True, timeout=30, check=True,
+                         input=data.encode() if isinstance(data, str) else data).stdout.decode()
     return [plain(f) for f in batch.parse_driver_output(out, len(targets), max_output_bytes)]
 
 
@@ -221,3 +223,11 @@ def test_node_progress_counts_what_ran_what_exited_non_zero_and_what_could_not_r
                     "1 could not run")
     assert batch.node_progress("n", [{"rc": 0, "failed": False}], 0.04, 1, 1) == (
         "node n done (1/1 nodes) in 0.0 s: 1 target, 1 ran, 0 exited non-zero, 0 could not run")
+
+
+@NEEDS_NSENTER
+def test_the_driver_gets_env_on_stdin_and_every_target_its_own_stdin():
+    me = os.getpid()
+    spec = ExecSpec(shell='printf "%s|" "$X"; cat', env={"X": "s3cret value"}, timeout=10, stdin="in\n")
+    for got in run_driver(spec, [me, me], stdin="in\n"):
+        assert got["stdout"] == "s3cret value|in\n"

@@ -486,3 +486,46 @@ def test_a_missing_certificate_file_option_is_named(option):
     with pytest.raises(ConfigError) as err:
         api_client(validated(params))
     assert option in err.value.message and "/nonexistent/file.pem" in err.value.message
+
+
+# --- the connection the pods inventory pins its hosts to ---------------------------------------
+
+
+def test_connection_record_pins_the_default_kubeconfig():
+    record = kube_auth.connection_record({"request_timeout": 30}, (), kube_auth.AUTH_SOURCE_DEFAULT_KUBECONFIG,
+                                         ["/home/u/.kube/config"])
+    assert record == {"kubeconfig": "/home/u/.kube/config"}
+
+
+def test_connection_record_makes_kubeconfig_paths_absolute(monkeypatch):
+    monkeypatch.chdir("/tmp")
+    record = kube_auth.connection_record({"kubeconfig": "a.conf:/b.conf", "context": "c"}, ("kubeconfig",),
+                                         kube_auth.AUTH_SOURCE_KUBECONFIG, ["/ignored"])
+    assert record == {"kubeconfig": "/tmp/a.conf:/b.conf", "context": "c"}
+
+
+def test_connection_record_keeps_secrets_only_from_the_file():
+    params = {"host": "https://h:6443", "api_key": "tok", "ca_cert": "/ca.crt", "validate_certs": True}
+    from_env = kube_auth.connection_record(params, ("host",), kube_auth.AUTH_SOURCE_PARAMS)
+    assert from_env == {"host": "https://h:6443", "ca_cert": "/ca.crt", "validate_certs": True}
+    from_file = kube_auth.connection_record(params, ("host", "api_key"), kube_auth.AUTH_SOURCE_PARAMS)
+    assert from_file["api_key"] == "tok"
+
+
+def test_listed_connection_adds_the_current_context(tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "b",
+        "clusters": [{"name": "c", "cluster": {"server": "https://h:6443"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "a", "context": {"cluster": "c", "user": "u"}},
+                     {"name": "b", "context": {"cluster": "c", "user": "u"}}]}))
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    assert kube_auth.listed_connection({}) == {"kubeconfig": str(config), "context": "b"}
+    assert kube_auth.listed_connection({"context": "a"}) == {"kubeconfig": str(config), "context": "a"}
+
+
+def test_describe_connection():
+    assert kube_auth.describe_connection({"context": "a", "kubeconfig": "/k"}) == "context a, kubeconfig /k"
+    assert kube_auth.describe_connection({"host": "https://h"}) == "host https://h"
+    assert kube_auth.describe_connection({"kubeconfig": {"a": 1}}) == ""

@@ -117,3 +117,13 @@ def test_stop_signal_handlers_are_restored_after_the_module():
     with module_base.stop_signals_interrupt():
         assert signal.getsignal(signal.SIGTERM) is not before
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_connection_failure_names_the_cluster_the_task_used():
+    failed = {"msg": "cannot reach the Kubernetes API server at https://h:6443: connection refused.",
+              "error_class": "unreachable"}
+    named = module_base.cluster_named(failed, {"context": "prod", "kubeconfig": "/k"})
+    assert named["msg"].endswith("connection refused. The task used context prod, kubeconfig /k.")
+    assert module_base.cluster_named(dict(failed, error_class="denied"), {"context": "prod"}) == \
+        dict(failed, error_class="denied")
+    assert module_base.cluster_named(failed, {}) == failed

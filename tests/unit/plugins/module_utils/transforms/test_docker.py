@@ -167,8 +167,7 @@ def test_the_environment_tells_the_command_where_the_target_root_is():
 
 def test_argv_shell_env_and_chroot():
     spec = ExecSpec(shell="cat /www/index.html", env={"B": "2", "A": "x y"}, chroot=True)
-    assert ds.tools_argv(spec, attrs()) == ["env", "A=x y", "B=2", "chroot", "/proc/1/root", "sh", "-c",
-                                            "cat /www/index.html"]
+    assert ds.tools_argv(spec, attrs()) == ["chroot", "/proc/1/root", "sh", "-c", "cat /www/index.html"]
 
 
 def test_argv_chroot_on_host_pid_uses_the_host_pid():
