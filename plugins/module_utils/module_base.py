@@ -77,7 +77,6 @@ class KdebugModule(AnsibleModule):
         """The Ansible run this task belongs to, for the audit annotations (metadata.run_mark)."""
         return metadata.run_mark(runs.current_run_id(), self.params.get("remove_with_run"))
 
-
     def hide_in_invocation_only(self, name):
         """For the no_log dict option ``name``, once its values are used: they stay hidden where Ansible shows the
         task's arguments (the invocation at -vvv, the module's log), but are not blanked out of the rest of the
