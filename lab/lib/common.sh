@@ -90,8 +90,9 @@ start_daemon() {
   fi
   mkdir -p "$LAB_LOGS" "$LAB_PIDS"
   log "    starting $name (log: $LAB_LOGS/$name.log)"
-  # 9>&-: the daemon must not inherit the lab lock (it would hold it for its lifetime).
-  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null 9>&- &
+  # 3>&- ... 9>&-: the daemon must not inherit a lock: the lab lock (fd 9), nor the one a caller holds on
+  # lab/up (`flock LOCKFILE lab/up` passes its fd, 3); a daemon would hold it for its lifetime.
+  setsid "$@" >>"$LAB_LOGS/$name.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$LAB_PIDS/$name.pid"
 }
 
