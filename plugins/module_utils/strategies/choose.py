@@ -28,6 +28,11 @@ def agent_rights(namespace, agent_namespace):
             ("create", "pods/exec", agent_namespace), ("get", "nodes", None)]
 
 
+def missing_rights(rights, allowed):
+    """The rights the caller lacks, asked through ``allowed`` (kube/access.py's SelfSubjectAccessReviews)."""
+    return [r for r in rights if not allowed(r)]
+
+
 def describe(right):
     verb, resource, namespace = right
     return "%s %s %s" % (verb, resource, "in namespace %s" % namespace if namespace else "cluster-wide")
@@ -39,11 +44,11 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
         raise OptionError("unknown strategy %s: choose one of %s." % (requested, ", ".join(STRATEGIES)))
     if requested != "auto":
         return requested, "requested"
-    missing_ephemeral = [r for r in ephemeral_rights(namespace) if not allowed(r)]
+    missing_ephemeral = missing_rights(ephemeral_rights(namespace), allowed)
     if ephemeral_served and not missing_ephemeral:
         return "ephemeral", ("the API serves pods/ephemeralcontainers and the caller may patch it and exec in "
                              "namespace %s" % namespace)
-    missing_agent = [r for r in agent_rights(namespace, agent_namespace) if not allowed(r)]
+    missing_agent = missing_rights(agent_rights(namespace, agent_namespace), allowed)
     if not missing_agent:
         why = "the API does not serve pods/ephemeralcontainers" if not ephemeral_served else \
             "the caller may not %s" % "; ".join(describe(r) for r in missing_ephemeral)
@@ -57,3 +62,19 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
         % (ephemeral_gap, "; ".join(describe(r) for r in missing_agent)), "rbac",
         {"missing": {"ephemeral": [describe(r) for r in missing_ephemeral],
                      "agent": [describe(r) for r in missing_agent]}})
+
+
+def when_no_profile_admitted(requested, allowed, namespace, agent_namespace, why):
+    """(strategy, reason) when PodSecurity admits no debug container profile (``why`` says what was refused).
+
+    ``auto`` turns to the node agent when the caller may run it; otherwise the refusal is the error, with the fix.
+    """
+    if requested == "auto":
+        missing = missing_rights(agent_rights(namespace, agent_namespace), allowed)
+        if not missing:
+            return "agent", "%s, so the node agent in namespace %s, which the caller may run" % (why, agent_namespace)
+        fix = ("The node agent is no way out either: the caller may not %s (see docs/rbac.md, role kdebug-agent)"
+               % "; ".join(describe(r) for r in missing))
+    else:
+        fix = "Use strategy agent (or auto, which turns to it when the caller may run it)"
+    raise ApiDenied("%s. %s." % (why, fix), "pod_security", {"namespace": namespace, "admitted_profile": None})

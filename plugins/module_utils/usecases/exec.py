@@ -22,7 +22,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
+    choose_strategy, when_no_profile_admitted)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
 
@@ -50,7 +51,7 @@ def argument_spec():
         docker_container=dict(type="str"),
         docker_host=dict(type="str"),
         strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
-        profile=dict(type="str", default="general", choices=list(options.PROFILES)),
+        profile=dict(type="str", choices=list(options.PROFILES)),
         join_namespaces=dict(type="list", elements="str", default=list(agent_spec.DEFAULT_JOIN_NAMESPACES),
                              choices=list(options.LINUX_NAMESPACES)),
     )
@@ -95,10 +96,21 @@ def kube_strategy(module):
                           "docker_container (and docker_host), or use strategy auto, ephemeral or agent for pod %s."
                           % params["pod"])
     if name == "ephemeral":
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
-        return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
-                                 params["image_pull_policy"], params["profile"], params["ttl_seconds"],
-                                 params["wait_timeout"], module.check_mode), reason
+        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import ephemeral  # pylint: disable=import-outside-toplevel
+        profile = params["profile"]
+        if profile is None:
+            profile, why = ephemeral.choose_profile(client, pod, container, params["image"],
+                                                    params["image_pull_policy"], params["ttl_seconds"])
+            if profile is None:
+                name, reason = when_no_profile_admitted(params["strategy"], probe.allowed, namespace,
+                                                        params["agent_namespace"], why)
+            else:
+                reason = "%s; %s" % (reason, why)
+        if name == "ephemeral":
+            return ephemeral.EphemeralStrategy(
+                client, pod, container, params["image"], module.requested_by(), module.reason(),
+                params["image_pull_policy"], profile, params["ttl_seconds"], params["wait_timeout"],
+                module.check_mode), reason
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
                          params["join_namespaces"], params["wait_timeout"], module.check_mode), reason
