@@ -234,8 +234,8 @@ class EphemeralStrategy(Strategy):
 
     def handle(self):
         return {"debug_container": {"name": self.debug_name, "image": self.image, "profile": self.profile,
-                                    "cannot": profile_cannot(self.profile), "reused": self.exists, "ttl_seconds": self.ttl_seconds,
-                                    "audit_event": self.audit_event},
+                                    "cannot": profile_cannot(self.profile), "reused": self.exists,
+                                    "ttl_seconds": self.ttl_seconds, "audit_event": self.audit_event},
                 "agent_pod": None}
 
 
