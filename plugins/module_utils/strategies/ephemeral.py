@@ -44,6 +44,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemera
 # it waits on the container's status instead (a slow image pull).
 START_KNOCK_INTERVAL = 0.1
 START_KNOCK_SECONDS = 3
+# The role of docs/rbac.md that grants what this strategy needs.
+RBAC_ROLE = "kdebug-ephemeral"
 
 
 class EphemeralStrategy(Strategy):
@@ -100,7 +102,7 @@ class EphemeralStrategy(Strategy):
     def _hints(self):
         """The fix for a refused patch, by the class of the refusal (kube/failures.py)."""
         return {
-            "rbac_role": "kdebug-ephemeral",
+            "rbac_role": RBAC_ROLE,
             "pod_security": lambda denial: pod_security_fix(denial, self.debug_name, self.profile),
             "admission_webhook": "Set profile to restricted, or use strategy agent",
         }
@@ -250,7 +252,8 @@ def dry_run_refusal(client, pod, container, image, profile, pull_policy, ttl_sec
     meta = pod["metadata"]
     try:
         client.patch(pod_path(meta["namespace"], meta["name"], "ephemeralcontainers"),
-                     {"spec": {"ephemeralContainers": [spec]}}, query={"dryRun": DRY_RUN_ALL})
+                     {"spec": {"ephemeralContainers": [spec]}}, query={"dryRun": DRY_RUN_ALL},
+                     hints={"rbac_role": RBAC_ROLE})
     except ApiDenied as exc:
         if exc.denied_by == "rbac":
             raise
