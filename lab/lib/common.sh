@@ -42,6 +42,8 @@ IMAGE_BUSYBOX=kdebug.local/busybox:1.35
 IMAGE_NOSHELL=kdebug.local/noshell:1
 IMAGE_TOOLS=kdebug.local/tools:1
 IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
+# kdebug's default tools image, read from the one place that names it: the lab's tools image goes under that name too.
+IMAGE_DEFAULT_TOOLS=$(sed -n 's/^DEFAULT_TOOLS_IMAGE = "\(.*\)"$/\1/p' "$REPO_DIR/plugins/module_utils/options.py")
 
 LAB_T0=${LAB_T0:-$(date +%s)}
 export LAB_T0
