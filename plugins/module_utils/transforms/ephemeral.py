@@ -203,8 +203,9 @@ def profile_reason(namespace, level, skipped, refused, chosen, how):
     else:
         parts.append("namespace %s enforces no PodSecurity level by label" % namespace)
     if skipped:
-        parts[-1] += ", so profile%s %s %s not tried" % ("s" if len(skipped) > 1 else "", " and ".join(skipped),
-                                                        "were" if len(skipped) > 1 else "was")
+        many = len(skipped) > 1
+        parts[-1] += ", so profile%s %s %s not tried" % ("s" if many else "", " and ".join(skipped),
+                                                         "were" if many else "was")
     for profile, why in refused:
         parts.append("a server-side dry run (dryRun=All) refused profile %s (%s)" % (profile, why))
     if how == "re-used":

@@ -92,8 +92,8 @@ def test_auto_takes_the_most_capable_profile_the_namespace_admits(lab, tools, na
 @pytest.mark.parametrize("namespace, pod, admitted", [("kdebug-restricted", "web", "restricted"),
                                                       ("kdebug-restricted", "noshell", "restricted"),
                                                       ("kdebug-baseline", "noshell", "baseline")])
-def test_a_refused_profile_fails_with_the_podsecurity_message_and_the_profile_that_passes(lab, tools, namespace,
-                                                                                       pod, admitted):
+def test_a_refused_profile_fails_with_the_podsecurity_message_and_the_profile_that_passes(
+        lab, tools, namespace, pod, admitted):
     before = ephemeral_names(lab, namespace, pod)
     status, result = run(lab, dict(tools, pod=pod, namespace=namespace, profile="general", command=["true"]))
     assert status == "FAILED!", result
@@ -137,8 +137,8 @@ def test_a_label_less_namespace_is_tried_from_the_top_and_the_refusals_are_named
     assert result["plan"]["container"]["securityContext"] == {"capabilities": {"add": ["SYS_PTRACE"]}}
 
 
-def test_no_profile_admitted_takes_the_agent_or_fails_with_every_refusal(lab, tools, scratch_namespace,
-                                                                        agent_namespace):
+def test_no_profile_admitted_takes_the_agent_or_fails_with_every_refusal(
+        lab, tools, scratch_namespace, agent_namespace):
     """A pod that predates its namespace's restricted label and breaks it: no debug container can be admitted."""
     restricted_pod(lab, scratch_namespace, "old", security_context={})
     label_namespace(lab, scratch_namespace, RESTRICTED_LABELS)
