@@ -47,6 +47,8 @@ IMAGE_BUSYBOX=kdebug.local/busybox:1.35
 IMAGE_NOSHELL=kdebug.local/noshell:1
 IMAGE_TOOLS=kdebug.local/tools:1
 IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
+# kdebug's default tools image, read from the one place that names it: the lab's tools image goes under that name too.
+IMAGE_DEFAULT_TOOLS=$(sed -n 's/^DEFAULT_TOOLS_IMAGE = "\(.*\)"$/\1/p' "$REPO_DIR/plugins/module_utils/options.py")
 
 # The lab's private registry (lab/lib/registry.sh): TLS from the lab CA, htpasswd
 # authentication, on the node address. It holds the tools image under a private

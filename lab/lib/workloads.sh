@@ -46,3 +46,20 @@ deploy_demo() {
     die "demo pod dns-broken is not running" "$LAB_LOGS/addons.log"
   wait_for "crashy is crashlooping as designed" 120 crashy_crashlooping || die "demo crashy did not crash and restart" "$LAB_LOGS/addons.log"
 }
+
+# The PodSecurity levels of the production-like namespaces (kdebug-<level>).
+PSA_LEVELS="baseline restricted"
+
+deploy_production() {
+  step "production-like namespaces (PodSecurity enforce: kdebug-${PSA_LEVELS// /, kdebug-}; non-root web, noshell)"
+  local level
+  for level in $PSA_LEVELS; do
+    render "$LAB_DIR/manifests/production.yaml.in" | sed "s/@PSA_LEVEL@/$level/g" |
+      kubectl_lab apply -f - >>"$LAB_LOGS/addons.log" 2>&1 ||
+      die "applying the production manifests to kdebug-$level failed" "$LAB_LOGS/addons.log"
+  done
+  for level in $PSA_LEVELS; do
+    kubectl_lab -n "kdebug-$level" wait --for=condition=Ready pod/web pod/noshell --timeout=120s >>"$LAB_LOGS/addons.log" 2>&1 ||
+      die "pods web/noshell in kdebug-$level did not become ready (kubectl -n kdebug-$level describe pods)" "$LAB_LOGS/addons.log"
+  done
+}

@@ -104,6 +104,12 @@ def _plural(count, word):
     return "%s %s%s" % (count, word, "" if count == 1 else "s")
 
 
+# Why tcpdump failed when the debug container's profile lacks NET_RAW (kdebug_exec debug_container.cannot).
+NO_NET_RAW = ("; the debug container runs with profile %s, which has no NET_RAW, and tcpdump needs it: set capture_profile "
+              "to baseline or general where the namespace's PodSecurity admits one, else capture_strategy agent, "
+              "where the caller may run the node agent")
+
+
 def capture_checks(exec_result, save_result=None, pod=None, namespace="default", container=None, interface="any",
                    capture_filter="", packets=0, seconds=0, max_bytes=0):
     """The capture check (a one-item list) from the kdebug_exec result and the pcap_save result."""
@@ -117,6 +123,9 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
                "tcpdump_captured": stats["captured"], "received_by_filter": stats["received_by_filter"],
                "dropped_by_kernel": stats["dropped_by_kernel"], "link_type": stats["link_type"]}
     evidence = []
+    container = exec_result.get("debug_container") or {}
+    if container.get("profile"):
+        details.update(profile=container["profile"], strategy_reason=exec_result.get("strategy_reason"))
     stderr = "\n".join(tcpdump_output(exec_result.get("stderr"))[0]).strip()
     if stderr:
         evidence.append({"label": "tcpdump", "text": stderr})
@@ -153,6 +162,8 @@ def capture_checks(exec_result, save_result=None, pod=None, namespace="default",
             summary = "tcpdump produced no pcap in pod %s (rc %s)%s" % (
                 where, stats["rc"] if stats["rc"] is not None else exec_result.get("rc"),
                 ": " + "; ".join(stats["errors"]) if stats["errors"] else "")
+        if "net_raw" in (container.get("cannot") or []):
+            summary += NO_NET_RAW % container.get("profile")
         return check("error", summary)
 
     count = save_result.get("packets")

@@ -35,7 +35,7 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check, with_access
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 try:  # libyaml's loader when PyYAML has it: a fleet run reads a hundred pods' answers
@@ -715,7 +715,7 @@ def dns_check_results(exec_result, names=None, slow_ms=500, max_search_domains=6
         for check in checks:
             check["details"]["probe_incomplete"] = "rc %s, output %s" % (
                 rc, "truncated" if exec_result.get("truncated") else "cut short")
-    return checks
+    return with_access(checks, exec_result)
 
 
 class FilterModule(object):

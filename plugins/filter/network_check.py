@@ -29,7 +29,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check
+from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check, with_access
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 COMMAND_SECTIONS = ("addr", "route", "route6", "listen")
@@ -586,7 +586,7 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
         urls = [r["url"] for r in http_records if r.get("url")]
     for index, url in enumerate(urls, 1):
         checks.append(_check_http(ctx, url, index, http_records, http_problem, allowed))
-    return checks
+    return with_access(checks, result)
 
 
 class FilterModule(object):

@@ -117,6 +117,19 @@ def failure_details(result):
     return dict((key, result[key]) for key in ("error_class", "denied_by", "denial") if key in result)
 
 
+def with_access(checks, result):
+    """``checks`` with ``details.access``: how kdebug_exec's ``result`` reached the target (strategy, why, and the
+    ephemeral container's profile and what it cannot do), so a report says it next to what the probe found."""
+    access = dict((key, result[key]) for key in ("strategy", "strategy_reason") if result.get(key))
+    container = result.get("debug_container") or {}
+    if container.get("profile"):
+        access.update(profile=container["profile"], cannot=list(container.get("cannot") or []))
+    if access:
+        for check in checks:
+            check["details"] = dict(check.get("details") or {}, access=access)
+    return checks
+
+
 def error_check(result, name, target=None, default="the module failed without a message"):
     """The error check for a module call that failed (a registered result with ``msg``, under failed_when false)."""
     result = result if isinstance(result, dict) else {}

@@ -152,13 +152,23 @@ options:
       - C(auto) takes C(ephemeral) when the API serves C(pods/ephemeralcontainers) and the caller may patch it
         (and exec) in the namespace, else C(agent) when the caller may run the agent, else fails naming the
         missing rights. RV(strategy_reason) says why.
+      - When PodSecurity admits no debug container profile (see O(profile)), C(auto) takes C(agent) if the caller
+        may run it, else fails with what was refused.
     type: str
     default: auto
     choices: [auto, ephemeral, agent, docker]
   profile:
-    description: Security profile of the ephemeral container, as C(kubectl debug --profile) defines them.
+    description:
+      - Security profile of the ephemeral container, as C(kubectl debug --profile) defines them.
+      - Unset, kdebug picks the most capable of C(general), C(baseline) and C(restricted) that the target
+        namespace's PodSecurity admits. Its C(pod-security.kubernetes.io/enforce) label says where to start, and a
+        server-side dry run (C(dryRun=All)) of the debug container confirms it. RV(strategy_reason) says what was
+        refused and what the chosen profile cannot do (RV(debug_container.cannot)). See C(docs/podsecurity.md).
+      - C(restricted) runs as the target container's own C(runAsUser)/C(runAsGroup) (the pod's apply by
+        themselves), so it can read the target's files; with none set, as 65534 (nobody).
+      - A profile given here that PodSecurity refuses fails with the PodSecurity message and the profile a dry
+        run admits instead.
     type: str
-    default: general
     choices: [legacy, general, baseline, restricted, netadmin, sysadmin]
   join_namespaces:
     description:
@@ -300,6 +310,21 @@ debug_container:
       type: str
       returned: when strategy is ephemeral
       sample: web-68b79bb664-52xtk.3f9c2a71d04b8e65
+    profile:
+      description: The security profile the ephemeral container runs with (O(profile), or the one kdebug chose).
+      type: str
+      returned: when strategy is ephemeral
+      sample: restricted
+    cannot:
+      description:
+        - What the ephemeral container's profile does not allow, one tag each; runbooks read it to say why a tool
+          failed.
+        - V(ptrace) (strace, gdb), V(net_admin) (iptables, tc), V(net_raw) (tcpdump, ping), V(root) (it runs as
+          the target's user).
+      type: list
+      elements: str
+      returned: when strategy is ephemeral
+      sample: [ptrace, net_admin, net_raw, root]
 agent_pod:
   description:
     - The agent pod (name, namespace, node, phase, image, created, expires_in_seconds), when the agent strategy

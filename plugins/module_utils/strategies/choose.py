@@ -27,6 +27,11 @@ def agent_rights(namespace, agent_namespace):
     return [r[:3] for r in rights.agent_strategy(namespace, agent_namespace)]
 
 
+def missing_rights(rights, allowed):
+    """The rights the caller lacks, asked through ``allowed`` (kube/access.py's SelfSubjectAccessReviews)."""
+    return [r for r in rights if not allowed(r)]
+
+
 def describe(right):
     verb, resource, namespace = right
     return "%s %s %s" % (verb, resource, "in namespace %s" % namespace if namespace else "cluster-wide")
@@ -43,7 +48,7 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
         raise OptionError("unknown strategy %s: choose one of %s." % (requested, ", ".join(STRATEGIES)))
     if requested != "auto":
         return requested, "requested"
-    missing_ephemeral = [r for r in ephemeral_rights(namespace) if not allowed(r)]
+    missing_ephemeral = missing_rights(ephemeral_rights(namespace), allowed)
     if ephemeral_served and not missing_ephemeral and not ephemeral_unusable:
         return "ephemeral", ("the API serves pods/ephemeralcontainers and the caller may patch it and exec in "
                              "namespace %s" % namespace)
@@ -53,7 +58,7 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
         ephemeral_gap = "the caller may not %s" % "; ".join(describe(r) for r in missing_ephemeral)
     else:
         ephemeral_gap = ephemeral_unusable
-    missing_agent = [r for r in agent_rights(namespace, agent_namespace) if not allowed(r)]
+    missing_agent = missing_rights(agent_rights(namespace, agent_namespace), allowed)
     if not missing_agent:
         return "agent", "%s, and may run the node agent in namespace %s" % (ephemeral_gap, agent_namespace)
     if missing_ephemeral:
@@ -65,3 +70,19 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
         % (ephemeral_gap, "; ".join(describe(r) for r in missing_agent)), "rbac",
         {"missing": {"ephemeral": [describe(r) for r in missing_ephemeral],
                      "agent": [describe(r) for r in missing_agent]}})
+
+
+def when_no_profile_admitted(requested, allowed, namespace, agent_namespace, why):
+    """(strategy, reason) when PodSecurity admits no debug container profile (``why`` says what was refused).
+
+    ``auto`` turns to the node agent when the caller may run it; otherwise the refusal is the error, with the fix.
+    """
+    if requested == "auto":
+        missing = missing_rights(agent_rights(namespace, agent_namespace), allowed)
+        if not missing:
+            return "agent", "%s, so the node agent in namespace %s, which the caller may run" % (why, agent_namespace)
+        fix = ("The node agent is no way out either: the caller may not %s (see docs/rbac.md, role kdebug-agent)"
+               % "; ".join(describe(r) for r in missing))
+    else:
+        fix = "Use strategy agent (or auto, which turns to it when the caller may run it)"
+    raise ApiDenied("%s. %s." % (why, fix), "pod_security", {"namespace": namespace, "admitted_profile": None})

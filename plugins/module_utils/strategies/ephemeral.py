@@ -26,7 +26,7 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, ImagePullError, KdebugError, StartError)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import pod_path
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import DRY_RUN_ALL, api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
@@ -36,7 +36,9 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base imp
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.audit_event import debug_container_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.ephemeral import (
-    base_name, ephemeral_container, ephemeral_status, expires_in, pick_container, pod_security_fix, restricted_user,
+    auto_profiles, base_name, enforced_level, ephemeral_container, ephemeral_status, expires_in, less_capable,
+    no_profile_admitted, pick_container, pod_at_fault, pod_security_fix, profile_cannot, profile_reason, refusal_text,
+    restricted_identity,
     security_context, start_problem_advice)
 
 # A debug container that does not run yet is reached by exec as soon as it starts, while the kubelet reports
@@ -46,6 +48,8 @@ START_KNOCK_INTERVAL = 0.1
 START_KNOCK_SECONDS = 3
 # How often prepare() re-reads the pod and tries again when it changed under the patch that adds a container.
 PATCH_ATTEMPTS = 5
+# The role of docs/rbac.md that grants what this strategy needs.
+RBAC_ROLE = "kdebug-ephemeral"
 
 
 class EphemeralStrategy(Strategy):
@@ -95,7 +99,7 @@ class EphemeralStrategy(Strategy):
 
     def _spec(self):
         return ephemeral_container(self.debug_name, self.image, self.container, self.profile, self.pull_policy,
-                                   self.ttl_seconds, restricted_user(self.pod, self.container))
+                                   self.ttl_seconds, restricted_identity(self.pod, self.container))
 
     def _event(self):
         return debug_container_event(self.pod, self.debug_name, self.container, self.image, self.profile,
@@ -116,7 +120,7 @@ class EphemeralStrategy(Strategy):
     def _hints(self):
         """The fix for a refused patch, by the class of the refusal (kube/failures.py)."""
         return {
-            "rbac_role": "kdebug-ephemeral",
+            "rbac_role": RBAC_ROLE,
             "pod_security": lambda denial: pod_security_fix(denial, self.debug_name, self.profile),
             "admission_webhook": "Set profile to restricted, or use strategy agent",
         }
@@ -135,6 +139,8 @@ class EphemeralStrategy(Strategy):
                                              hints=self._hints())
                 created = True
                 break
+            except ApiDenied as exc:
+                raise self._with_admitted_profile(exc)
             except ApiConflict:
                 # The pod changed since it was read (a concurrent run added this container, or the kubelet
                 # wrote its status): re-read and decide again.
@@ -156,6 +162,26 @@ class EphemeralStrategy(Strategy):
         # yet is not waited for here: the first exec reaches it sooner than its status would say (_exec).
         self.unconfirmed = created or not self._running(self.pod)
         return created
+
+    def _with_admitted_profile(self, exc):
+        """A PodSecurity refusal of this profile, with the profile a server-side dry run admits instead (if any)."""
+        if exc.denied_by != "pod_security" or pod_at_fault(exc.denial, self.debug_name):
+            return exc
+        refused = []
+        for profile in less_capable(self.profile):
+            refusal = dry_run_refusal(self.client, self.pod, self.container, self.image, profile, self.pull_policy,
+                                      self.ttl_seconds)
+            if refusal is None:
+                exc.denial["admitted_profile"] = profile
+                return ApiDenied("%s A server-side dry run (dryRun=All) admits profile %s here: set profile to %s, or "
+                                 "leave profile unset and kdebug picks the most capable profile admitted."
+                                 % (exc, profile, profile), exc.denied_by, exc.denial, status=exc.status,
+                                 endpoint=exc.endpoint, server_message=exc.server_message)
+            refused.append("%s (%s)" % (profile, refusal))
+        exc.denial["admitted_profile"] = None
+        return ApiDenied("%s No profile is admitted here (server-side dry runs refused %s): use strategy agent."
+                         % (exc, "; ".join(refused) or "no other profile"), exc.denied_by, exc.denial,
+                         status=exc.status, endpoint=exc.endpoint, server_message=exc.server_message)
 
     def _record(self):
         """The audit Event of the container this run created (or a concurrent run that made the same one)."""
@@ -258,7 +284,52 @@ class EphemeralStrategy(Strategy):
 
     def handle(self):
         return {"debug_container": {"name": self.debug_name, "image": self.image, "profile": self.profile,
-                                    "reused": self.exists, "ttl_seconds": self.ttl_seconds,
+                                    "cannot": profile_cannot(self.profile), "reused": self.exists,
+                                    "ttl_seconds": self.ttl_seconds,
                                     "expires_in_seconds": expires_in(self.pod, self.debug_name, time.time()),
                                     "audit_event": self.audit_event},
                 "agent_pod": None}
+
+
+def dry_run_refusal(client, pod, container, image, profile, pull_policy, ttl_seconds):
+    """None when PodSecurity (and every admission step) would admit a new debug container of ``profile`` into
+    ``pod``: the ephemeral-containers patch sent with dryRun=All, so nothing changes. Else why it was refused."""
+    name, exists = pick_container(pod, base_name(image, container, profile, pull_policy))
+    if exists:
+        return None  # a debug container of this profile is in the pod already (and cannot be changed)
+    spec = ephemeral_container(name, image, container, profile, pull_policy, ttl_seconds,
+                               restricted_identity(pod, container))
+    meta = pod["metadata"]
+    try:
+        client.patch(pod_path(meta["namespace"], meta["name"], "ephemeralcontainers"),
+                     {"spec": {"ephemeralContainers": [spec]}}, query={"dryRun": DRY_RUN_ALL},
+                     hints={"rbac_role": RBAC_ROLE})
+    except ApiDenied as exc:
+        if exc.denied_by == "rbac":
+            raise
+        return refusal_text(exc.denial, exc.server_message)
+    return None
+
+
+def choose_profile(client, pod, container, image, pull_policy, ttl_seconds):
+    """(profile or None, reason) for ``auto``: the most capable profile PodSecurity admits for the debug container.
+
+    The namespace's enforce label says where to start (a caller who may not read the namespace starts at the
+    top); a running debug container of a profile is re-used as is; otherwise a server-side dry run confirms.
+    With no profile admitted, the profile is None and the reason says what each dry run refused.
+    """
+    namespace = pod["metadata"]["namespace"]
+    try:
+        level = enforced_level(client.get_or_none(api_path("namespaces", namespace)))
+    except ApiDenied:
+        level = None  # no right to read the namespace: the dry runs alone decide
+    to_try, skipped = auto_profiles(level)
+    refused = []
+    for profile in to_try:
+        if pick_container(pod, base_name(image, container, profile, pull_policy))[1]:
+            return profile, profile_reason(namespace, level, skipped, refused, profile, "re-used")
+        refusal = dry_run_refusal(client, pod, container, image, profile, pull_policy, ttl_seconds)
+        if refusal is None:
+            return profile, profile_reason(namespace, level, skipped, refused, profile, "dry run")
+        refused.append((profile, refusal))
+    return None, no_profile_admitted(namespace, level, skipped, refused)

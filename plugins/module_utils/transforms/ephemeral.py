@@ -30,6 +30,27 @@ PROFILES = {
     "sysadmin": {"privileged": True},
 }
 MAX_GENERATIONS = 50
+# Without ``profile``, the profiles kdebug tries, most capable first: each can do all the next one can.
+AUTO_PROFILES = ("general", "baseline", "restricted")
+# The most capable of AUTO_PROFILES a PodSecurity level admits into a pod that meets the level itself.
+LEVEL_PROFILES = {"privileged": "general", "baseline": "baseline", "restricted": "restricted"}
+ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+# What a debug container cannot do, by profile: a tag per missing power (the result's debug_container.cannot, which
+# runbooks read), and what it means for a user.
+LIMITS = {
+    "ptrace": "no ptrace (strace, gdb, ltrace)",
+    "net_admin": "no NET_ADMIN (iptables, tc, changing addresses or routes)",
+    "net_raw": "no NET_RAW (tcpdump, ping, arping)",
+    "root": "no root (it runs as the target's user and reads only what that user may)",
+}
+PROFILE_LIMITS = {
+    "legacy": ("ptrace", "net_admin"),
+    "general": ("net_admin",),
+    "baseline": ("ptrace", "net_admin"),
+    "restricted": ("ptrace", "net_admin", "net_raw", "root"),
+    "netadmin": ("ptrace",),
+    "sysadmin": (),
+}
 # Who the restricted profile runs as when neither the pod nor the target container names a user: the level
 # forbids root, and a tools image usually defaults to it (then the container could never start).
 NOBODY = 65534
@@ -116,21 +137,26 @@ def pick_container(pod, base, needed_seconds=0, now=0):
     raise GenerationBudgetSpent(pod, max(ended_containers(pod), MAX_GENERATIONS))
 
 
-def restricted_user(pod, target_container):
-    """The runAsUser the restricted profile sets: the target container's own (so its files under /proc/<pid>/root
-    stay readable), none when the pod sets one for every container, else nobody."""
-    own = (find_spec(pod, "main", target_container).get("securityContext") or {}).get("runAsUser")
-    if own is not None:
-        return own
-    if ((pod.get("spec") or {}).get("securityContext") or {}).get("runAsUser") is not None:
-        return None
-    return NOBODY
+def restricted_identity(pod, target_container):
+    """The runAsUser/runAsGroup the restricted profile sets: the target container's own, so its files under
+    /proc/<pid>/root stay readable. What the pod sets for every container applies to the debug container by
+    itself; when nothing names a user, nobody (a root-default tools image could never start under runAsNonRoot)."""
+    own = find_spec(pod, "main", target_container).get("securityContext") or {}
+    pod_level = (pod.get("spec") or {}).get("securityContext") or {}
+    identity = {}
+    if own.get("runAsUser") is not None:
+        identity["runAsUser"] = own["runAsUser"]
+    elif pod_level.get("runAsUser") is None:
+        identity["runAsUser"] = NOBODY
+    if own.get("runAsGroup") is not None:
+        identity["runAsGroup"] = own["runAsGroup"]
+    return identity
 
 
-def ephemeral_container(name, image, target_container, profile, pull_policy, ttl_seconds, run_as_user=None):
+def ephemeral_container(name, image, target_container, profile, pull_policy, ttl_seconds, identity=None):
     """The container spec (pure). Identical inputs give identical specs, so concurrent patches merge.
 
-    ``run_as_user`` (restricted_user) goes into the restricted profile's securityContext.
+    ``identity`` (restricted_identity: runAsUser, runAsGroup) goes into the restricted profile's securityContext.
     """
     container = {
         "name": name,
@@ -147,8 +173,8 @@ def ephemeral_container(name, image, target_container, profile, pull_policy, ttl
     context = security_context(profile)
     if context is not None:
         container["securityContext"] = dict(context)
-        if profile == "restricted" and run_as_user is not None:
-            container["securityContext"]["runAsUser"] = run_as_user
+        if profile == "restricted":
+            container["securityContext"].update(identity or {})
     return container
 
 
@@ -163,18 +189,88 @@ def containers_named(detail):
     return names
 
 
-def pod_security_fix(denial, debug_name, profile):
-    """What to do about a PodSecurity refusal of the debug container (kube/failures.py denial)."""
+def pod_at_fault(denial, debug_name):
+    """True when a PodSecurity refusal names the pod's own containers, not the debug container: no profile helps."""
     named = set()
     for violation in denial.get("violations") or []:
         named.update(containers_named(violation.get("detail")))
-    if named and debug_name not in named:
+    return bool(named) and debug_name not in named
+
+
+def pod_security_fix(denial, debug_name, profile):
+    """What to do about a PodSecurity refusal of the debug container (kube/failures.py denial)."""
+    if pod_at_fault(denial, debug_name):
         return ("The pod itself does not meet the level (it predates the namespace's enforce label, or is exempt from "
                 "it), so no profile of a debug container can be admitted into it: use strategy agent")
-    if profile == "restricted" or (profile == "baseline" and denial.get("level") != "restricted"):
-        return "No profile gets further: use strategy agent"
-    return ("The debug container's profile %s sets what the level forbids: set profile to %s, or use strategy agent"
-            % (profile, "baseline (or restricted)" if denial.get("level") == "baseline" else "restricted"))
+    return "The debug container's profile %s sets what the level forbids" % profile
+
+
+def enforced_level(namespace):
+    """The PodSecurity level a namespace object's labels enforce; None when it sets none (or it is unknown)."""
+    level = (((namespace or {}).get("metadata") or {}).get("labels") or {}).get(ENFORCE_LABEL)
+    return level if level in LEVEL_PROFILES else None
+
+
+def auto_profiles(level):
+    """(to_try, skipped): the AUTO_PROFILES a dry run is worth, most capable first, and those the level forbids."""
+    first = AUTO_PROFILES.index(LEVEL_PROFILES.get(level, "general"))
+    return list(AUTO_PROFILES[first:]), list(AUTO_PROFILES[:first])
+
+
+def less_capable(profile):
+    """The AUTO_PROFILES to try when ``profile`` is refused: those after it, or all for a profile outside them."""
+    if profile in AUTO_PROFILES:
+        return list(AUTO_PROFILES[AUTO_PROFILES.index(profile) + 1:])
+    return [p for p in AUTO_PROFILES if p != profile]
+
+
+def profile_cannot(profile):
+    return list(PROFILE_LIMITS.get(profile, ()))
+
+
+def describe_limits(profile):
+    cannot = profile_cannot(profile)
+    if not cannot:
+        return "profile %s lacks nothing kdebug's runbooks use" % profile
+    return "profile %s has %s" % (profile, ", ".join(LIMITS[tag] for tag in cannot))
+
+
+def refusal_text(denial, message):
+    """One refusal, short: the PodSecurity checks a dry run failed, else the server's message."""
+    checks = [v.get("check") for v in (denial or {}).get("violations") or [] if v.get("check")]
+    return ", ".join(checks) if checks else (message or "refused")
+
+
+def profile_reason(namespace, level, skipped, refused, chosen, how):
+    """strategy_reason's part about the profile ``auto`` chose: what was refused, how the choice was confirmed and
+    what the chosen profile cannot do. ``refused``: (profile, why) pairs from dry runs; ``how``: "dry run" or
+    "re-used" (a running debug container of that profile is already in the pod)."""
+    parts = []
+    if level:
+        parts.append("namespace %s enforces PodSecurity %s" % (namespace, level))
+    else:
+        parts.append("namespace %s enforces no PodSecurity level by label" % namespace)
+    if skipped:
+        many = len(skipped) > 1
+        parts[-1] += ", so profile%s %s %s not tried" % ("s" if many else "", " and ".join(skipped),
+                                                         "were" if many else "was")
+    for profile, why in refused:
+        parts.append("a server-side dry run (dryRun=All) refused profile %s (%s)" % (profile, why))
+    if how == "re-used":
+        parts.append("profile %s: its running debug container is re-used" % chosen)
+    else:
+        parts.append("a server-side dry run (dryRun=All) admitted profile %s" % chosen)
+    limits = describe_limits(chosen)
+    return "; ".join(parts) + ". " + limits[:1].upper() + limits[1:]
+
+
+def no_profile_admitted(namespace, level, skipped, refused):
+    """Why no debug container profile can be used: every one was refused."""
+    tried = "; ".join("%s (%s)" % (profile, why) for profile, why in refused) or "none"
+    text = "PodSecurity admits no debug container profile in namespace %s" % namespace
+    if level:
+        text += " (it enforces %s%s)" % (level, ", which rules out " + " and ".join(skipped) if skipped else "")
+    return text + "; server-side dry runs refused: %s" % tried
 
 
 def start_problem_advice(problem, image, profile):

@@ -23,7 +23,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secre
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
+    choose_strategy, when_no_profile_admitted)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
@@ -54,7 +55,7 @@ def argument_spec():
         docker_container=dict(type="str"),
         docker_host=dict(type="str"),
         strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
-        profile=dict(type="str", default="general", choices=list(options.PROFILES)),
+        profile=dict(type="str", choices=list(options.PROFILES)),
         join_namespaces=dict(type="list", elements="str", default=list(agent_spec.DEFAULT_JOIN_NAMESPACES),
                              choices=list(options.LINUX_NAMESPACES)),
     )
@@ -106,11 +107,22 @@ def kube_strategy(module):
     if name == "ephemeral":
         name, reason = ephemeral_or_agent(client, pod, params, probe, reason)
     if name == "ephemeral":
-        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.ephemeral import EphemeralStrategy  # pylint: disable=import-outside-toplevel
+        from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import ephemeral  # pylint: disable=import-outside-toplevel
+        profile = params["profile"]
+        if profile is None:
+            profile, why = ephemeral.choose_profile(client, pod, container, params["image"],
+                                                    params["image_pull_policy"], params["ttl_seconds"])
+            if profile is None:
+                name, reason = when_no_profile_admitted(params["strategy"], probe.allowed, namespace,
+                                                        params["agent_namespace"], why)
+            else:
+                reason = "%s; %s" % (reason, why)
+    if name == "ephemeral":
         try:
-            return EphemeralStrategy(client, pod, container, params["image"], module.requested_by(), module.reason(),
-                                     params["image_pull_policy"], params["profile"], params["ttl_seconds"],
-                                     params["wait_timeout"], module.check_mode, params["timeout"]), reason
+            return ephemeral.EphemeralStrategy(
+                client, pod, container, params["image"], module.requested_by(), module.reason(),
+                params["image_pull_policy"], profile, params["ttl_seconds"], params["wait_timeout"],
+                module.check_mode, params["timeout"]), reason
         except GenerationBudgetSpent as spent:
             if params["strategy"] != "auto":
                 raise

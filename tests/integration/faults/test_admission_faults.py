@@ -1,7 +1,8 @@
 """PodSecurity and ResourceQuota refusals: what each module creates is refused with the right class and fix.
 
 A refusal only happens where a module creates something: the ephemeral
-container (kdebug_exec, strategy ephemeral, default profile general), the
+container (kdebug_exec, strategy ephemeral, profile general given: without one kdebug picks a profile the
+namespace admits), the
 agent pod (kdebug_exec strategy agent, kdebug_agent: its agent_namespace
 carries the rule), the fork (its source pod's namespace gets the rule after
 the source started). kdebug_triage and kdebug_cleanup create nothing: they
@@ -32,12 +33,14 @@ def fork(ns, image):
 
 # case -> (module, the namespace with the rule, args(rule namespace, plain namespace, image), denied_by, words).
 REFUSED = {
-    "exec-ephemeral-restricted": ("kdebug_exec", "restricted", lambda rule, plain, image: ephemeral(rule, image, "tight"),
+    "exec-ephemeral-restricted": ("kdebug_exec", "restricted",
+                                  lambda rule, plain, image: ephemeral(rule, image, "tight", profile="general"),
                                   "pod_security", ("restricted", "SYS_PTRACE", "profile general",
-                                                   "set profile to restricted")),
-    "exec-ephemeral-baseline": ("kdebug_exec", "baseline", lambda rule, plain, image: ephemeral(rule, image),
+                                                   "admits profile restricted here: set profile to restricted")),
+    "exec-ephemeral-baseline": ("kdebug_exec", "baseline",
+                                lambda rule, plain, image: ephemeral(rule, image, profile="general"),
                                 "pod_security", ("baseline", "SYS_PTRACE", "profile general",
-                                                 "set profile to baseline")),
+                                                 "admits profile baseline here: set profile to baseline")),
     "exec-agent-restricted": ("kdebug_exec", "restricted",
                               lambda rule, plain, image: dict(by_agent(plain, rule, image), command=["true"],
                                                               strategy="agent"),
@@ -67,6 +70,10 @@ WORK = {
         "kdebug_exec", "restricted", lambda rule, plain, image: ephemeral(rule, image, "tight", profile="restricted")),
     "exec-ephemeral-baseline-profile-baseline": (
         "kdebug_exec", "baseline", lambda rule, plain, image: ephemeral(rule, image, profile="baseline")),
+    # No profile given: kdebug picks the one the namespace admits (another pull policy: another container).
+    "exec-ephemeral-restricted-auto-profile": (
+        "kdebug_exec", "restricted",
+        lambda rule, plain, image: ephemeral(rule, image, "tight", image_pull_policy="Never")),
     # A quota counts pods: an ephemeral container is not one.
     "exec-ephemeral-quota": ("kdebug_exec", "no_more_pods", lambda rule, plain, image: ephemeral(rule, image)),
 }
@@ -75,6 +82,8 @@ WORK = {
 PREDATES = {
     "exec-ephemeral-restricted-pod-predates-label": (
         "kdebug_exec", "restricted", lambda rule, plain, image: ephemeral(rule, image, profile="restricted")),
+    "exec-ephemeral-auto-profile-pod-predates-label": (
+        "kdebug_exec", "restricted", lambda rule, plain, image: ephemeral(rule, image)),
 }
 RULES = ("restricted", "baseline", "no_more_pods")
 
@@ -112,6 +121,9 @@ def test_what_creates_nothing_refused_works_there(admitted, case):
         assert result["removed"] == [], result
     else:
         assert result["rc"] == 0 and result["strategy"] == "ephemeral", result
+        if case.endswith("auto-profile"):
+            assert result["debug_container"]["profile"] == "restricted", result
+            assert "admitted profile restricted" in result["strategy_reason"], result
 
 
 @pytest.mark.parametrize("case", sorted(PREDATES))
@@ -147,7 +159,7 @@ def test_no_traceback_and_nothing_left_behind_but_the_admitted_ephemeral_contain
         if result.get("debug_container"):
             admitted_containers.append(("EphemeralContainer", rules[rule].name,
                                         "%s/%s" % (result["target"]["pod"], result["debug_container"]["name"])))
-    assert len(admitted_containers) == 3
+    assert len(admitted_containers) == 4
     assert run.left_behind == sorted(admitted_containers)
 
 
@@ -156,18 +168,19 @@ def test_no_traceback_and_nothing_left_behind_but_the_admitted_ephemeral_contain
 
 @pytest.fixture(scope="module")
 def diagnosed(lab, plain, restricted, no_more_pods, tmp_path_factory):
-    """diagnose.yml (on first use) on tight in the restricted namespace and on crashy in the full one.
+    """diagnose.yml (on first use) on tight in the restricted namespace (profile general, which it refuses) and on
+    crashy in the full one.
 
     Per case: (CompletedProcess, report, the error checks, what kdebug left in the namespaces).
     """
-    targets = {"restricted": (restricted, "tight"), "quota": (no_more_pods, "crashy")}
+    targets = {"restricted": (restricted, "tight", {"profile": "general"}), "quota": (no_more_pods, "crashy", {})}
     runs = {}
 
     def run(case):
         if case not in runs:
-            scratch, pod = targets[case]
+            scratch, pod, extra = targets[case]
             with nothing_left_behind(lab, plain, scratch):
-                proc, report, _seconds = run_diagnose(lab, tmp_path_factory.mktemp(case), pod, scratch.name)
+                proc, report, _seconds = run_diagnose(lab, tmp_path_factory.mktemp(case), pod, scratch.name, **extra)
             assert report is not None, (proc.stdout + proc.stderr)[-4000:]
             runs[case] = (proc, report, [c for c in report["checks"] if c["status"] == "error"])
         return runs[case]

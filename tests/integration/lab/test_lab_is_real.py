@@ -91,3 +91,42 @@ def test_docker_container_can_be_joined_by_network_and_pid(lab):
         assert "demoapp on" in out
     finally:
         lab.docker("rm", "-f", name, check=False)
+
+
+PRODUCTION_LEVELS = ("baseline", "restricted")
+
+
+def test_production_namespaces_enforce_pod_security(lab):
+    """kdebug-baseline and kdebug-restricted really refuse a privileged pod (PodSecurity admission, not a label)."""
+    for level in PRODUCTION_LEVELS:
+        namespace = "kdebug-" + level
+        labels = lab.kubectl_json("get", "namespace", namespace)["metadata"]["labels"]
+        for mode in ("enforce", "warn", "audit"):
+            assert labels[f"pod-security.kubernetes.io/{mode}"] == level, labels
+        refused = lab.kubectl("run", "kdebug-test-privileged", "-n", namespace, "--image", lab.busybox_image,
+                              "--image-pull-policy", "Never", "--restart", "Never", "--privileged",
+                              "--dry-run=server", "--", "true", check=False)
+        assert refused.returncode != 0, refused.stdout
+        assert f'violates PodSecurity "{level}:latest"' in refused.stderr, refused.stderr
+        assert "privileged" in refused.stderr
+
+
+def test_production_targets_run_locked_down(lab):
+    """Both targets run non-root, read-only, without capabilities; web has a shell, noshell none."""
+    for level in PRODUCTION_LEVELS:
+        namespace = "kdebug-" + level
+        for name, uid in (("web", 1000), ("noshell", 1001)):
+            pod = lab.kubectl_json("get", "pod", "-n", namespace, name)
+            assert pod["status"]["phase"] == "Running", (namespace, name, pod["status"])
+            container = pod["spec"]["containers"][0]
+            context = dict(pod["spec"].get("securityContext") or {}, **container["securityContext"])
+            assert context["runAsUser"] == uid and context["runAsNonRoot"] is True
+            assert context["readOnlyRootFilesystem"] is True and context["allowPrivilegeEscalation"] is False
+            assert context["capabilities"] == {"drop": ["ALL"]}
+            assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+        identity = lab.kubectl("exec", "-n", namespace, "web", "--", "id").stdout
+        assert identity.startswith("uid=1000 gid=3000"), identity
+        readonly = lab.kubectl("exec", "-n", namespace, "web", "--", "touch", "/www/x", check=False)
+        assert readonly.returncode != 0 and "Read-only file system" in readonly.stderr, readonly.stderr
+        noshell = lab.kubectl("exec", "-n", namespace, "noshell", "--", "sh", "-c", "true", check=False)
+        assert noshell.returncode != 0, "noshell has no shell"

@@ -158,3 +158,14 @@ def test_a_pod_that_does_not_exist_is_an_error_check(lab, tmp_path):
     assert check["summary"].startswith("could not run tcpdump in pod %s/no-such-pod: " % DEMO)
     assert "not found" in check["summary"]
     assert check["target"] == {"namespace": DEMO, "pod": "no-such-pod", "container": None}
+
+
+def test_in_a_restricted_namespace_the_missing_net_raw_is_named(lab, tmp_path):
+    """kdebug-restricted admits only the restricted profile, which has no NET_RAW: the check says so and what to do."""
+    check, capture_dir, _proc = run_capture(lab, tmp_path, "web", pod_namespace="kdebug-restricted", seconds=2)
+    assert check["status"] == "error", check
+    assert "You don't have permission to perform this capture" in check["summary"], check["summary"]
+    assert "profile restricted, which has no NET_RAW, and tcpdump needs it" in check["summary"]
+    assert check["details"]["profile"] == "restricted"
+    assert "enforces PodSecurity restricted" in check["details"]["strategy_reason"]
+    assert not os.path.exists(str(capture_dir / "kdebug-restricted-web.pcap"))

@@ -213,3 +213,25 @@ def test_check_mode_is_skipped():
     assert check["status"] == "skipped"
     assert check["summary"] == ("check mode: tcpdump would run in pod shop/web-0 (strategy ephemeral); nothing was "
                                 "captured")
+
+
+NO_PERMISSION = framed("tcpdump: any: You don't have permission to perform this capture on that device\n"
+                       "(socket: Operation not permitted)", 1)
+
+
+def test_a_profile_without_net_raw_is_named_as_why_tcpdump_failed():
+    """What tcpdump prints in a restricted debug container (seen in the lab's kdebug-restricted namespace)."""
+    restricted = {"name": "kdebug-1", "profile": "restricted", "cannot": ["ptrace", "net_admin", "net_raw", "root"]}
+    check = checks(exec_result(NO_PERMISSION, stdout="", debug_container=restricted,
+                               strategy_reason="namespace shop enforces PodSecurity restricted"))
+    assert check["status"] == "error"
+    assert check["summary"].startswith("tcpdump failed on interface any in pod shop/web-0 (rc 1): any: You don't have "
+                                       "permission"), check["summary"]
+    assert check["summary"].endswith("the debug container runs with profile restricted, which has no NET_RAW, and "
+                                     "tcpdump needs it: set capture_profile to baseline or general where the "
+                                     "namespace's PodSecurity admits one, else capture_strategy agent, where the "
+                                     "caller may run the node agent")
+    assert check["details"]["profile"] == "restricted"
+    assert check["details"]["strategy_reason"] == "namespace shop enforces PodSecurity restricted"
+    general = dict(restricted, profile="general", cannot=["net_admin"])
+    assert "NET_RAW" not in checks(exec_result(NO_PERMISSION, stdout="", debug_container=general))["summary"]

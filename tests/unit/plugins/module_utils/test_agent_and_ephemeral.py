@@ -240,27 +240,106 @@ def test_the_agents_namespace_carries_who_and_why():
 # --- what a refused or stuck debug container is told -------------------------------------------------------
 
 
-def pod_for_user(pod_user=None, container_user=None):
+def pod_for_user(pod_user=None, container_user=None, pod_group=None, container_group=None):
     pod = {"metadata": {"name": "p", "namespace": "ns"},
            "spec": {"containers": [{"name": "app", "securityContext": {}}], "securityContext": {}}}
-    if pod_user is not None:
-        pod["spec"]["securityContext"]["runAsUser"] = pod_user
-    if container_user is not None:
-        pod["spec"]["containers"][0]["securityContext"]["runAsUser"] = container_user
+    for key, value in (("runAsUser", pod_user), ("runAsGroup", pod_group)):
+        if value is not None:
+            pod["spec"]["securityContext"][key] = value
+    for key, value in (("runAsUser", container_user), ("runAsGroup", container_group)):
+        if value is not None:
+            pod["spec"]["containers"][0]["securityContext"][key] = value
     return pod
 
 
-@pytest.mark.parametrize("pod_user, container_user, expected", [
-    (None, 1000, 1000),   # the target's own user: its files under /proc/<pid>/root stay readable
-    (2000, None, None),   # the pod's user applies to the debug container too
-    (None, None, ephemeral.NOBODY),  # a root-default tools image could never start under runAsNonRoot
+@pytest.mark.parametrize("pod_ids, container_ids, expected", [
+    # the target's own user and group: its files under /proc/<pid>/root stay readable
+    ((None, None), (1000, 1001), {"runAsUser": 1000, "runAsGroup": 1001}),
+    ((None, None), (1000, None), {"runAsUser": 1000}),
+    # the pod's user and group apply to the debug container by themselves
+    ((2000, 3000), (None, None), {}),
+    ((2000, 3000), (None, 4000), {"runAsGroup": 4000}),
+    # a root-default tools image could never start under runAsNonRoot
+    ((None, None), (None, None), {"runAsUser": ephemeral.NOBODY}),
 ])
-def test_the_restricted_profile_runs_as_a_user_the_level_allows(pod_user, container_user, expected):
-    assert ephemeral.restricted_user(pod_for_user(pod_user, container_user), "app") == expected
-    spec = ephemeral.ephemeral_container("k", "t", "app", "restricted", "Never", 60, expected)
-    assert spec["securityContext"].get("runAsUser") == expected
-    general = ephemeral.ephemeral_container("k", "t", "app", "general", "Never", 60, 1000)
-    assert "runAsUser" not in general["securityContext"]
+def test_the_restricted_profile_runs_as_the_target_s_user_and_group(pod_ids, container_ids, expected):
+    pod = pod_for_user(pod_ids[0], container_ids[0], pod_ids[1], container_ids[1])
+    identity = ephemeral.restricted_identity(pod, "app")
+    assert identity == expected
+    spec = ephemeral.ephemeral_container("k", "t", "app", "restricted", "Never", 60, identity)
+    for key in ("runAsUser", "runAsGroup"):
+        assert spec["securityContext"].get(key) == expected.get(key)
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    general = ephemeral.ephemeral_container("k", "t", "app", "general", "Never", 60, identity)
+    assert "runAsUser" not in general["securityContext"] and "runAsGroup" not in general["securityContext"]
+
+
+@pytest.mark.parametrize("labels, level, to_try, skipped", [
+    (None, None, ["general", "baseline", "restricted"], []),
+    ({"pod-security.kubernetes.io/enforce": "privileged"}, "privileged", ["general", "baseline", "restricted"], []),
+    ({"pod-security.kubernetes.io/enforce": "baseline"}, "baseline", ["baseline", "restricted"], ["general"]),
+    ({"pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/warn": "restricted"},
+     "restricted", ["restricted"], ["general", "baseline"]),
+    ({"pod-security.kubernetes.io/warn": "restricted"}, None, ["general", "baseline", "restricted"], []),
+    ({"pod-security.kubernetes.io/enforce": "bogus"}, None, ["general", "baseline", "restricted"], []),
+])
+def test_the_enforce_label_says_which_profiles_a_dry_run_is_worth(labels, level, to_try, skipped):
+    namespace = {"metadata": {"name": "ns", "labels": labels}}
+    assert ephemeral.enforced_level(namespace) == level
+    assert ephemeral.auto_profiles(level) == (to_try, skipped)
+
+
+def test_an_unreadable_namespace_starts_at_the_most_capable_profile():
+    assert ephemeral.enforced_level(None) is None
+    assert ephemeral.auto_profiles(None)[0][0] == "general"
+
+
+@pytest.mark.parametrize("refused, tried", [
+    ("general", ["baseline", "restricted"]),
+    ("baseline", ["restricted"]),
+    ("restricted", []),
+    ("netadmin", ["general", "baseline", "restricted"]),
+    ("sysadmin", ["general", "baseline", "restricted"]),
+])
+def test_a_refused_profile_is_followed_by_the_less_capable_ones(refused, tried):
+    assert ephemeral.less_capable(refused) == tried
+
+
+def test_every_profile_says_what_it_cannot_do():
+    assert set(ephemeral.PROFILE_LIMITS) == set(ephemeral.PROFILES)
+    for tags in ephemeral.PROFILE_LIMITS.values():
+        assert set(tags) <= set(ephemeral.LIMITS)
+    assert ephemeral.profile_cannot("general") == ["net_admin"]
+    assert {"ptrace", "net_raw", "net_admin", "root"} == set(ephemeral.profile_cannot("restricted"))
+    assert "tcpdump" in ephemeral.describe_limits("restricted") and "ptrace" in ephemeral.describe_limits("baseline")
+    assert ephemeral.describe_limits("sysadmin") == "profile sysadmin lacks nothing kdebug's runbooks use"
+
+
+def test_the_profile_reason_says_what_was_refused_how_it_was_confirmed_and_what_is_missing():
+    reason = ephemeral.profile_reason("shop", "restricted", ["general", "baseline"], [], "restricted", "dry run")
+    assert reason.startswith("namespace shop enforces PodSecurity restricted, so profiles general and baseline were "
+                             "not tried; a server-side dry run (dryRun=All) admitted profile restricted. Profile "
+                             "restricted has no ptrace"), reason
+    assert "no NET_RAW (tcpdump" in reason
+    refused = ephemeral.profile_reason("shop", None, [], [("general", "unrestricted capabilities")], "baseline",
+                                       "dry run")
+    assert "enforces no PodSecurity level by label" in refused
+    assert "dry run (dryRun=All) refused profile general (unrestricted capabilities)" in refused
+    reused = ephemeral.profile_reason("shop", "baseline", ["general"], [], "baseline", "re-used")
+    assert "profile baseline: its running debug container is re-used" in reused
+
+
+def test_no_profile_admitted_names_every_refusal():
+    text = ephemeral.no_profile_admitted("shop", "restricted", ["general", "baseline"],
+                                         [("restricted", "runAsNonRoot != true")])
+    assert text == ("PodSecurity admits no debug container profile in namespace shop (it enforces restricted, which "
+                    "rules out general and baseline); server-side dry runs refused: restricted (runAsNonRoot != true)")
+
+
+def test_refusal_text_is_the_failed_checks_else_the_message():
+    denial = {"violations": [violation("x", "runAsNonRoot != true"), violation("y", "seccompProfile")]}
+    assert ephemeral.refusal_text(denial, "long message") == "runAsNonRoot != true, seccompProfile"
+    assert ephemeral.refusal_text({}, "webhook said no") == "webhook said no"
 
 
 def violation(detail, check="unrestricted capabilities"):
@@ -271,17 +350,19 @@ def test_pod_security_fix_names_the_profile_when_the_debug_container_is_refused(
     denial = {"level": "baseline", "violations": [violation(
         'container "kdebug-1a" must not include "SYS_PTRACE" in securityContext.capabilities.add')]}
     fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "general")
-    assert "set profile to baseline" in fix
+    # which profile would pass is a server-side dry run's answer (strategies/ephemeral.py), not a guess
+    assert fix == "The debug container's profile general sets what the level forbids"
+    assert not ephemeral.pod_at_fault(denial, "kdebug-1a")
     restricted = {"level": "restricted", "violations": [violation(
         'containers "app", "kdebug-1a" must set securityContext.runAsNonRoot=true', "runAsNonRoot != true")]}
-    assert "set profile to restricted" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "general")
-    assert "strategy agent" in ephemeral.pod_security_fix(restricted, "kdebug-1a", "restricted")
+    assert not ephemeral.pod_at_fault(restricted, "kdebug-1a")
 
 
 def test_pod_security_fix_when_the_pod_itself_violates_the_level():
     denial = {"level": "restricted", "violations": [violation(
         'container "app" must set securityContext.allowPrivilegeEscalation=false', "allowPrivilegeEscalation != false")]}
     fix = ephemeral.pod_security_fix(denial, "kdebug-1a", "restricted")
+    assert ephemeral.pod_at_fault(denial, "kdebug-1a")
     assert "The pod itself does not meet the level" in fix and "strategy agent" in fix
     assert "profile to" not in fix
 

@@ -136,3 +136,21 @@ def test_without_jsonschema_validation_says_what_to_install(monkeypatch):
     with pytest.raises(checks.CheckError, match="needs the jsonschema Python library"):
         checks.validate_checks([GOOD])
     assert checks.make_check("c", "pass", "s")["status"] == "pass"
+
+
+def test_with_access_says_how_the_probe_reached_the_target_on_every_check():
+    result = {"strategy": "ephemeral", "strategy_reason": "namespace shop enforces PodSecurity restricted",
+              "debug_container": {"profile": "restricted", "cannot": ["ptrace", "net_raw"], "name": "kdebug-1"}}
+    made = [checks.make_check("a", "pass", "ok", None, {"rc": 0}), checks.make_check("b", "fail", "no", None)]
+    out = checks.with_access(made, result)
+    access = {"strategy": "ephemeral", "strategy_reason": "namespace shop enforces PodSecurity restricted",
+              "profile": "restricted", "cannot": ["ptrace", "net_raw"]}
+    assert [c["details"] for c in out] == [{"rc": 0, "access": access}, {"access": access}]
+    checks.validate_checks(out)
+
+
+def test_with_access_of_the_agent_has_no_profile_and_of_nothing_adds_nothing():
+    made = [checks.make_check("a", "pass", "ok", None)]
+    assert checks.with_access(made, {"strategy": "agent", "strategy_reason": "r", "debug_container": None})[0][
+        "details"] == {"access": {"strategy": "agent", "strategy_reason": "r"}}
+    assert checks.with_access([checks.make_check("a", "pass", "ok", None)], {})[0]["details"] == {}

@@ -4,8 +4,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
+    choose_strategy, when_no_profile_admitted)
 
 
 def allow_all(_right):
@@ -62,3 +63,30 @@ def test_auto_takes_the_agent_when_the_pod_can_take_no_more_debug_containers():
                                                  ("create", "pods/exec")), "ns", "kdebug-system",
                         ephemeral_unusable=spent)
     assert spent in err.value.message
+
+
+REFUSED = "PodSecurity admits no debug container profile in namespace ns"
+
+
+def test_auto_turns_to_the_agent_when_no_profile_is_admitted_and_the_caller_may_run_it():
+    name, reason = when_no_profile_admitted("auto", allow_all, "ns", "kdebug-system", REFUSED)
+    assert name == "agent"
+    assert reason == REFUSED + ", so the node agent in namespace kdebug-system, which the caller may run"
+
+
+def test_no_profile_admitted_and_no_agent_rights_fails_naming_both():
+    def allowed(right):
+        return right != ("create", "pods/exec", "kdebug-system")
+
+    with pytest.raises(ApiDenied) as caught:
+        when_no_profile_admitted("auto", allowed, "ns", "kdebug-system", REFUSED)
+    assert caught.value.denied_by == "pod_security"
+    assert str(caught.value).startswith(REFUSED + ". The node agent is no way out either: the caller may not "
+                                        "create pods/exec in namespace kdebug-system")
+
+
+def test_an_explicit_ephemeral_strategy_never_turns_to_the_agent():
+    with pytest.raises(ApiDenied) as caught:
+        when_no_profile_admitted("ephemeral", allow_all, "ns", "kdebug-system", REFUSED)
+    assert "Use strategy agent" in str(caught.value)
+    assert caught.value.result()["denial"] == {"namespace": "ns", "admitted_profile": None}
