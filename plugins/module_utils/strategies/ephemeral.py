@@ -294,7 +294,7 @@ class EphemeralStrategy(Strategy):
 def dry_run_refusal(client, pod, container, image, profile, pull_policy, ttl_seconds):
     """None when PodSecurity (and every admission step) would admit a new debug container of ``profile`` into
     ``pod``: the ephemeral-containers patch sent with dryRun=All, so nothing changes. Else why it was refused."""
-    name, exists = pick_container(pod, base_name(image, container, profile, pull_policy))
+    name, exists, _skipped = pick_container(pod, base_name(image, container, profile, pull_policy))
     if exists:
         return None  # a debug container of this profile is in the pod already (and cannot be changed)
     spec = ephemeral_container(name, image, container, profile, pull_policy, ttl_seconds,

@@ -108,21 +108,21 @@ def kube_strategy(module):
         name, reason = ephemeral_or_agent(client, pod, params, probe, reason)
     if name == "ephemeral":
         from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies import ephemeral  # pylint: disable=import-outside-toplevel
-        profile = params["profile"]
-        if profile is None:
-            profile, why = ephemeral.choose_profile(client, pod, container, params["image"],
-                                                    params["image_pull_policy"], params["ttl_seconds"])
-            if profile is None:
-                name, reason = when_no_profile_admitted(params["strategy"], probe.allowed, namespace,
-                                                        params["agent_namespace"], why)
-            else:
-                reason = "%s; %s" % (reason, why)
-    if name == "ephemeral":
         try:
-            return ephemeral.EphemeralStrategy(
-                client, pod, container, params["image"], module.requested_by(), module.reason(),
-                params["image_pull_policy"], profile, params["ttl_seconds"], params["wait_timeout"],
-                module.check_mode, params["timeout"]), reason
+            profile = params["profile"]
+            if profile is None:
+                profile, why = ephemeral.choose_profile(client, pod, container, params["image"],
+                                                        params["image_pull_policy"], params["ttl_seconds"])
+                if profile is None:
+                    name, reason = when_no_profile_admitted(params["strategy"], probe.allowed, namespace,
+                                                            params["agent_namespace"], why)
+                else:
+                    reason = "%s; %s" % (reason, why)
+            if name == "ephemeral":
+                return ephemeral.EphemeralStrategy(
+                    client, pod, container, params["image"], module.requested_by(), module.reason(),
+                    params["image_pull_policy"], profile, params["ttl_seconds"], params["wait_timeout"],
+                    module.check_mode, params["timeout"]), reason
         except GenerationBudgetSpent as spent:
             if params["strategy"] != "auto":
                 raise
