@@ -162,11 +162,13 @@ class Lab:
 
 LEAKS = LeakCheck(Lab())
 # Left on purpose, declared for the whole suite:
-# - a kdebug debug container in one of the lab's own demo pods (lab/manifests/demo.yaml.in): an ephemeral
-#   container cannot be removed from a pod, only left to end at its TTL; the demo pods are the shared targets every
-#   run reuses (and reuses the debug containers of). A test that must leave nothing uses pods of its own.
+# - a kdebug debug container in one of the lab's own demo pods (lab/manifests/demo.yaml.in, and the PodSecurity
+#   namespaces' pods of lab/manifests/production.yaml.in): an ephemeral container cannot be removed from a pod, only
+#   left to end at its TTL; the demo pods are the shared targets every run reuses (and reuses the debug containers
+#   of). A test that must leave nothing uses pods of its own.
 # - the default agents' namespace: it outlives its agents by design (docs/cleanup.md), like lab/up's namespaces.
-LEAKS.declare("EphemeralContainer", "kdebug-demo", "*/kdebug-*")
+for _lab_namespace in ("kdebug-demo", "kdebug-baseline", "kdebug-restricted"):
+    LEAKS.declare("EphemeralContainer", _lab_namespace, "*/kdebug-*")
 LEAKS.declare("Namespace", None, "kdebug-system")
 
 
