@@ -16,6 +16,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import ex
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, wait_for)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
@@ -109,6 +110,8 @@ class AgentManager(object):
         """Before the agent is created: its image_pull_secrets are in its namespace (checked, or copied there).
         The names of the secrets copied."""
         names = [s["name"] for s in desired["spec"].get("imagePullSecrets") or []]
+        if not pull.pulls(desired["spec"]["containers"][0].get("imagePullPolicy")):
+            return []  # never pulled: the secrets are not used
         audit = desired["metadata"]["annotations"]
         return PullSecrets(self.client, desired["spec"]["containers"][0]["image"], self.check_mode).for_agent(
             names, self.pull_secrets_mode, self.pull_secrets_from, self.namespace,

@@ -116,7 +116,7 @@ def spec_hash(fork):
     """Hash of what makes a fork what it is (not who asked or when)."""
     meta = fork["metadata"]
     skip = {metadata.ANNOTATION_REQUESTED_BY, metadata.ANNOTATION_CREATED_AT, metadata.ANNOTATION_REASON,
-            ANNOTATION_SOURCE_UID, ANNOTATION_SPEC_HASH}
+            metadata.ANNOTATION_RUN, metadata.ANNOTATION_REMOVE_WITH_RUN, ANNOTATION_SOURCE_UID, ANNOTATION_SPEC_HASH}
     annotations = dict((k, v) for k, v in (meta.get("annotations") or {}).items() if k not in skip)
     material = {"labels": meta.get("labels"), "annotations": annotations, "spec": fork["spec"]}
     return metadata.spec_hash(material)

@@ -95,6 +95,12 @@ def pod_pull_secret_names(pod):
     return [s.get("name") for s in (pod.get("spec") or {}).get("imagePullSecrets") or [] if s.get("name")]
 
 
+def pulls(pull_policy):
+    """Whether the node may pull the image at all. With ``Never`` it only runs an image it already has: pull secrets
+    are neither used nor checked then (the kubelet ignores them, as it does secrets that do not exist)."""
+    return pull_policy != "Never"
+
+
 def ephemeral_pull_gap(pod, image, wanted, pod_secrets=None):
     """None when the target pod's own imagePullSecrets can pull ``image`` for an ephemeral container, else why not.
 

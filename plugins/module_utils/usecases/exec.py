@@ -151,6 +151,8 @@ def ephemeral_pull_gap(client, pod, params):
     """Why the target pod's own imagePullSecrets cannot pull the tools image for a debug container (None: they can).
     The pod's secrets are read only when their names do not settle it."""
     image, wanted = params["image"], params["image_pull_secrets"]
+    if not pull.pulls(params["image_pull_policy"]):
+        return None  # never pulled: the secrets are not used
     gap = pull.ephemeral_pull_gap(pod, image, wanted)
     if gap:
         gap = pull.ephemeral_pull_gap(pod, image, wanted, PullSecrets(client, image).pod_secrets(pod))

@@ -135,7 +135,7 @@ def test_an_interrupted_run_leaves_its_agent_to_the_cleanup_playbook_at_once(lab
     # while the run goes on, the cleanup keeps its agent and says why
     going = lab.playbook("playbooks/cleanup.yml", cleanup_vars, args=["-v"])
     assert going.returncode == 0, going.stdout + going.stderr
-    assert "is still going and removes it" in going.stdout, going.stdout
+    assert "is still going and removes it" in " ".join(going.stdout.split()), going.stdout
     assert live(lab, agent_namespace, MANAGED)
     output = stop(proc, signal.SIGTERM)
     assert proc.returncode != 0 and "Traceback" not in output, output
@@ -143,12 +143,14 @@ def test_an_interrupted_run_leaves_its_agent_to_the_cleanup_playbook_at_once(lab
     # --check lists it, with the reason; then one run of the default playbook removes it, long before its TTL
     listed = lab.playbook("playbooks/cleanup.yml", cleanup_vars, args=["--check"])
     assert listed.returncode == 0, listed.stdout + listed.stderr
-    assert "would remove Pod %s/%s" % (agent_namespace, agent["metadata"]["name"]) in listed.stdout, listed.stdout
-    assert "has ended without removing it" in listed.stdout
+    listed_text = " ".join(listed.stdout.split())
+    assert "would remove Pod %s/%s" % (agent_namespace, agent["metadata"]["name"]) in listed_text, listed.stdout
+    assert "has ended without removing it" in listed_text
     assert live(lab, agent_namespace, MANAGED)
     swept = lab.playbook("playbooks/cleanup.yml", cleanup_vars)
     assert swept.returncode == 0, swept.stdout + swept.stderr
-    assert "removed Pod %s/%s" % (agent_namespace, agent["metadata"]["name"]) in swept.stdout, swept.stdout
+    assert "removed Pod %s/%s" % (agent_namespace, agent["metadata"]["name"]) in " ".join(swept.stdout.split()), \
+        swept.stdout
     assert not live(lab, agent_namespace, MANAGED)
 
 
@@ -220,7 +222,7 @@ def test_diagnose_stopped_at_any_point_leaves_nothing_after_one_cleanup_run(lab,
     listed = lab.playbook("playbooks/cleanup.yml", cleanup_vars, args=["--check"])
     assert listed.returncode == 0, listed.stdout + listed.stderr
     for where, name in managed_pods(lab, ns, agent_namespace):
-        assert "would remove Pod %s/%s" % (where, name) in listed.stdout, listed.stdout
+        assert "would remove Pod %s/%s" % (where, name) in " ".join(listed.stdout.split()), listed.stdout
     swept = lab.playbook("playbooks/cleanup.yml", cleanup_vars)
     assert swept.returncode == 0, swept.stdout + swept.stderr
     deadline = time.monotonic() + 30

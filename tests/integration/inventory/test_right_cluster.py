@@ -113,7 +113,9 @@ def test_a_task_naming_its_own_context_keeps_it(lab, limited, two_pods, tmp_path
                 json.dumps({"pod": "{{ kdebug_pod }}", "namespace": "{{ kdebug_namespace }}", "strategy": "ephemeral",
                             "kubeconfig": CONTEXTS, "context": "kdebug-limited", "command": ["hostname"]})])
     assert proc.returncode != 0
-    assert "kdebug-limited" in proc.stdout and "forbidden" in proc.stdout.lower(), proc.stdout[-3000:]
+    # refused as the limited user (the admin may do all): by the API server, or first by kdebug's own rights check
+    assert ("kdebug-limited" in proc.stdout and "forbidden" in proc.stdout.lower()) or \
+        "the caller may not get pods in namespace" in proc.stdout, proc.stdout[-3000:]
 
 
 def test_a_fleet_that_cannot_reach_its_cluster_names_it_and_fails(lab, two_pods, tmp_path):

@@ -19,13 +19,15 @@ def examples():
         return yaml.safe_load(handle)["user_checks"]
 
 
-def diagnose(lab, tmp_path, pod, user_checks, **extra):
+def diagnose(lab, tmp_path, pod, user_checks, errors=False, **extra):
+    """The report of a diagnose.yml run; ``errors``: a check is meant to end in error, which fails the run (after
+    the report is written)."""
     out = str(tmp_path / "report")
     extra_vars = {"pod": pod, "kdebug_namespace": DEMO, "image": lab.tools_image, "runbooks": "triage",
                   "output_dir": out, "user_checks": user_checks}
     extra_vars.update(extra)
     proc = lab.playbook("playbooks/diagnose.yml", extra_vars, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    assert (proc.returncode != 0) == errors, proc.stdout[-5000:] + proc.stderr[-2000:]
     with open(os.path.join(out, "report.json")) as handle:
         return json.load(handle)
 
@@ -60,7 +62,7 @@ def test_a_failing_user_check_is_the_cause_and_an_error_says_why(lab, tmp_path):
          "next_step": "Remove the pod's dnsPolicy: None and its dnsConfig."},
         {"name": "config file present", "shell": "cat \"$KDEBUG_TARGET_ROOT/etc/app.conf\"", "expect": "output"},
     ]
-    report = diagnose(lab, tmp_path, "dns-broken", checks, strategy="ephemeral")
+    report = diagnose(lab, tmp_path, "dns-broken", checks, errors=True, kdebug_strategy="ephemeral")
     found = dict((c["name"], c) for c in report["checks"])
     ns = found["nameserver is the cluster DNS"]
     assert ns["status"] == "fail" and ns["summary"] == "the pod asks %s, not the cluster DNS" % UNREACHABLE_NAMESERVER

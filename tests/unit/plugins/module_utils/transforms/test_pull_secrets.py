@@ -147,3 +147,8 @@ def test_an_agent_that_cannot_pull_is_an_image_pull_error_naming_registry_and_se
     assert result["error_class"] == "image_pull"
     assert result["registry"] == REGISTRY and result["image_pull_secrets"] == ["cred"] and result["image"] == IMAGE
     assert "cred" in result["msg"] and REGISTRY in result["msg"] and "refused the credentials" in result["msg"]
+
+
+@pytest.mark.parametrize("policy, pulls", [("Never", False), ("IfNotPresent", True), ("Always", True), (None, True)])
+def test_secrets_only_matter_when_the_node_may_pull(policy, pulls):
+    assert pull.pulls(policy) is pulls
