@@ -17,9 +17,14 @@ import importlib
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base
+
+# ansible-core's own way to hand a module its arguments in a test came with 2.19: on the older cores CI runs the unit
+# tests on (the requirements' floors), these tables are skipped; they run on every newer core.
+patch_module_args = pytest.importorskip("ansible.module_utils.testing",
+                                        reason="ansible.module_utils.testing is new in ansible-core 2.19"
+                                        ).patch_module_args
 
 POD = {"pod": "web", "namespace": "shop"}
 EXEC = dict(POD, command=["true"])
