@@ -40,6 +40,7 @@ import re
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.runs import parse_run_id
 
 MANAGED_SELECTOR = "%s=%s" % (metadata.MANAGED_BY_LABEL, metadata.MANAGED_BY)
 
@@ -215,10 +216,10 @@ def run_of(record):
 
 def describe_run(run_id):
     """``pid 4242 on ctrl-1`` for a run id (host/pid/start), else the id itself."""
-    parts = str(run_id).rsplit("/", 2)
-    if len(parts) != 3:
+    parsed = parse_run_id(run_id)
+    if parsed is None:
         return str(run_id)
-    return "pid %s on %s" % (parts[1], parts[0].split("@", 1)[0])
+    return "pid %s on %s" % (parsed[1], parsed[0].split("@", 1)[0])
 
 
 def decide(record, now, older_than=None, run_states=None):
