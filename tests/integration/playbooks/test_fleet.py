@@ -41,10 +41,19 @@ def managed_pods(lab):
     return lab.kubectl_json("get", "pods", "-A", "-l", "app.kubernetes.io/managed-by=kdebug")["items"]
 
 
+def own_agents(lab):
+    """The agents this test session asked for (KDEBUG_REQUESTED_BY, set by the leak check): other sessions on the
+    shared lab start and remove agents of their own meanwhile."""
+    requester = os.environ.get("KDEBUG_REQUESTED_BY")
+    return {p["metadata"]["name"] for p in managed_pods(lab)
+            if p["metadata"]["labels"].get("kdebug.io/component") == "agent"
+            and (p["metadata"].get("annotations") or {}).get("kdebug.io/requested-by") == requester
+            and not p["metadata"].get("deletionTimestamp")}
+
+
 @pytest.mark.parametrize("strategy", ["agent", "ephemeral"])
 def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
-    agents_before = {p["metadata"]["name"] for p in managed_pods(lab)
-                     if p["metadata"]["labels"].get("kdebug.io/component") == "agent"}
+    agents_before = own_agents(lab)
     out = os.path.join(fleet["work"], "dns-" + strategy)
     proc, report = run_fleet(lab, fleet, "playbooks/fleet_dns.yml", out, kdebug_strategy=strategy)
     problems = report["summary"]["problems"]
@@ -60,10 +69,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     assert len(search) == len(pods_checked) and {c["status"] for c in search} == {"skipped"}
     if strategy == "agent":
         # one agent for the one node at most while it ran, and none left that this run created
-        agents_after = {p["metadata"]["name"] for p in managed_pods(lab)
-                        if p["metadata"]["labels"].get("kdebug.io/component") == "agent"
-                        and not p["metadata"].get("deletionTimestamp")}
-        assert agents_after <= agents_before
+        assert own_agents(lab) <= agents_before
         # each node is reported as it finishes, before the task that probes them all ends (the lab has one node)
         pods = len(fleet["ok"]) + len(fleet["bad"])
         progress = re.findall(r"\| node (\S+) done \(1/1 nodes\) in [0-9.]+ s: (\d+) targets?, \d+ ran", proc.stdout)
