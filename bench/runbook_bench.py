@@ -74,14 +74,65 @@ NOTHING_PLAYBOOK = """- hosts: all
 """
 
 
-def playbook(name, extra_vars, *args):
-    """Seconds one ansible-playbook run takes; name is a playbook of playbooks/ or a path."""
+def playbook(name, extra_vars, *args, **kwargs):
+    """Seconds one ansible-playbook run takes; name is a playbook of playbooks/ or a path. With memory=[] the
+    controller's peak memory (MiB, see ControllerMemory) is appended to that list."""
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), KUBECONFIG=KUBECONFIG)
     argv = [PLAYBOOK, os.path.join(REPO, "playbooks", name), "-e", json.dumps(extra_vars),
             "-e", "ansible_python_interpreter=" + sys.executable] + list(args)
     started = time.perf_counter()
-    run(argv, env=env, cwd=REPO, timeout=1800)
+    process = subprocess.Popen(argv, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = ControllerMemory(process.pid)
+    sampler.start()
+    try:
+        output, _ = process.communicate(timeout=1800)
+    finally:
+        peak = sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit("failed: %s\n%s" % (" ".join(argv), output[-6000:]))
+    if kwargs.get("memory") is not None:
+        kwargs["memory"].append(peak)
     return time.perf_counter() - started
+
+
+class ControllerMemory(threading.Thread):
+    """The peak memory of a process and all its descendants (ansible-playbook, its forks, the modules they run):
+    the sum of their proportional set sizes (Pss of /proc/PID/smaps_rollup, so the pages the forks share with
+    their parent count once), sampled every 0.2 s; in MiB."""
+
+    def __init__(self, pid):
+        super(ControllerMemory, self).__init__(daemon=True)
+        self.pid, self.peak, self.stopping = pid, 0.0, threading.Event()
+
+    @staticmethod
+    def _children(pid):
+        found = []
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as handle:
+                found.extend(int(child) for child in handle.read().split())
+        return found
+
+    def sample(self):
+        total, todo = 0, [self.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                with open("/proc/%d/smaps_rollup" % pid) as handle:
+                    total += sum(int(line.split()[1]) for line in handle if line.startswith("Pss:"))
+                todo.extend(self._children(pid))
+            except (OSError, ValueError):
+                continue  # ended meanwhile
+        return total / 1024.0
+
+    def run(self):
+        while not self.stopping.is_set():
+            self.peak = max(self.peak, self.sample())
+            self.stopping.wait(0.2)
+
+    def stop(self):
+        self.stopping.set()
+        self.join()
+        return self.peak
 
 
 class PeakCounter(threading.Thread):
@@ -109,6 +160,10 @@ def agent_pods():
     return len([p for p in pods if not p["metadata"].get("deletionTimestamp")])
 
 
+def pod_node(namespace, name):
+    return kubectl("get", "pod", "-n", namespace, name, "-o", "jsonpath={.spec.nodeName}")
+
+
 def ephemeral_containers(namespace):
     pods = json.loads(kubectl("get", "pods", "-n", namespace, "-o", "json"))["items"]
     return sum(len(p["spec"].get("ephemeralContainers") or []) for p in pods)
@@ -123,13 +178,13 @@ def bench_fleet(runs, work, size):
         ok, bad = create_fleet(Lab, namespace, healthy=size - broken, broken=broken)
         pods = ok + bad
         inventory = write_inventory(work, namespace)
-        ours, peaks, warm = [], [], []
+        ours, peaks, warm, memory = [], [], [], []
         for index in range(runs):
             counter = PeakCounter(agent_pods)
             counter.start()
             ours.append(playbook("fleet_dns.yml", {"image": TOOLS, "kdebug_strategy": "agent", "kdebug_timeout": 30,
                                                    "output_dir": os.path.join(work, "fleet-%d" % index)},
-                                 "-i", inventory, "--forks", "32"))
+                                 "-i", inventory, "--forks", "32", memory=memory))
             peaks.append(counter.stop())
         # Back-to-back runs that keep the agent (remove_agents=false): the first one creates it.
         for index in range(runs + 1):
@@ -154,7 +209,8 @@ def bench_fleet(runs, work, size):
         return {"pods": len(pods), "broken": len(bad), "ours": statistics.median(ours),
                 "theirs": statistics.median(theirs), "warm": statistics.median(warm), "warm_all": warm,
                 "floor": statistics.median(floor), "floor_all": floor,
-                "ours_all": ours, "theirs_all": theirs, "agent_pods_peak": max(peaks),
+                "ours_all": ours, "theirs_all": theirs, "agent_pods_peak": max(peaks), "memory_all": memory,
+                "nodes": len({pod_node(namespace, name) for name in pods}),
                 "ours_ephemeral": ours_containers, "theirs_ephemeral_per_run": theirs_containers // runs}
     finally:
         kubectl("delete", "namespace", namespace, "--wait=false")
@@ -189,7 +245,7 @@ def main():
     parser.add_argument("--only", choices=["fleet", "diagnose"])
     parser.add_argument("--fleet-sizes", default="31,100",
                         help="fleets to measure, comma separated: pods in each, a tenth of them (at least 3) with an "
-                             "unreachable nameserver (default 31,100; the lab's node takes 150 pods in all)")
+                             "unreachable nameserver (default 31,100; each lab node takes 150 pods)")
     opts = parser.parse_args()
     work = tempfile.mkdtemp(prefix="kdebug-bench-")
     rows = []
@@ -212,6 +268,8 @@ def main():
                   % (fleet["pods"], fleet["broken"], ["%.1f" % v for v in fleet["ours_all"]],
                      ["%.1f" % v for v in fleet["warm_all"]], ["%.1f" % v for v in fleet["floor_all"]],
                      ["%.1f" % v for v in fleet["theirs_all"]]))
+            print("controller peak memory (ansible-playbook and its forks, Pss) per run: %s MiB; the pods ran on "
+                  "%d node(s)" % (["%.0f" % v for v in fleet["memory_all"]], fleet["nodes"]))
             print("created per run: kdebug %d agent pod(s) at most at once, %d ephemeral containers; kubectl debug %d "
                   "ephemeral containers" % (fleet["agent_pods_peak"], fleet["ours_ephemeral"],
                                             fleet["theirs_ephemeral_per_run"]))

@@ -10,13 +10,19 @@ import tempfile
 HEALTHY = 28
 BROKEN = 3
 UNREACHABLE_NAMESERVER = "10.244.0.253"  # on the pod bridge, outside the IPAM range (lab/manifests/demo.yaml.in)
+LAB_TAINT = "kdebug.io/lab-dedicated"  # the NoSchedule taint of the lab's worker kdebug-lab-w2 (lab/)
 
 
 def _pod(name, image, broken):
     spec = {"terminationGracePeriodSeconds": 1, "enableServiceLinks": False,
             "containers": [{"name": "app", "image": image, "imagePullPolicy": "Never",
                             "command": ["sleep", "2147483647"],
-                            "resources": {"requests": {"cpu": "1m", "memory": "4Mi"}}}]}
+                            "resources": {"requests": {"cpu": "1m", "memory": "4Mi"}}}],
+            # spread over every node of the lab, the tainted worker included, as a real fleet is
+            "tolerations": [{"key": LAB_TAINT, "operator": "Exists", "effect": "NoSchedule"}],
+            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                                           "whenUnsatisfiable": "ScheduleAnyway",
+                                           "labelSelector": {"matchLabels": {"fleet": "yes"}}}]}
     if broken:
         spec["dnsPolicy"] = "None"
         spec["dnsConfig"] = {"nameservers": [UNREACHABLE_NAMESERVER], "searches": ["svc.cluster.local"]}
