@@ -30,7 +30,7 @@ import ssl
 import time
 from urllib.parse import unquote, urlparse
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import MissingLibrary
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiServerError, ApiUnreachable, MissingLibrary
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import KubeClient, join_url, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error, transport_error
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
@@ -59,6 +59,8 @@ V4_PROTOCOL = "v4.channel.k8s.io"
 
 # How long after the remote `timeout` fires we give up on the stream ourselves.
 LOCAL_GRACE_SECONDS = 10
+# Pause between two tries to open an exec the API server refused before anything ran (open_with_retries).
+OPEN_RETRY_PAUSE_SECONDS = 1.0
 STDIN_CHUNK = 32 * 1024
 # The most ExecStream.read() hands over at a time (the API server sends frames of up to 32 KiB or so).
 READ_BATCH_BYTES = 256 * 1024
@@ -262,6 +264,21 @@ class ExecStream(object):
             pass
 
 
+def open_with_retries(client, namespace, pod, container, argv, stdin):
+    """ExecStream.open, tried again for up to the client's request_timeout while the API server is away (the
+    connection refused: it restarts) or answers 5xx (it cannot reach the kubelet, etcd is away): in both cases the
+    command has not started, so another try cannot run it twice. A timeout is not tried again: the command may
+    have started behind it."""
+    give_up = time.monotonic() + client.request_timeout
+    while True:
+        try:
+            return ExecStream.open(client, namespace, pod, container, argv, stdin)
+        except (ApiUnreachable, ApiServerError):
+            if time.monotonic() + OPEN_RETRY_PAUSE_SECONDS >= give_up:
+                raise
+            time.sleep(OPEN_RETRY_PAUSE_SECONDS)
+
+
 def exec_in_container(api, namespace, pod, container, argv, stdin=None, timeout=None, max_output_bytes=None):
     """Run argv (already wrapped as needed) and return an ExecOutcome.
 
@@ -274,7 +291,7 @@ def exec_in_container(api, namespace, pod, container, argv, stdin=None, timeout=
     deadline = started + timeout + LOCAL_GRACE_SECONDS if timeout else None
     stdout, stderr = BoundedOutput(max_output_bytes), BoundedOutput(max_output_bytes)
     sinks = {STDOUT_CHANNEL: stdout.write, STDERR_CHANNEL: stderr.write}
-    stream = ExecStream.open(client, namespace, pod, container, argv, stdin is not None)
+    stream = open_with_retries(client, namespace, pod, container, argv, stdin is not None)
     status_bytes = b""
     locally_timed_out = False
     try:

@@ -20,7 +20,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiError, ApiNotFound, Interrupted, KdebugError, WaitTimeout)
+    ApiConflict, ApiError, ApiNotFound, ApiServerError, ApiTimeout, ApiUnreachable, Interrupted, KdebugError,
+    WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import what_was_lost
 
@@ -77,18 +78,22 @@ def wait_for(read, check, timeout, what, watch=None):
     of up to a poll period later, which is most of the wait for a container
     to start. When the watch ends it is re-read and watched again; when it
     cannot be used (no watch right, broken stream) the wait goes on by
-    polling, and a failing read() ends the wait with its own error.
+    polling. A read that fails for good (denied, not found...) ends the wait
+    with its own error; one the API server may get over (API_OUTAGES: it is
+    restarting, overloaded, or its connection broke) is tried again until the
+    timeout, which then says how long the API server had not answered.
     """
     deadline = time.monotonic() + timeout
-    obj = read()
+    outage = Outage()
+    obj = outage.read(read, deadline, what)
     while True:
-        if check(obj):
+        if not outage.since and check(obj):  # through an outage there is nothing new to check
             return obj
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise WaitTimeout("timed out after %ss waiting for %s." % (timeout, what))
+            raise outage.timeout(timeout, what)
         changes = 0
-        if watch is not None:
+        if watch is not None and not outage.since:
             try:
                 for new in watch(obj, remaining):
                     changes += 1
@@ -99,11 +104,48 @@ def wait_for(read, check, timeout, what, watch=None):
                         return obj
                     if time.monotonic() >= deadline:
                         break
+            except API_OUTAGES:
+                pass  # read() below says whether the API server is back
             except ApiError:
                 watch = None
         if not changes:  # polling, or a watch that ended at once: do not hammer the API server
-            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-        obj = read()
+            pause = OUTAGE_POLL_SECONDS if outage.since else POLL_SECONDS
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        obj = outage.read(read, deadline, what, obj)
+
+
+# Failures of a read that the API server gets over by itself: it restarts (connection refused), it is too slow
+# (the request's own timeout), it answers 5xx for a while (etcd away). A wait goes on through them.
+API_OUTAGES = (ApiUnreachable, ApiTimeout, ApiServerError)
+OUTAGE_POLL_SECONDS = 1.0
+
+
+class Outage(object):
+    """How long the reads of one wait have been failing with API_OUTAGES (``since``: monotonic, or None)."""
+
+    def __init__(self):
+        self.since, self.error = None, None
+
+    def read(self, read, deadline, what, last=None):
+        """``read()``; through an outage, ``last`` (the last object read) until the deadline."""
+        try:
+            obj = read()
+        except API_OUTAGES as err:
+            if self.since is None:
+                self.since = time.monotonic()
+            self.error = err
+            if time.monotonic() >= deadline:
+                raise self.timeout(None, what)
+            return last
+        self.since, self.error = None, None
+        return obj
+
+    def timeout(self, timeout, what):
+        if self.since is None:
+            return WaitTimeout("timed out after %ss waiting for %s." % (timeout, what))
+        return WaitTimeout("timed out waiting for %s: the API server has not answered for the last %.0fs (%s). It "
+                           "may be restarting or overloaded: check it (kubectl get --raw /readyz) and run again."
+                           % (what, time.monotonic() - self.since, self.error.message))
 
 
 def object_path(obj):

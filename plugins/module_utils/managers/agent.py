@@ -10,7 +10,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiDenied, ApiNotFound, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiConflict, ApiDenied, ApiError, ApiNotFound, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
@@ -129,8 +130,28 @@ class AgentManager(object):
             if current is None:
                 raise KdebugError("agent pod %s disappeared while starting." % name)
             return current
-        return wait_for(read, agent_spec.agent_ready, timeout, "agent pod %s to run" % name,
-                        watch=lambda obj, seconds: self.client.watch_object(pod_path(self.namespace), obj, seconds))
+        try:
+            return wait_for(read, agent_spec.agent_ready, timeout, "agent pod %s to run" % name,
+                            watch=lambda obj, seconds: self.client.watch_object(pod_path(self.namespace), obj, seconds))
+        except WaitTimeout as err:
+            silence = self.node_silence(node)
+            if silence:
+                raise WaitTimeout("%s %s" % (err.message, silence), node=node)
+            raise
+
+    def node_silence(self, node):
+        """agent_spec.node_silence for ``node``, from what can be read of it (nothing, without the rights)."""
+        node_obj = lease = None
+        try:
+            node_obj = self.client.get_or_none(api_path("nodes", node))
+        except ApiError:
+            pass
+        try:
+            lease = self.client.get_or_none(api_path("namespaces", "kube-node-lease", "leases", node,
+                                                     group="coordination.k8s.io"))
+        except ApiError:
+            pass
+        return agent_spec.node_silence(node_obj, lease, time.time())
 
     def exec(self, agent_pod, argv, **kwargs):
         """Run argv in the agent's container (kube/exec.py exec_in_container keywords): an ExecOutcome."""

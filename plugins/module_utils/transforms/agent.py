@@ -19,6 +19,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ImagePullError, OptionError, StartError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     container_state_problem, pod_summary, seconds_left, unschedulable_problem)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import parse_timestamp
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, with_timeout
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.pull_secrets import (
     image_pull_problem, pull_failure_advice, registry_of)
@@ -222,3 +223,28 @@ def exec_plan(desired, existing, spec, namespaces, now):
     return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
             "node": desired["spec"]["nodeName"], "would_create": not reuse,
             "argv": spec.outer_argv(target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces))}
+
+
+# The kubelet renews its node's Lease every 10 s (a quarter of the lease's 40 s): twice that without a renewal, and
+# the kubelet is not there to start the agent, long before the node turns NotReady (node-monitor-grace-period, 40 s+).
+LEASE_SILENCE_SECONDS = 20
+
+
+def node_silence(node, lease, now):
+    """Why the kubelet of ``node`` (the Node, or None) would not start a pod, from its Ready condition and its
+    Lease in kube-node-lease (or None when it cannot be read): a sentence, or None when the node looks alive."""
+    name = (node or lease or {}).get("metadata", {}).get("name", "?")
+    if node is not None:
+        ready = [c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"]
+        if ready and ready[0].get("status") != "True":
+            cond = ready[0]
+            return ("node %s is NotReady (Ready=%s since %s: %s %s): its kubelet does not run new pods. Check the "
+                    "node and its kubelet (kubectl describe node %s), or debug a pod on another node."
+                    % (name, cond.get("status"), cond.get("lastTransitionTime"), cond.get("reason") or "",
+                       cond.get("message") or "", name))
+    renewed = parse_timestamp(((lease or {}).get("spec") or {}).get("renewTime"))
+    if renewed is not None and now - renewed.timestamp() > LEASE_SILENCE_SECONDS:
+        return ("the kubelet of node %s has not renewed its lease for %ds: it is stopped, hung or cut off from the "
+                "API server, so it starts no pod. Check the kubelet on that node (kubectl get lease -n "
+                "kube-node-lease %s), or debug a pod on another node." % (name, now - renewed.timestamp(), name))
+    return None
