@@ -186,13 +186,15 @@ def assert_job_ok(proc, artifacts):
     return stdout
 
 
-def audit_requesters(lab, namespace):
-    """pod -> the kdebug.io/requested-by of the audit Events of the debug containers kdebug added to it."""
+def audit_records(lab, namespace):
+    """pod -> the (kdebug.io/requested-by, kdebug.io/reason) of the audit Events of the debug containers kdebug added
+    to it."""
     events = lab.kubectl_json("get", "events", "-n", namespace, "-l", "app.kubernetes.io/managed-by=kdebug")
     found = {}
     for event in events["items"]:
+        annotations = event["metadata"]["annotations"]
         found.setdefault(event["involvedObject"]["name"], set()).add(
-            event["metadata"]["annotations"]["kdebug.io/requested-by"])
+            (annotations["kdebug.io/requested-by"], annotations["kdebug.io/reason"]))
     return found
 
 
@@ -338,8 +340,8 @@ def test_fleet_dns_job_sliced_in_two(lab, jobs, awx_credential):
     # the two slices cover the fleet, each pod once
     assert sorted(covered) == sorted(hostvars), covered
     assert all(len(pods) == 3 for pods in slice_pods.values()), slice_pods
-    # each pod's debug container was asked for by the job of its slice
-    requesters = audit_requesters(lab, namespace)
+    # each pod's debug container was asked for by the job of its slice, for the survey's reason
+    records = audit_records(lab, namespace)
     for job_id, pods in slice_pods.items():
         for pod in pods:
-            assert requesters.get(pod) == {_requester(job_id)}, (pod, requesters)
+            assert records.get(pod) == {(_requester(job_id), "INC-4712")}, (pod, records)
