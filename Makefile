@@ -1,5 +1,5 @@
 # kdebug.toolkit developer entry points. `make test` is what CI runs.
-.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration install-test compat test demo
+.PHONY: setup unit browser sanity lint lab-up lab-down lab-status integration install-test awx compat test demo
 
 setup:
 	scripts/setup-dev
@@ -32,6 +32,11 @@ integration: setup lab-up
 # The README's "Use it on your cluster": the built tarball in a fresh virtualenv, its playbooks against the lab.
 install-test: setup lab-up
 	scripts/test-install
+
+# The collection the way AWX runs it: the execution environment built with ansible-builder (scripts/build-ee, cached),
+# AWX-shaped ansible-runner jobs in it against the lab. Part of `integration` too; this runs it alone.
+awx: setup lab-up
+	scripts/test-integration tests/integration/awx -q
 
 # The smoke tests on the older ansible-core releases the collection claims (tests/compat/cores), each in a
 # virtualenv of its own (cached in ~/.cache/kdebug-compat).

@@ -457,6 +457,10 @@ CONNECTION_OPTIONS = ("kubeconfig", "context", "host", "validate_certs", "ca_cer
 # The options that do hold a secret: recorded only when the inventory file itself names them (then they are in clear
 # there already); from K8S_AUTH_* they stay in the environment, where the modules read them too.
 SECRET_OPTIONS = ("api_key", "username", "password", "proxy_headers")
+# Files named by K8S_AUTH_* are the listing process's: AWX writes its credential's CA (K8S_AUTH_SSL_CA_CERT) to a
+# temporary file of each job, so the inventory update's path is gone when a job runs (and the job has its own,
+# in its own K8S_AUTH_*). Recorded only when the inventory file itself names them; else read from the environment.
+ENV_FILE_OPTIONS = ("ca_cert", "client_cert", "client_key")
 
 
 def connection_record(params, given, source, kubeconfig_paths=()):
@@ -470,7 +474,8 @@ def connection_record(params, given, source, kubeconfig_paths=()):
         adds the current context when none was named), so a later ``$KUBECONFIG`` or ``current-context`` cannot
         move the tasks to another cluster.
     """
-    record = dict((name, params[name]) for name in CONNECTION_OPTIONS if params.get(name) not in (None, "", [], {}))
+    record = dict((name, params[name]) for name in CONNECTION_OPTIONS if params.get(name) not in (None, "", [], {})
+                  and (name not in ENV_FILE_OPTIONS or name in given))
     record.update((name, params[name]) for name in SECRET_OPTIONS if name in given and params.get(name) not in
                   (None, "", {}))
     if source in (AUTH_SOURCE_KUBECONFIG, AUTH_SOURCE_DEFAULT_KUBECONFIG):

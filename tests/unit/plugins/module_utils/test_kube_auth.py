@@ -507,9 +507,21 @@ def test_connection_record_makes_kubeconfig_paths_absolute(monkeypatch):
 def test_connection_record_keeps_secrets_only_from_the_file():
     params = {"host": "https://h:6443", "api_key": "tok", "ca_cert": "/ca.crt", "validate_certs": True}
     from_env = kube_auth.connection_record(params, ("host",), kube_auth.AUTH_SOURCE_PARAMS)
-    assert from_env == {"host": "https://h:6443", "ca_cert": "/ca.crt", "validate_certs": True}
+    assert from_env == {"host": "https://h:6443", "validate_certs": True}
     from_file = kube_auth.connection_record(params, ("host", "api_key"), kube_auth.AUTH_SOURCE_PARAMS)
     assert from_file["api_key"] == "tok"
+
+
+def test_connection_record_keeps_files_only_from_the_file():
+    """A CA or client certificate file from K8S_AUTH_* is the listing process's (AWX: a temporary file of the
+    inventory update); the job reads its own from its environment."""
+    params = {"host": "https://h:6443", "ca_cert": "/runner/env/tmpab12", "client_cert": "/c.crt",
+              "client_key": "/c.key", "validate_certs": True}
+    from_env = kube_auth.connection_record(params, ("host",), kube_auth.AUTH_SOURCE_PARAMS)
+    assert from_env == {"host": "https://h:6443", "validate_certs": True}
+    from_file = kube_auth.connection_record(params, ("host", "ca_cert", "client_cert", "client_key"),
+                                            kube_auth.AUTH_SOURCE_PARAMS)
+    assert from_file == params
 
 
 def test_listed_connection_adds_the_current_context(tmp_path, monkeypatch):
