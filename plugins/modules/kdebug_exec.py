@@ -154,6 +154,9 @@ options:
         missing rights. RV(strategy_reason) says why.
       - When PodSecurity admits no debug container profile (see O(profile)), C(auto) takes C(agent) if the caller
         may run it, else fails with what was refused.
+      - The API refuses ephemeral containers on a static pod's mirror (annotation C(kubernetes.io/config.mirror)),
+        so for one C(auto) takes C(agent) and says so in RV(strategy_reason); C(ephemeral) fails before anything is
+        created (C(error_class=option)), naming the pod, its node and the fix.
     type: str
     default: auto
     choices: [auto, ephemeral, agent, docker]

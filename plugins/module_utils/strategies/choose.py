@@ -86,3 +86,21 @@ def when_no_profile_admitted(requested, allowed, namespace, agent_namespace, why
     else:
         fix = "Use strategy agent (or auto, which turns to it when the caller may run it)"
     raise ApiDenied("%s. %s." % (why, fix), "pod_security", {"namespace": namespace, "admitted_profile": None})
+
+
+def when_mirror_pod(requested, allowed, namespace, agent_namespace, refusal):
+    """(strategy, reason) for a static pod's mirror, on which the API refuses ephemeral containers (``refusal``
+    names the pod and its node, pods.mirror_pod_refusal). Decided before anything is created.
+
+    ``auto`` turns to the node agent when the caller may run it; strategy ephemeral is an OptionError with the fix.
+    """
+    if requested == "auto":
+        missing = missing_rights(agent_rights(namespace, agent_namespace), allowed)
+        if not missing:
+            return "agent", "%s, so the node agent in namespace %s, which the caller may run" % (
+                refusal, agent_namespace)
+        raise ApiDenied("%s. The node agent is the way in, but the caller may not %s (see docs/rbac.md, role "
+                        "kdebug-agent). Nothing was changed." % (refusal, "; ".join(describe(r) for r in missing)),
+                        "rbac", {"missing": {"agent": [describe(r) for r in missing]}})
+    raise OptionError("%s. Nothing was changed. Use strategy agent (or auto, which turns to it for a mirror pod): "
+                      "the node agent joins the static pod's containers on its node." % refusal)

@@ -4,9 +4,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
-    choose_strategy, when_no_profile_admitted)
+    choose_strategy, when_mirror_pod, when_no_profile_admitted)
 
 
 def allow_all(_right):
@@ -90,3 +90,32 @@ def test_an_explicit_ephemeral_strategy_never_turns_to_the_agent():
         when_no_profile_admitted("ephemeral", allow_all, "ns", "kdebug-system", REFUSED)
     assert "Use strategy agent" in str(caught.value)
     assert caught.value.result()["denial"] == {"namespace": "ns", "admitted_profile": None}
+
+
+MIRROR = ("pod kdebug-demo/static-web-w1 is the mirror of a static pod (a manifest the kubelet of node w1 runs), and "
+          "the API refuses ephemeral containers on mirror pods")
+
+
+def test_auto_takes_the_agent_for_a_mirror_pod_and_says_why():
+    name, reason = when_mirror_pod("auto", allow_all, "kdebug-demo", "kdebug-system", MIRROR)
+    assert name == "agent"
+    assert reason == MIRROR + ", so the node agent in namespace kdebug-system, which the caller may run"
+
+
+def test_a_mirror_pod_without_agent_rights_fails_naming_the_missing_right():
+    def allowed(right):
+        return right != ("create", "pods/exec", "kdebug-system")
+
+    with pytest.raises(ApiDenied) as caught:
+        when_mirror_pod("auto", allowed, "kdebug-demo", "kdebug-system", MIRROR)
+    assert caught.value.denied_by == "rbac"
+    assert str(caught.value).startswith(MIRROR + ". The node agent is the way in, but the caller may not create "
+                                        "pods/exec in namespace kdebug-system")
+
+
+def test_strategy_ephemeral_on_a_mirror_pod_is_an_option_error_with_the_fix():
+    with pytest.raises(OptionError) as caught:
+        when_mirror_pod("ephemeral", allow_all, "kdebug-demo", "kdebug-system", MIRROR)
+    message = str(caught.value)
+    assert message.startswith(MIRROR + ". Nothing was changed. Use strategy agent (or auto")
+    assert caught.value.result()["error_class"] == "option"
