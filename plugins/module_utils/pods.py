@@ -20,6 +20,8 @@ DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 # Where the kubelet read a static pod from: file (its staticPodPath) or http (staticPodURL).
 STATIC_POD_SOURCE_ANNOTATION = "kubernetes.io/config.source"
+# The dnsPolicy the API gives a pod that sets none.
+DEFAULT_DNS_POLICY = "ClusterFirst"
 FORK_HINT = ("a crashing container cannot be joined in place: fork it with kdebug.toolkit.kdebug_fork "
              "(probes off, command held) and debug the fork")
 MAIN, INIT = "main", "init"
@@ -148,7 +150,8 @@ def check_joinable(pod, container):
 
 
 def target_info(pod, container):
-    """The ``target`` block of every result."""
+    """The ``target`` block of every result: ``network`` is ``node`` for a hostNetwork pod (what a probe sees in
+    its network namespace is the node's), else ``pod``; ``dns_policy`` the pod's (the API's default when unset)."""
     status = container_status(pod, container) or {}
     return {
         "namespace": pod["metadata"]["namespace"],
@@ -157,7 +160,14 @@ def target_info(pod, container):
         "container_id": status.get("containerID"),
         "node": pod["spec"].get("nodeName"),
         "pid": None,
+        "network": pod_network(pod),
+        "dns_policy": pod["spec"].get("dnsPolicy") or DEFAULT_DNS_POLICY,
     }
+
+
+def pod_network(pod):
+    """``node`` when the pod runs in its node's network namespace (spec.hostNetwork), else ``pod``."""
+    return "node" if (pod.get("spec") or {}).get("hostNetwork") else "pod"
 
 
 def pod_summary(pod, **extra):

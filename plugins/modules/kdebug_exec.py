@@ -370,6 +370,17 @@ target:
       description: Host pid of the target's main process, when the strategy needed it.
       type: int
       returned: always
+    network:
+      description:
+        - V(node) when the pod runs in its node's network namespace (C(spec.hostNetwork)), so what a command sees of
+          the network (interfaces, routes, listening sockets, the resolv.conf of dnsPolicy C(ClusterFirst)) is the
+          node's; V(pod) otherwise.
+      type: str
+      returned: for pods
+    dns_policy:
+      description: The pod's C(dnsPolicy) (V(ClusterFirst) when unset).
+      type: str
+      returned: for pods
 plan:
   description:
     - In check mode, what would be created and run.

@@ -131,6 +131,10 @@ pod:
           kubelet runs it from a manifest and where the kubelet read it (C(file), C(http)). Null for any other pod."
       type: dict
       returned: always
+    network:
+      description: "C(node) for a hostNetwork pod (it shares its node's network namespace), else C(pod)."
+      type: str
+      returned: always
     default_container: {description: "The default container (annotation, else the first).", type: str, returned: always}
     conditions:
       description: "Pod conditions C({type, status, reason, message, last_transition})."

@@ -52,8 +52,8 @@ import json
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by,
-    spec_containers, state_of, static_pod, static_pod_text)
+    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, pod_network,
+    selected_by, spec_containers, state_of, static_pod, static_pod_text)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
@@ -197,6 +197,7 @@ def summarize_pod(pod, services=None):
         "labels": labels,
         "owner": owner_of(pod),
         "static_pod": static_pod(pod),
+        "network": pod_network(pod),
         "default_container": default,
         "conditions": [_condition(c) for c in status.get("conditions") or []],
         "containers": mains,

@@ -11,8 +11,8 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    choose_container, default_container, is_mirror_pod, mirror_pod_refusal, owner_of, owners_text, seconds_left,
-    selected_by, selector_matches, static_pod, static_pod_text, what_was_lost)
+    choose_container, default_container, is_mirror_pod, mirror_pod_refusal, owner_of, owners_text, pod_network,
+    seconds_left, selected_by, selector_matches, static_pod, static_pod_text, target_info, what_was_lost)
 
 
 def pod(containers=("app", "side"), annotations=None, owners=None):
@@ -98,6 +98,18 @@ def test_a_pod_made_through_the_api_is_no_static_pod():
     assert static_pod(plain) is None
     assert static_pod_text(plain) is None
     assert mirror_pod_refusal(plain) is None
+
+
+def test_a_hostnetwork_pod_runs_in_its_nodes_network_and_the_target_says_so():
+    plain = pod()
+    plain["spec"]["nodeName"] = "n1"
+    assert pod_network(plain) == "pod"
+    assert target_info(plain, "app")["network"] == "pod"
+    assert target_info(plain, "app")["dns_policy"] == "ClusterFirst"  # the API's default when unset
+    plain["spec"].update(hostNetwork=True, dnsPolicy="ClusterFirstWithHostNet")
+    assert pod_network(plain) == "node"
+    assert target_info(plain, "app")["network"] == "node"
+    assert target_info(plain, "app")["dns_policy"] == "ClusterFirstWithHostNet"
 
 
 def running_pod(uid="u1", app_id="containerd://a1", debug_state=None):

@@ -508,3 +508,7 @@ def test_a_pod_made_through_the_api_has_no_static_pod_check():
     assert T.summarize_pod(pod("web"))["static_pod"] is None
     assert "static pod" not in by_name(T.build_checks(_gathered(pod("web"))))
 
+
+def test_a_hostnetwork_pod_is_said_to_share_its_nodes_network():
+    assert T.summarize_pod(pod("web"))["network"] == "pod"
+    assert T.summarize_pod(edit(pod("web"), lambda p: p["spec"].update(hostNetwork=True)))["network"] == "node"
