@@ -86,8 +86,8 @@ def test_the_batch_path_reaches_a_mirror_pod_through_the_agent(lab, static_web, 
     assert debug_containers(lab) == []
 
 
-def test_diagnose_reaches_a_static_pod_through_the_agent_and_reports_it_static(lab, static_web, tmp_path,
-                                                                              agent_namespace):
+def test_diagnose_reaches_a_static_pod_through_the_agent_and_reports_it_static(
+        lab, static_web, tmp_path, agent_namespace):
     out = str(tmp_path / "report")
     proc = lab.playbook("playbooks/diagnose.yml", {
         "pod": MIRROR, "kdebug_namespace": DEMO, "image": lab.tools_image, "image_pull_policy": "Never",

@@ -2221,7 +2221,7 @@ HOSTNET_STDOUT = (
     '      AUTHORITY: 0\n'
     '      ADDITIONAL: 1\n'
     '@@kdebug end\n'
-    )
+)
 
 
 def hostnet_target(dns_policy="ClusterFirst"):

@@ -944,8 +944,8 @@ def test_role_defaults_match_argument_specs():
 
 # The web probe's output as a hostNetwork pod's result would carry it (the target says network: node): what the probe
 # lists is then the node's (tests/integration/roles/test_host_network.py runs it on a real hostNetwork pod).
-HOST_NETWORK = dict(copy.deepcopy(WEB_EPHEMERAL), target=dict(WEB_EPHEMERAL["target"], network="node",
-                                                                 dns_policy="ClusterFirst"))
+HOST_NETWORK = dict(copy.deepcopy(WEB_EPHEMERAL),
+                    target=dict(WEB_EPHEMERAL["target"], network="node", dns_policy="ClusterFirst"))
 
 
 def test_a_hostnetwork_pod_shares_its_nodes_interfaces_routes_and_sockets():
