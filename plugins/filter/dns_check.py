@@ -36,6 +36,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check, with_access
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import node_network
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 try:  # libyaml's loader when PyYAML has it: a fleet run reads a hundred pods' answers
@@ -450,6 +451,9 @@ class _Judge(object):
                          % (", ".join(implied), self.cluster_domain))
         if conf["options"].get("ndots", 0) != ndots and isinstance(conf["options"].get("ndots"), int):
             notes.append("ndots:%s is taken as %d" % (conf["options"]["ndots"], ndots))
+        if node_network.uses_node_resolver(self.target):
+            notes.append("the pod's resolv.conf is %s's (hostNetwork with dnsPolicy %s)" % (
+                node_network.node_label(self.target), self.target.get("dns_policy") or "ClusterFirst"))
         status = "fail" if problems else "pass"
         details = {"path": self.probe["resolv_path"], "nameservers": listed, "search": domains, "ndots": ndots,
                    "options": conf["options"], "extra_queries_for_outside_names": extra,
@@ -630,7 +634,17 @@ class _Judge(object):
         return self.check("search list", status, summary, details, evidence)
 
     def checks(self):
-        return ([self.resolv_check()] + self.nameserver_checks() + self.name_checks() + [self.search_check()])
+        checks = [self.resolv_check()] + self.nameserver_checks() + self.name_checks() + [self.search_check()]
+        fix = node_network.dns_policy_fix(self.target)
+        for check in checks:
+            if fix and check["status"] == "fail":
+                check["details"]["next_step"] = fix[0].upper() + fix[1:] + "."
+                if check["name"] == CHECK_PREFIX + "search list":
+                    check["summary"] = "%s; %s" % (check["summary"], fix)
+        if node_network.shares_node_network(self.target):
+            checks.insert(0, node_network.node_network_check(CHECK_PREFIX + "host network", self.target,
+                                                             "its network interfaces and the nameservers it reaches"))
+        return checks
 
 
 def _number(value, what, minimum=0):

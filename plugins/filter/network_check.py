@@ -30,10 +30,11 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import failure_details, make_check, with_access
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import node_network
 from ansible_collections.kdebug.toolkit.plugins.plugin_utils import probe as probe_output
 
 COMMAND_SECTIONS = ("addr", "route", "route6", "listen")
-TARGET_KEYS = ("namespace", "pod", "container", "container_id", "node")
+TARGET_KEYS = ("namespace", "pod", "container", "container_id", "node", "network", "dns_policy")
 DEFAULT_MIN_MTU = 1280
 EVIDENCE_MAX = 8000
 SOCKETS_IN_SUMMARY = 5
@@ -116,6 +117,16 @@ class _Context(object):
 
     def check(self, name, status, summary, details=None, evidence=None, duration_ms=None):
         return make_check(name, status, summary, self.target, details, evidence, duration_ms)
+
+    def node_level(self, name, status, summary, details, evidence, what):
+        """A check of something a hostNetwork pod shares with its node (``what``: interfaces, routes, listening
+        sockets): labelled as the node's in its summary, details and evidence; a plain check for any other pod."""
+        if node_network.shares_node_network(self.target):
+            whose = "%s's %s" % (node_network.node_label(self.target), what)
+            summary = "%s (hostNetwork): %s" % (whose, summary)
+            details = dict(details or {}, network=node_network.NODE)
+            evidence = [dict(e, label="%s, %s" % (whose, e["label"])) for e in evidence or []]
+        return self.check(name, status, summary, details, evidence)
 
     def missing_reason(self):
         """Why a section (or an item) is not in the output."""
@@ -231,8 +242,8 @@ def _check_interfaces(ctx, min_mtu):
     details["problems"] = problems
     shown = "; ".join(_interface_line(i) for i in (working or others))
     if problems:
-        return ctx.check(name, "fail", "; ".join(problems), details, raw), interfaces
-    return ctx.check(name, "pass", shown, details, raw), interfaces
+        return ctx.node_level(name, "fail", "; ".join(problems), details, raw, "interfaces"), interfaces
+    return ctx.node_level(name, "pass", shown, details, raw, "interfaces"), interfaces
 
 
 # --- routes
@@ -272,15 +283,15 @@ def _check_routes(ctx, interfaces):
                                  for r in defaults]
     if not defaults:
         connected = [_route_line(r) for fam in ("ipv4", "ipv6") for r in routes[fam]]
-        return ctx.check(name, "fail", "no default route: the pod reaches only %s"
-                         % (", ".join(connected) if connected else "nothing (no routes at all)"), details, evidence)
+        return ctx.node_level(name, "fail", "no default route: the pod reaches only %s"
+                              % (", ".join(connected) if connected else "nothing (no routes at all)"), details,
+                              evidence, "routes")
     down = set(i["name"] for i in interfaces if not (i["up"] and i["carrier"]))
     broken = [r for r in defaults if r.get("dev") in down or "linkdown" in (r.get("flags") or [])]
     if len(broken) == len(defaults):
-        return ctx.check(name, "fail", "every default route goes through an interface that is down: %s"
-                         % ", ".join(_route_line(r) for r in broken), details, evidence)
-    return ctx.check(name, "pass", ", ".join(_route_line(r) for r in defaults),
-                     details, evidence)
+        return ctx.node_level(name, "fail", "every default route goes through an interface that is down: %s"
+                              % ", ".join(_route_line(r) for r in broken), details, evidence, "routes")
+    return ctx.node_level(name, "pass", ", ".join(_route_line(r) for r in defaults), details, evidence, "routes")
 
 
 # --- listening sockets
@@ -369,8 +380,9 @@ def _check_listening(ctx, expected_ports):
         shown.append("and %d more" % (len(sockets) - SOCKETS_IN_SUMMARY))
     listening = "; ".join(shown) if shown else "no listening sockets"
     if problems:
-        return ctx.check(name, "fail", "%s (listening: %s)" % ("; ".join(problems), listening), details, evidence)
-    return ctx.check(name, "pass", listening, details, evidence)
+        return ctx.node_level(name, "fail", "%s (listening: %s)" % ("; ".join(problems), listening), details, evidence,
+                              "listening sockets")
+    return ctx.node_level(name, "pass", listening, details, evidence, "listening sockets")
 
 
 # --- TCP connects
@@ -567,6 +579,9 @@ def network_check_results(result, pod=None, namespace=None, container=None, endp
                            for label, text in (("stdout", result.get("stdout")), ("stderr", stderr)) if text])]
 
     checks = []
+    if node_network.shares_node_network(target):
+        checks.append(node_network.node_network_check("host network", target,
+                                                      "the interfaces, routes and listening sockets listed here"))
     interfaces_check, interfaces = _check_interfaces(ctx, min_mtu)
     checks.append(interfaces_check)
     checks.append(_check_routes(ctx, interfaces))

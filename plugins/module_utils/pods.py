@@ -18,6 +18,10 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 # The kubelet's copy of a static pod carries this annotation; the API refuses ephemeral containers on it.
 MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
+# Where the kubelet read a static pod from: file (its staticPodPath) or http (staticPodURL).
+STATIC_POD_SOURCE_ANNOTATION = "kubernetes.io/config.source"
+# The dnsPolicy the API gives a pod that sets none.
+DEFAULT_DNS_POLICY = "ClusterFirst"
 FORK_HINT = ("a crashing container cannot be joined in place: fork it with kdebug.toolkit.kdebug_fork "
              "(probes off, command held) and debug the fork")
 MAIN, INIT = "main", "init"
@@ -146,7 +150,8 @@ def check_joinable(pod, container):
 
 
 def target_info(pod, container):
-    """The ``target`` block of every result."""
+    """The ``target`` block of every result: ``network`` is ``node`` for a hostNetwork pod (what a probe sees in
+    its network namespace is the node's), else ``pod``; ``dns_policy`` the pod's (the API's default when unset)."""
     status = container_status(pod, container) or {}
     return {
         "namespace": pod["metadata"]["namespace"],
@@ -155,7 +160,14 @@ def target_info(pod, container):
         "container_id": status.get("containerID"),
         "node": pod["spec"].get("nodeName"),
         "pid": None,
+        "network": pod_network(pod),
+        "dns_policy": pod["spec"].get("dnsPolicy") or DEFAULT_DNS_POLICY,
     }
+
+
+def pod_network(pod):
+    """``node`` when the pod runs in its node's network namespace (spec.hostNetwork), else ``pod``."""
+    return "node" if (pod.get("spec") or {}).get("hostNetwork") else "pod"
 
 
 def pod_summary(pod, **extra):
@@ -231,6 +243,32 @@ def owners_text(refs):
 def is_mirror_pod(pod):
     """The API server's copy of a static pod (a manifest file on the node): it cannot be changed through the API."""
     return MIRROR_POD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {})
+
+
+def static_pod(pod):
+    """None for a pod made through the API; for a mirror pod, ``{node, source}``: the node whose kubelet runs it
+    from a manifest (its nodeName, else its Node owner) and where the kubelet read it (``file``, ``http``)."""
+    if not is_mirror_pod(pod):
+        return None
+    meta = pod.get("metadata") or {}
+    owner = next((r.get("name") for r in meta.get("ownerReferences") or [] if r.get("kind") == "Node"), None)
+    return {"node": (pod.get("spec") or {}).get("nodeName") or owner,
+            "source": (meta.get("annotations") or {}).get(STATIC_POD_SOURCE_ANNOTATION)}
+
+
+def static_pod_text(pod):
+    """``pod ns/name is the mirror of a static pod (a manifest on node X)``, or None for any other pod."""
+    static = static_pod(pod)
+    if static is None:
+        return None
+    return "pod %s is the mirror of a static pod (a manifest the kubelet of node %s runs)" % (
+        pod_name(pod), static["node"] or "(unknown)")
+
+
+def mirror_pod_refusal(pod):
+    """Why the ephemeral strategy cannot serve a mirror pod (None for any other pod)."""
+    text = static_pod_text(pod)
+    return text and "%s, and the API refuses ephemeral containers on mirror pods" % text
 
 
 def selector_matches(selector, labels):

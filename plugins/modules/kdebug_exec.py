@@ -154,6 +154,9 @@ options:
         missing rights. RV(strategy_reason) says why.
       - When PodSecurity admits no debug container profile (see O(profile)), C(auto) takes C(agent) if the caller
         may run it, else fails with what was refused.
+      - The API refuses ephemeral containers on a static pod's mirror (annotation C(kubernetes.io/config.mirror)),
+        so for one C(auto) takes C(agent) and says so in RV(strategy_reason); C(ephemeral) fails before anything is
+        created (C(error_class=option)), naming the pod, its node and the fix.
     type: str
     default: auto
     choices: [auto, ephemeral, agent, docker]
@@ -367,6 +370,17 @@ target:
       description: Host pid of the target's main process, when the strategy needed it.
       type: int
       returned: always
+    network:
+      description:
+        - V(node) when the pod runs in its node's network namespace (C(spec.hostNetwork)), so what a command sees of
+          the network (interfaces, routes, listening sockets, the resolv.conf of dnsPolicy C(ClusterFirst)) is the
+          node's; V(pod) otherwise.
+      type: str
+      returned: for pods
+    dns_policy:
+      description: The pod's C(dnsPolicy) (V(ClusterFirst) when unset).
+      type: str
+      returned: for pods
 plan:
   description:
     - In check mode, what would be created and run.

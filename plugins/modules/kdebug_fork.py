@@ -18,7 +18,8 @@ description:
   - "The fork is the source pod's spec with these changes, in this order (RV(changes) lists those that applied,
     one sentence per field):"
   - "- all labels removed except O(keep_labels), so no Service routes to it and no controller adopts it"
-  - "- annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container)"
+  - "- annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container) (never
+    C(kubernetes.io/config.mirror): the fork of a static pod's mirror is a plain pod)"
   - "- C(ownerReferences) and C(finalizers) cleared, so it is a standalone pod that nothing keeps from being deleted"
   - "- C(generateName) cleared, the name derived from the source's namespace and name"
   - "- C(status) and the server's fields (uid, resourceVersion, creationTimestamp, managedFields) cleared"

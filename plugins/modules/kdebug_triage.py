@@ -125,6 +125,16 @@ pod:
     restart_policy: {description: The pod's restartPolicy., type: str, returned: always}
     labels: {description: The pod's labels., type: dict, returned: always}
     owner: {description: "The controller owner C({kind, name}) (null when standalone).", type: dict, returned: always}
+    static_pod:
+      description:
+        - "For a static pod's mirror (annotation C(kubernetes.io/config.mirror)): C({node, source}), the node whose
+          kubelet runs it from a manifest and where the kubelet read it (C(file), C(http)). Null for any other pod."
+      type: dict
+      returned: always
+    network:
+      description: "C(node) for a hostNetwork pod (it shares its node's network namespace), else C(pod)."
+      type: str
+      returned: always
     default_container: {description: "The default container (annotation, else the first).", type: str, returned: always}
     conditions:
       description: "Pod conditions C({type, status, reason, message, last_transition})."

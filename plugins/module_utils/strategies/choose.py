@@ -72,17 +72,43 @@ def choose_strategy(requested, ephemeral_served, allowed, namespace, agent_names
                      "agent": [describe(r) for r in missing_agent]}})
 
 
+def agent_instead(allowed, namespace, agent_namespace, why):
+    """(``agent``, reason) when ephemeral cannot serve (``why``) and the caller may run the node agent, else
+    (None, the agent rights the caller lacks, as text): the one wording of ``auto``'s turn to the agent."""
+    missing = missing_rights(agent_rights(namespace, agent_namespace), allowed)
+    if missing:
+        return None, [describe(r) for r in missing]
+    return "agent", "%s, so the node agent in namespace %s, which the caller may run" % (why, agent_namespace)
+
+
 def when_no_profile_admitted(requested, allowed, namespace, agent_namespace, why):
     """(strategy, reason) when PodSecurity admits no debug container profile (``why`` says what was refused).
 
     ``auto`` turns to the node agent when the caller may run it; otherwise the refusal is the error, with the fix.
     """
     if requested == "auto":
-        missing = missing_rights(agent_rights(namespace, agent_namespace), allowed)
-        if not missing:
-            return "agent", "%s, so the node agent in namespace %s, which the caller may run" % (why, agent_namespace)
+        name, reason = agent_instead(allowed, namespace, agent_namespace, why)
+        if name:
+            return name, reason
         fix = ("The node agent is no way out either: the caller may not %s (see docs/rbac.md, role kdebug-agent)"
-               % "; ".join(describe(r) for r in missing))
+               % "; ".join(reason))
     else:
         fix = "Use strategy agent (or auto, which turns to it when the caller may run it)"
     raise ApiDenied("%s. %s." % (why, fix), "pod_security", {"namespace": namespace, "admitted_profile": None})
+
+
+def when_mirror_pod(requested, allowed, namespace, agent_namespace, refusal):
+    """(strategy, reason) for a static pod's mirror, on which the API refuses ephemeral containers (``refusal``
+    names the pod and its node, pods.mirror_pod_refusal). Decided before anything is created.
+
+    ``auto`` turns to the node agent when the caller may run it; strategy ephemeral is an OptionError with the fix.
+    """
+    if requested != "auto":
+        raise OptionError("%s. Nothing was changed. Use strategy agent (or auto, which turns to it for a mirror "
+                          "pod): the node agent joins the static pod's containers on its node." % refusal)
+    name, reason = agent_instead(allowed, namespace, agent_namespace, refusal)
+    if name:
+        return name, reason
+    raise ApiDenied("%s. The node agent is the way in, but the caller may not %s (see docs/rbac.md, role "
+                    "kdebug-agent). Nothing was changed." % (refusal, "; ".join(reason)),
+                    "rbac", {"missing": {"agent": reason}})

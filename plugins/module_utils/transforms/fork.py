@@ -31,7 +31,7 @@ import json
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    DEFAULT_CONTAINER_ANNOTATION, MAIN, choose_container, container_state_problem, container_status, find_spec,
+    DEFAULT_CONTAINER_ANNOTATION, MAIN, MIRROR_POD_ANNOTATION, choose_container, container_state_problem, container_status, find_spec,
     last_termination, owners_text, pod_summary, selector_matches, unschedulable_problem)
 
 COMPONENT = "fork"
@@ -175,10 +175,16 @@ def strip_labels(fork):
 def strip_annotations(fork):
     annotations = fork.meta.get("annotations") or {}
     keep = set(fork.opts.get("keep_annotations") or []) | {DEFAULT_CONTAINER_ANNOTATION}
+    # The API server takes a mirror pod only from the kubelet that runs its static pod: the fork of one is a plain pod.
+    keep.discard(MIRROR_POD_ANNOTATION)
     fork.meta["annotations"] = dict((k, v) for k, v in annotations.items() if k in keep)
     dropped = sorted(set(annotations) - set(fork.meta["annotations"]))
     if dropped:
         fork.note("metadata.annotations: removed %s", ", ".join(dropped))
+    if MIRROR_POD_ANNOTATION in annotations:
+        fork.note("the source is a static pod's mirror: the fork is a plain pod (%s removed%s)", MIRROR_POD_ANNOTATION,
+                  ", although in keep_annotations" if MIRROR_POD_ANNOTATION in (fork.opts.get("keep_annotations")
+                                                                                or []) else "")
 
 
 def detach_from_owners(fork):
@@ -379,7 +385,8 @@ def default_to_held_container(fork):
 # kdebug_fork module's description lists these sentences, in this order (a unit test compares them).
 FORK_EDITS = (
     (strip_labels, "all labels removed except O(keep_labels), so no Service routes to it and no controller adopts it"),
-    (strip_annotations, "annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container)"),
+    (strip_annotations, "annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container) "
+                        "(never C(kubernetes.io/config.mirror): the fork of a static pod's mirror is a plain pod)"),
     (detach_from_owners, "C(ownerReferences) and C(finalizers) cleared, so it is a standalone pod that nothing keeps "
                          "from being deleted"),
     (name_after_source, "C(generateName) cleared, the name derived from the source's namespace and name"),

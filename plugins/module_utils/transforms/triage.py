@@ -32,6 +32,8 @@ those dicts and compute the checks (docs/result-schema.md). The rules:
   - ``pod events``: fails when any of the pod's events is a Warning (listing the
     reasons with counts, the messages as evidence); passes otherwise. Warnings that
     all came before the pod became Ready (and it still is) pass, listed as earlier.
+  - ``static pod``: only for a static pod's mirror (annotation kubernetes.io/config.mirror), a pass that names
+    the node whose kubelet runs it from a manifest: that is where it is changed, and the node agent the way in.
   - ``node <condition>``: Ready must be True; every other node condition
     (MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable, and those of
     node-problem-detector) must be False. Skipped when the pod has no node.
@@ -50,8 +52,8 @@ import json
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, selected_by,
-    spec_containers, state_of)
+    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, pod_network,
+    selected_by, spec_containers, state_of, static_pod, static_pod_text)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
@@ -194,6 +196,8 @@ def summarize_pod(pod, services=None):
         "restart_policy": spec.get("restartPolicy", "Always"),
         "labels": labels,
         "owner": owner_of(pod),
+        "static_pod": static_pod(pod),
+        "network": pod_network(pod),
         "default_container": default,
         "conditions": [_condition(c) for c in status.get("conditions") or []],
         "containers": mains,
@@ -555,6 +559,19 @@ def check_node(pod, node):
     return checks
 
 
+def check_static_pod(pod):
+    """A static pod's mirror: what that means for whoever debugs it (a pass: it is a fact, not a fault)."""
+    static = static_pod(pod)
+    return make_check(
+        "static pod", "pass",
+        "%s: the API only mirrors it, so edit or delete the manifest on node %s (changes through the API do not "
+        "stick), and debug it through the node agent (the API refuses ephemeral containers on a mirror pod)"
+        % (static_pod_text(pod), static["node"] or "(unknown)"),
+        pod_target(pod), dict(static), [{"label": "metadata.annotations", "text": "\n".join(
+            "%s: %s" % (k, v) for k, v in sorted(((pod.get("metadata") or {}).get("annotations") or {}).items())
+            if k.startswith("kubernetes.io/config."))}])
+
+
 def error_check(name, target, exc):
     """An ``error`` check for a piece that could not be read (KdebugError or another exception)."""
     details = {}
@@ -568,6 +585,8 @@ def build_checks(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_li
     pod, errors = gathered["pod"], gathered["errors"]
     target = pod_target(pod)
     checks = [check_phase(pod)] + check_conditions(pod)
+    if static_pod(pod):
+        checks.append(check_static_pod(pod))
     for kind, name in gathered["selected"]:
         checks.append(check_container_state(pod, kind, name))
         checks.append(check_restarts(pod, kind, name, restart_threshold))

@@ -20,11 +20,12 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Image
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
-from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    check_joinable, choose_container, mirror_pod_refusal)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
-    choose_strategy, when_no_profile_admitted)
+    choose_strategy, when_mirror_pod, when_no_profile_admitted)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import batch
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
@@ -104,6 +105,9 @@ def kube_strategy(module):
     pod = read_pod(client, namespace, params["pod"])
     container = choose_container(pod, params["container"])
     check_joinable(pod, container)
+    if name == "ephemeral" and mirror_pod_refusal(pod):
+        name, reason = when_mirror_pod(params["strategy"], probe.allowed, namespace, params["agent_namespace"],
+                                       mirror_pod_refusal(pod))
     if name == "ephemeral":
         name, reason = ephemeral_or_agent(client, pod, params, probe, reason)
     if name == "ephemeral":

@@ -28,6 +28,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kdebug.toolkit.plugins.filter import dns_check
 from ansible_collections.kdebug.toolkit.plugins.filter.report import validate_checks
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.verdict import verdict
 
 PROBE = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..",
                                      "roles", "dns_check", "files", "dns_probe.sh"))
@@ -2134,3 +2135,131 @@ def test_a_search_walk_slowed_by_load_is_judged_on_the_second_measurements():
     assert after["DNS search list"]["status"] == "pass"
     assert "ms through the search list" not in after["DNS search list"]["summary"]
     assert "(300 ms at first, asked again)" in after["DNS search list"]["evidence"][0]["text"]
+
+
+# A hostNetwork pod with dnsPolicy ClusterFirst on the lab's worker kdebug-lab-w1 (ephemeral strategy), captured from
+# the dns_check role: the kubelet gave it the node's resolv.conf (the lab kubelet's resolvConf names the cluster DNS
+# and no search list), so kubernetes.default is asked as it is, NXDOMAIN.
+HOSTNET_STDOUT = (
+    '@@kdebug dns-probe\tversion=2\ttimeout=2\tdomain=cluster.local\tdiscover=1\tsearch=1\tslow=500\n'
+    '@@kdebug resolv\tpath=/proc/1/root/etc/resolv.conf\n'
+    'nameserver 10.96.0.10\n'
+    '@@kdebug names\n'
+    'kubernetes.default.svc.cluster.local\n'
+    '@@kdebug search-names\n'
+    'kubernetes.default\n'
+    '@@kdebug search-domains\n'
+    '@@kdebug addresses\n'
+    '10.250.0.2\n'
+    '10.244.1.1\n'
+    '@@kdebug services\n'
+    '@@kdebug primary\tserver=10.96.0.10\n'
+    '@@kdebug query\tid=1\tkind=name\ttype=A\tserver=10.96.0.10\tname=kubernetes.default.svc.cluster.local\texit=0\n'
+    '- type: MESSAGE\n'
+    '  message:\n'
+    '    type: AUTH_RESPONSE\n'
+    '    query_time: !!timestamp 2026-12-01T04:58:23.184Z\n'
+    '    response_time: !!timestamp 2026-12-01T04:58:23.188Z\n'
+    '    response_address: "10.96.0.10"\n'
+    '    response_message_data:\n'
+    '      opcode: QUERY\n'
+    '      status: NOERROR\n'
+    '      id: 35325\n'
+    '      flags: qr aa rd\n'
+    '      QUESTION: 1\n'
+    '      ANSWER: 1\n'
+    '      AUTHORITY: 0\n'
+    '      ADDITIONAL: 1\n'
+    '      ANSWER_SECTION:\n'
+    "        - 'kubernetes.default.svc.cluster.local. 30 IN A 10.96.0.1'\n"
+    '@@kdebug query\tid=2\tkind=ptr\ttype=PTR\tserver=10.96.0.10\tname=10.250.0.2\texit=0\n'
+    '- type: MESSAGE\n'
+    '  message:\n'
+    '    type: AUTH_RESPONSE\n'
+    '    query_time: !!timestamp 2026-12-01T04:58:23.188Z\n'
+    '    response_time: !!timestamp 2026-12-01T04:58:23.188Z\n'
+    '    response_address: "10.96.0.10"\n'
+    '    response_message_data:\n'
+    '      opcode: QUERY\n'
+    '      status: NXDOMAIN\n'
+    '      id: 46871\n'
+    '      flags: qr aa rd\n'
+    '      QUESTION: 1\n'
+    '      ANSWER: 0\n'
+    '      AUTHORITY: 1\n'
+    '      ADDITIONAL: 1\n'
+    '@@kdebug query\tid=3\tkind=ptr\ttype=PTR\tserver=10.96.0.10\tname=10.244.1.1\texit=0\n'
+    '- type: MESSAGE\n'
+    '  message:\n'
+    '    type: AUTH_RESPONSE\n'
+    '    query_time: !!timestamp 2026-12-01T04:58:23.184Z\n'
+    '    response_time: !!timestamp 2026-12-01T04:58:23.184Z\n'
+    '    response_address: "10.96.0.10"\n'
+    '    response_message_data:\n'
+    '      opcode: QUERY\n'
+    '      status: NXDOMAIN\n'
+    '      id: 18929\n'
+    '      flags: qr aa rd\n'
+    '      QUESTION: 1\n'
+    '      ANSWER: 0\n'
+    '      AUTHORITY: 1\n'
+    '      ADDITIONAL: 1\n'
+    '@@kdebug query\tid=4\tkind=search\ttype=A\tserver=10.96.0.10\tname=kubernetes.default\texit=0\n'
+    '- type: MESSAGE\n'
+    '  message:\n'
+    '    type: AUTH_RESPONSE\n'
+    '    query_time: !!timestamp 2026-12-01T04:58:23.264Z\n'
+    '    response_time: !!timestamp 2026-12-01T04:58:23.264Z\n'
+    '    response_address: "10.96.0.10"\n'
+    '    response_message_data:\n'
+    '      opcode: QUERY\n'
+    '      status: NXDOMAIN\n'
+    '      id: 44615\n'
+    '      flags: qr aa rd\n'
+    '      QUESTION: 1\n'
+    '      ANSWER: 0\n'
+    '      AUTHORITY: 0\n'
+    '      ADDITIONAL: 1\n'
+    '@@kdebug end\n'
+)
+
+
+def hostnet_target(dns_policy="ClusterFirst"):
+    return dict(target("kdebug-test-hn", "hostnet", "app", node="kdebug-lab-w1"), network="node",
+                dns_policy=dns_policy)
+
+
+def test_a_hostnetwork_pod_is_said_to_share_its_nodes_network():
+    checks = dict((c["name"], c) for c in run(HOSTNET_STDOUT, hostnet_target()))
+    shared = checks["DNS host network"]
+    assert shared["status"] == "pass"
+    assert shared["summary"].startswith("pod kdebug-test-hn/hostnet shares node kdebug-lab-w1's network "
+                                        "(spec.hostNetwork: true): ")
+    assert {"label": "spec.hostNetwork", "text": "true"} in shared["evidence"]
+    assert {"label": "spec.dnsPolicy", "text": "ClusterFirst"} in shared["evidence"]
+    assert checks["DNS resolv.conf"]["summary"].endswith(
+        "the pod's resolv.conf is node kdebug-lab-w1's (hostNetwork with dnsPolicy ClusterFirst)")
+
+
+def test_the_search_list_failure_of_a_hostnetwork_pod_with_cluster_first_names_the_fix():
+    checks = dict((c["name"], c) for c in run(HOSTNET_STDOUT, hostnet_target()))
+    search = checks["DNS search list"]
+    assert search["status"] == "fail"
+    assert search["summary"].startswith("kubernetes.default does not resolve through the search list")
+    assert search["summary"].endswith(
+        "pod kdebug-test-hn/hostnet uses hostNetwork with dnsPolicy ClusterFirst, which falls back to node "
+        "kdebug-lab-w1's resolv.conf (no cluster search list): set dnsPolicy: ClusterFirstWithHostNet in its spec "
+        "to resolve with the cluster DNS and search list")
+    assert search["details"]["next_step"].startswith("Pod kdebug-test-hn/hostnet uses hostNetwork")
+    assert "ClusterFirstWithHostNet" in verdict(list(checks.values()))["next_steps"][0]
+
+
+@pytest.mark.parametrize("tgt", [hostnet_target("ClusterFirstWithHostNet"), hostnet_target("Default"),
+                                 dict(hostnet_target(), network="pod")])
+def test_no_dns_policy_fix_where_it_is_not_the_cause(tgt):
+    """The same failure, but the pod already asks for the cluster DNS, chose the node's, or has its own network."""
+    checks = dict((c["name"], c) for c in run(HOSTNET_STDOUT, tgt))
+    assert checks["DNS search list"]["status"] == "fail"
+    assert "ClusterFirstWithHostNet" not in checks["DNS search list"]["summary"]
+    assert "next_step" not in checks["DNS search list"]["details"]
+    assert ("DNS host network" in checks) is (tgt["network"] == "node")

@@ -940,3 +940,36 @@ def test_role_defaults_match_argument_specs():
     assert set(defaults) <= set(options)
     for name, value in defaults.items():
         assert options[name]["default"] == value, name
+
+
+# The web probe's output as a hostNetwork pod's result would carry it (the target says network: node): what the probe
+# lists is then the node's (tests/integration/roles/test_host_network.py runs it on a real hostNetwork pod).
+HOST_NETWORK = dict(copy.deepcopy(WEB_EPHEMERAL),
+                    target=dict(WEB_EPHEMERAL["target"], network="node", dns_policy="ClusterFirst"))
+
+
+def test_a_hostnetwork_pod_shares_its_nodes_interfaces_routes_and_sockets():
+    checks = network_check.network_check_results(HOST_NETWORK, **WEB_KW)
+    assert validate_checks(checks)
+    by_name = _by_name(checks)
+    assert checks[0]["name"] == "host network"
+    assert by_name["host network"]["status"] == "pass"
+    assert by_name["host network"]["summary"] == (
+        "pod kdebug-demo/web-68b79bb664-2xkrg shares node kdebug-lab's network (spec.hostNetwork: true): the "
+        "interfaces, routes and listening sockets listed here are the node's, shared with every hostNetwork pod there")
+    plain = _by_name(network_check.network_check_results(WEB_EPHEMERAL, **WEB_KW))
+    for name, what in (("network interfaces", "interfaces"), ("routes", "routes"),
+                       ("listening sockets", "listening sockets")):
+        check = by_name[name]
+        assert check["status"] == plain[name]["status"]
+        assert check["summary"] == "node kdebug-lab's %s (hostNetwork): %s" % (what, plain[name]["summary"])
+        assert check["details"]["network"] == "node"
+        assert [e["label"] for e in check["evidence"]] == [
+            "node kdebug-lab's %s, %s" % (what, e["label"]) for e in plain[name]["evidence"]]
+        assert check["target"]["network"] == "node"
+
+
+def test_a_pod_with_its_own_network_has_no_host_network_check():
+    checks = network_check.network_check_results(WEB_EPHEMERAL, **WEB_KW)
+    assert "host network" not in _by_name(checks)
+    assert all("network" not in c["details"] for c in checks)

@@ -11,8 +11,8 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    choose_container, default_container, is_mirror_pod, owner_of, owners_text, seconds_left, selected_by,
-    selector_matches, what_was_lost)
+    choose_container, default_container, is_mirror_pod, mirror_pod_refusal, owner_of, owners_text, pod_network,
+    seconds_left, selected_by, selector_matches, static_pod, static_pod_text, target_info, what_was_lost)
 
 
 def pod(containers=("app", "side"), annotations=None, owners=None):
@@ -78,6 +78,38 @@ def test_owner_prefers_the_controller():
 def test_mirror_pods_are_told_by_their_annotation():
     assert is_mirror_pod(pod(annotations={"kubernetes.io/config.mirror": "abc"}))
     assert not is_mirror_pod(pod())
+
+
+MIRROR = {"kubernetes.io/config.mirror": "abc", "kubernetes.io/config.source": "file",
+          "kubernetes.io/config.hash": "abc"}
+NODE_OWNER = [{"apiVersion": "v1", "kind": "Node", "name": "w1", "uid": "u", "controller": True}]
+
+
+def test_a_static_pod_names_the_node_that_runs_its_manifest():
+    mirror = pod(annotations=MIRROR, owners=NODE_OWNER)
+    assert static_pod(mirror) == {"node": "w1", "source": "file"}
+    mirror["spec"]["nodeName"] = "w1"
+    assert static_pod_text(mirror) == "pod ns/p is the mirror of a static pod (a manifest the kubelet of node w1 runs)"
+    assert mirror_pod_refusal(mirror).endswith(", and the API refuses ephemeral containers on mirror pods")
+
+
+def test_a_pod_made_through_the_api_is_no_static_pod():
+    plain = pod(owners=[{"kind": "ReplicaSet", "name": "web-1", "controller": True}])
+    assert static_pod(plain) is None
+    assert static_pod_text(plain) is None
+    assert mirror_pod_refusal(plain) is None
+
+
+def test_a_hostnetwork_pod_runs_in_its_nodes_network_and_the_target_says_so():
+    plain = pod()
+    plain["spec"]["nodeName"] = "n1"
+    assert pod_network(plain) == "pod"
+    assert target_info(plain, "app")["network"] == "pod"
+    assert target_info(plain, "app")["dns_policy"] == "ClusterFirst"  # the API's default when unset
+    plain["spec"].update(hostNetwork=True, dnsPolicy="ClusterFirstWithHostNet")
+    assert pod_network(plain) == "node"
+    assert target_info(plain, "app")["network"] == "node"
+    assert target_info(plain, "app")["dns_policy"] == "ClusterFirstWithHostNet"
 
 
 def running_pod(uid="u1", app_id="containerd://a1", debug_state=None):

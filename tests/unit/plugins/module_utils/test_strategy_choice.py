@@ -4,9 +4,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
-    choose_strategy, when_no_profile_admitted)
+    choose_strategy, when_mirror_pod, when_no_profile_admitted)
 
 
 def allow_all(_right):
@@ -66,23 +66,30 @@ def test_auto_takes_the_agent_when_the_pod_can_take_no_more_debug_containers():
 
 
 REFUSED = "PodSecurity admits no debug container profile in namespace ns"
+MIRROR = ("pod kdebug-demo/static-web-w1 is the mirror of a static pod (a manifest the kubelet of node w1 runs), and "
+          "the API refuses ephemeral containers on mirror pods")
 
 
-def test_auto_turns_to_the_agent_when_no_profile_is_admitted_and_the_caller_may_run_it():
-    name, reason = when_no_profile_admitted("auto", allow_all, "ns", "kdebug-system", REFUSED)
+@pytest.mark.parametrize("when, why", [(when_no_profile_admitted, REFUSED), (when_mirror_pod, MIRROR)])
+def test_auto_turns_to_the_agent_when_ephemeral_cannot_serve_and_the_caller_may_run_it(when, why):
+    """No profile admitted, or a static pod's mirror: the agent, saying why in the same words."""
+    name, reason = when("auto", allow_all, "ns", "kdebug-system", why)
     assert name == "agent"
-    assert reason == REFUSED + ", so the node agent in namespace kdebug-system, which the caller may run"
+    assert reason == why + ", so the node agent in namespace kdebug-system, which the caller may run"
 
 
-def test_no_profile_admitted_and_no_agent_rights_fails_naming_both():
+@pytest.mark.parametrize("when, why, denied_by, then", [
+    (when_no_profile_admitted, REFUSED, "pod_security", ". The node agent is no way out either: the caller may not "),
+    (when_mirror_pod, MIRROR, "rbac", ". The node agent is the way in, but the caller may not "),
+])
+def test_without_agent_rights_auto_fails_naming_why_and_the_missing_right(when, why, denied_by, then):
     def allowed(right):
         return right != ("create", "pods/exec", "kdebug-system")
 
     with pytest.raises(ApiDenied) as caught:
-        when_no_profile_admitted("auto", allowed, "ns", "kdebug-system", REFUSED)
-    assert caught.value.denied_by == "pod_security"
-    assert str(caught.value).startswith(REFUSED + ". The node agent is no way out either: the caller may not "
-                                        "create pods/exec in namespace kdebug-system")
+        when("auto", allowed, "ns", "kdebug-system", why)
+    assert caught.value.denied_by == denied_by
+    assert str(caught.value).startswith(why + then + "create pods/exec in namespace kdebug-system")
 
 
 def test_an_explicit_ephemeral_strategy_never_turns_to_the_agent():
@@ -90,3 +97,11 @@ def test_an_explicit_ephemeral_strategy_never_turns_to_the_agent():
         when_no_profile_admitted("ephemeral", allow_all, "ns", "kdebug-system", REFUSED)
     assert "Use strategy agent" in str(caught.value)
     assert caught.value.result()["denial"] == {"namespace": "ns", "admitted_profile": None}
+
+
+def test_strategy_ephemeral_on_a_mirror_pod_is_an_option_error_with_the_fix():
+    with pytest.raises(OptionError) as caught:
+        when_mirror_pod("ephemeral", allow_all, "kdebug-demo", "kdebug-system", MIRROR)
+    message = str(caught.value)
+    assert message.startswith(MIRROR + ". Nothing was changed. Use strategy agent (or auto")
+    assert caught.value.result()["error_class"] == "option"

@@ -388,6 +388,34 @@ def test_keep_labels_and_annotations():
     assert "metadata.labels: removed app, pod-template-hash" in "\n".join(changes)
 
 
+def static_web_pod():
+    """Like the mirror of the lab's static pod kdebug-demo/static-web on worker kdebug-lab-w1, as the API returns it."""
+    pod = deployment_pod()
+    meta = pod["metadata"]
+    meta.pop("generateName")
+    meta.update(name="static-web-kdebug-lab-w1", annotations={
+        "kubernetes.io/config.mirror": "0f1e", "kubernetes.io/config.hash": "0f1e",
+        "kubernetes.io/config.source": "file", "kubernetes.io/config.seen": "2026-11-26T10:00:00Z"},
+        ownerReferences=[{"apiVersion": "v1", "kind": "Node", "name": "kdebug-lab-w1", "uid": "n-1",
+                          "controller": True}])
+    pod["spec"]["nodeName"] = "kdebug-lab-w1"
+    return pod
+
+
+@pytest.mark.parametrize("keep", [[], ["kubernetes.io/config.mirror", "kubernetes.io/config.source"]])
+def test_the_fork_of_a_static_pods_mirror_is_a_plain_pod(keep):
+    """The API server takes the mirror annotation only from the node's kubelet: never on the fork, even if kept."""
+    fork, changes = F.build_fork(static_web_pod(), opts(keep_annotations=keep))
+    assert "kubernetes.io/config.mirror" not in fork["metadata"]["annotations"]
+    assert "ownerReferences" not in fork["metadata"]
+    assert "nodeName" not in fork["spec"]
+    assert ("the source is a static pod's mirror: the fork is a plain pod (kubernetes.io/config.mirror removed%s)"
+            % (", although in keep_annotations" if keep else "")) in changes
+    assert "metadata.ownerReferences: cleared (Node/kdebug-lab-w1): the fork is a standalone pod" in changes
+    if keep:
+        assert fork["metadata"]["annotations"]["kubernetes.io/config.source"] == "file"
+
+
 def test_kept_managed_by_label_is_replaced_by_ours():
     pod = deployment_pod()
     pod["metadata"]["labels"]["app.kubernetes.io/managed-by"] = "Helm"

@@ -474,3 +474,41 @@ def test_matching_service_ports():
     assert list(ports) == ["web"]
     assert ports["web"] and all(p["protocol"] == "TCP" and isinstance(p["port"], int) for p in ports["web"])
     assert T.matching_service_ports(load("services-kdebug-demo"), pod("multi")["metadata"]["labels"]) == {}
+
+
+def _static_web(p):
+    p["metadata"]["name"] = "static-web-kdebug-lab-w1"
+    p["metadata"]["annotations"] = {"kubernetes.io/config.mirror": "0f1e", "kubernetes.io/config.hash": "0f1e",
+                                    "kubernetes.io/config.source": "file"}
+    p["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Node", "name": "kdebug-lab-w1",
+                                         "uid": "n-1", "controller": True}]
+    p["spec"]["nodeName"] = "kdebug-lab-w1"
+
+
+def _gathered(p):
+    return {"pod": p, "errors": {}, "selected": [], "logs": {}, "events": None, "services": None, "node": None}
+
+
+def test_a_static_pod_is_said_to_be_one_with_its_node():
+    static = edit(pod("web"), _static_web)
+    summary = T.summarize_pod(static)
+    assert summary["static_pod"] == {"node": "kdebug-lab-w1", "source": "file"}
+    assert summary["owner"] == {"kind": "Node", "name": "kdebug-lab-w1"}
+    checks = by_name(T.build_checks(_gathered(static)))
+    check = checks["static pod"]
+    assert check["status"] == "pass"
+    assert check["summary"].startswith("pod kdebug-demo/static-web-kdebug-lab-w1 is the mirror of a static pod (a "
+                                       "manifest the kubelet of node kdebug-lab-w1 runs): ")
+    assert "edit or delete the manifest on node kdebug-lab-w1" in check["summary"]
+    assert "kubernetes.io/config.source: file" in check["evidence"][0]["text"]
+    validate_checks(list(checks.values()))
+
+
+def test_a_pod_made_through_the_api_has_no_static_pod_check():
+    assert T.summarize_pod(pod("web"))["static_pod"] is None
+    assert "static pod" not in by_name(T.build_checks(_gathered(pod("web"))))
+
+
+def test_a_hostnetwork_pod_is_said_to_share_its_nodes_network():
+    assert T.summarize_pod(pod("web"))["network"] == "pod"
+    assert T.summarize_pod(edit(pod("web"), lambda p: p["spec"].update(hostNetwork=True)))["network"] == "node"
