@@ -82,11 +82,22 @@ def diagnose_runbooks(pod_info, requested=None, container=None):
     if not isinstance(pod_info, Mapping) or not pod_info:
         return ["triage"]
     target = _pick(pod_info, container)
-    if pod_info.get("phase") == "Failed" or _crashing(target):
+    if pod_info.get("phase") == "Failed" or _crashing(target) or fork_container(pod_info, container):
         return ["triage", "crashloop"]
     if pod_info.get("phase") == "Running" and container_state(target)[0] == "running":
         return ["triage", "dns", "network"]
     return ["triage"]
+
+
+def fork_container(pod_info, container=None):
+    """The container the crashloop runbook forks: ``container`` when given, else the init container a pod stuck in
+    init crash-loops on (triage's ``init_blocker``), else None (kdebug_fork's default)."""
+    if container:
+        return container
+    blocker = (pod_info or {}).get("init_blocker") if isinstance(pod_info, Mapping) else None
+    if isinstance(blocker, Mapping) and blocker.get("crash_looping"):
+        return blocker.get("name")
+    return None
 
 
 def service_endpoints(service_ports, namespace, cluster_domain="cluster.local"):
@@ -116,4 +127,5 @@ class FilterModule(object):
 
     def filters(self):
         return {"diagnose_runbooks": diagnose_runbooks, "service_endpoints": service_endpoints,
+                "fork_container": fork_container,
                 "created_agent_nodes": created_agent_nodes}

@@ -141,6 +141,12 @@ def check_joinable(pod, container):
     if container_kind(pod, container) == INIT:
         check_init_joinable(pod, container)
         return
+    blocker = init_blocker(pod) if phase == "Pending" and pod["spec"].get("nodeName") else None
+    if blocker:
+        raise KdebugError("pod %s is Pending: its %s, and container %s waits for it. Target the init container "
+                          "(container: %s) while it runs, or fork it (kdebug.toolkit.kdebug_fork with container: %s) "
+                          "when it crashes." % (name, describe_init_blocker(blocker), container, blocker["name"],
+                                                blocker["name"]), init_container=blocker["name"])
     if phase == "Pending":
         raise KdebugError("pod %s is Pending: it has no running container yet. Check kubectl describe pod -n %s %s "
                           "(scheduling, image pulls) and try again when it runs."
@@ -165,6 +171,56 @@ def init_position(pod, container):
     """``(n, m)``: ``container`` is the n-th of the pod's m init containers (1-based)."""
     names = container_names(pod, INIT)
     return names.index(container) + 1, len(names)
+
+
+def init_blocker(pod):
+    """The init container the pod waits on, or None once it is initialized (or has no init containers).
+
+    Init containers run one after the other: the first one that has not completed (a sidecar, restartPolicy
+    Always: that does not run) holds the rest and every main container back. Returns ``{name, position, count,
+    sidecar, state, reason, message, restart_count, exit_code, crash_looping}``, with ``exit_code`` of its last
+    termination and ``crash_looping`` True when it has failed and is being retried (or has failed for good).
+    """
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    if any(c.get("type") == "Initialized" and c.get("status") == "True" for c in conditions):
+        return None
+    names = container_names(pod, INIT)
+    for position, name in enumerate(names, 1):
+        spec, status = find_spec(pod, INIT, name), find_status(pod, INIT, name)
+        state, detail = state_of(status)
+        if is_sidecar(spec) and state == "running":
+            continue
+        if not is_sidecar(spec) and state == "terminated" and detail.get("exitCode") == 0:
+            continue
+        ended = last_termination(status) or {}
+        restarts = (status or {}).get("restartCount", 0) or 0
+        failed = ended.get("exit_code") not in (None, 0) or ended.get("reason") in ("OOMKilled", "Error")
+        return {
+            "name": name, "position": position, "count": len(names), "sidecar": is_sidecar(spec),
+            "state": state, "reason": detail.get("reason"), "message": detail.get("message"),
+            "restart_count": restarts, "exit_code": ended.get("exit_code"), "logs_of": ended.get("logs_of"),
+            "crash_looping": detail.get("reason") == "CrashLoopBackOff" or (failed and state != "running")
+            or (failed and restarts > 0),
+        }
+    return None
+
+
+def describe_init_blocker(blocker):
+    """``init container setup (2 of 3) is crash-looping: CrashLoopBackOff, last exit code 3``."""
+    what = "sidecar init container" if blocker["sidecar"] else "init container"
+    if blocker["crash_looping"]:
+        how = "crash-looping"
+    elif blocker["state"] == "running":
+        how = "running"
+    else:
+        how = blocker["state"] or "not started"
+    text = "%s %s (%d of %d) is %s" % (what, blocker["name"], blocker["position"], blocker["count"], how)
+    detail = [blocker["reason"]] if blocker["reason"] and blocker["state"] != "running" else []
+    if blocker["exit_code"] is not None:
+        detail.append("last exit code %s" % blocker["exit_code"])
+    if blocker["restart_count"]:
+        detail.append("%d restarts" % blocker["restart_count"])
+    return text + (": " + ", ".join(detail) if detail else "")
 
 
 def check_init_joinable(pod, container):
