@@ -118,6 +118,41 @@ def multi_pod():
     }
 
 
+def node(name, taints=None, ready="True", labels=None):
+    return {"metadata": {"name": name, "labels": dict({"kubernetes.io/hostname": name}, **(labels or {}))},
+            "spec": {"taints": taints or []}, "status": {"conditions": [{"type": "Ready", "status": ready}]}}
+
+
+NODES = [node("n1"), node("n2"), node("n3", taints=[{"key": "dedicated", "value": "tools", "effect": "NoSchedule"}])]
+
+
+def daemonset_pod():
+    """A crash-looping hostNetwork DaemonSet pod, pinned to n1 as the DaemonSet controller pins it."""
+    return {
+        "metadata": {"name": "agent-x7k2p", "namespace": "kube-system", "labels": {"app": "agent"},
+                     "ownerReferences": [{"kind": "DaemonSet", "name": "agent", "controller": True}]},
+        "spec": {
+            "nodeName": "n1", "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet",
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]}}},
+            "tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "agent", "image": "busybox", "command": ["agent", "--listen", ":9100"],
+                            "ports": [{"containerPort": 9100, "hostPort": 9100, "protocol": "TCP"}]}],
+        },
+    }
+
+
+def _pinned(fork):
+    terms = ((((fork["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
+    return [f for t in terms for f in t.get("matchFields") or [] if f["key"] == "metadata.name"]
+
+
+def _avoids_source(source, o):
+    return bool(source["spec"].get("hostNetwork") and source["spec"].get("nodeName") and not o["same_node"]
+                and o["other_node"] is not False and o["nodes"] is not None)
+
+
 def containers_of(pod):
     return dict((c["name"], c) for c in pod["spec"]["containers"])
 
@@ -136,12 +171,14 @@ def everything_pod():
     pod["spec"]["containers"].append({"name": "sidecar", "image": "busybox", "command": ["sleep", "1d"],
                                       "startupProbe": PROBE})
     pod["spec"]["initContainers"] = [{"name": "setup", "image": "busybox", "command": ["true"]}]
+    pod["spec"]["hostNetwork"] = True
+    pod["spec"]["affinity"] = daemonset_pod()["spec"]["affinity"]
     return pod
 
 
 EVERYTHING_OPTIONS = dict(container="app", target_image="busybox:debug", env={"MODE": "debug"}, share_processes=True,
-                          keep_init_containers=False, image_pull_secrets=["pull"], keep_labels=["tier"])
-SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod, everything_pod]
+                          keep_init_containers=False, image_pull_secrets=["pull"], keep_labels=["tier"], nodes=NODES)
+SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod, everything_pod, daemonset_pod]
 OPTIONS = [dict(), dict(same_node=True, ttl_seconds=120, share_processes=False, keep_annotations=["prometheus.io/scrape"]),
            dict((k, v) for k, v in EVERYTHING_OPTIONS.items() if k != "container")]
 
@@ -179,7 +216,11 @@ EDIT_CHECKS = {
     "clear_server_fields": lambda source, fork, o: not set(F.SERVER_METADATA) & set(fork["metadata"]) and set(
         fork) == {"apiVersion", "kind", "metadata", "spec"},
     "unpin_node": lambda source, fork, o: fork["spec"].get("nodeName") == (
-        source["spec"]["nodeName"] if o["same_node"] else None),
+        source["spec"]["nodeName"] if o["same_node"] else None) and (
+            o["same_node"] or not [f for f in _pinned(fork) if f["operator"] == "In"]),
+    "place_host_network": lambda source, fork, o: (
+        [f["values"] for f in _pinned(fork) if f["operator"] == "NotIn"]
+        == ([[source["spec"]["nodeName"]]] if _avoids_source(source, o) else [])),
     "drop_ephemeral_containers": lambda source, fork, o: "ephemeralContainers" not in fork["spec"],
     "drop_priority": lambda source, fork, o: not {"priority", "preemptionPolicy"} & set(fork["spec"]),
     "never_restart": lambda source, fork, o: fork["spec"]["restartPolicy"] == "Never",
@@ -189,7 +230,8 @@ EDIT_CHECKS = {
     "drop_init_containers": lambda source, fork, o: list(inits_of(fork)) == _expected_inits(source, o),
     "remove_probes": lambda source, fork, o: not [p for c in _all_containers(fork) for p in F.PROBES if p in c],
     "clear_host_ports": lambda source, fork, o: not [
-        p for c in _all_containers(fork) for p in c.get("ports") or [] if "hostPort" in p],
+        p for c in _all_containers(fork) for p in c.get("ports") or [] if "hostPort" in p
+        and not _avoids_source(source, o)],
     "set_target_image": lambda source, fork, o: _target(source, fork)[1]["image"] == (
         o["target_image"] or _target(source, fork)[0]["image"]),
     "set_env": lambda source, fork, o: all(
