@@ -245,20 +245,20 @@ def place_host_network(fork):
         return
     where, opts, source = fork.placement, fork.opts, fork.source_node
     shares = ("it shares node %s's network with the source: the ports the source binds may clash with the fork's. "
-              "Stop the source (scale its controller down or delete the pod) or " % source)
+              "Stop the source (scale its controller down or delete the pod), or " % source)
     if opts.get("same_node"):
-        where["reason"] = "same_node: the fork runs on the source's node %s; %s unset same_node" % (source, shares)
+        where["reason"] = "same_node: the fork runs on the source's node %s; %sunset same_node" % (source, shares)
         fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
         return
     if opts.get("other_node") is False:
-        where["reason"] = ("other_node=false: the scheduler may place the fork on the source's node %s, where %s "
-                           "leave other_node unset" % (source, shares))
+        where["reason"] = ("other_node=false: the scheduler may place the fork on the source's node %s; if it does, "
+                           "%sleave other_node unset" % (source, shares))
         return
     nodes = opts.get("nodes")
     if nodes is None:
         where["reason"] = ("the nodes could not be listed, so whether another node fits is unknown: the fork is not "
-                           "kept off the source's node %s, where %s set other_node=true to require another node"
-                           % (source, shares))
+                           "kept off the source's node %s; if it lands there, %sset other_node=true to require "
+                           "another node" % (source, shares))
         fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
         return
     where["excluded"] = dict((n["metadata"]["name"], "the source's node" if n["metadata"]["name"] == source
@@ -274,13 +274,15 @@ def place_host_network(fork):
                   "the source's network and host ports on its node; it fits %s)", source,
                   ", ".join(where["candidates"]))
         return
-    excluded = "; ".join("%s: %s" % (n, why) for n, why in sorted(where["excluded"].items())) or "no other node"
+    excluded = "; ".join("%s: %s" % (n, why) for n, why in sorted(where["excluded"].items()) if n != source) \
+        or "there is no other node"
     if opts.get("other_node"):
         raise KdebugError("other_node is set but no node other than %s fits the fork of hostNetwork pod %s/%s (%s). "
                           "Make another node fit (taints, nodeSelector, affinity), or unset other_node to fork beside "
                           "the source, sharing its network." % (source, fork.namespace, fork.name, excluded),
                           placement=dict(where))
-    where["reason"] = "no other node fits the fork (%s), so it runs on %s beside the source: %s set other_node=true "                       "to refuse this instead" % (excluded, source, shares)
+    where["reason"] = ("no other node fits the fork (%s), so it runs on %s beside the source: %smake another node fit "
+                       "(other_node=true refuses to fork beside the source)" % (excluded, source, shares))
     fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
 
 
