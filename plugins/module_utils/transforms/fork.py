@@ -803,6 +803,10 @@ def failure_advice(problem):
         return ("Check the image options (image: the tools image the busybox is copied from; target_image) and "
                 "that the node can pull them (image_pull_policy, image_pull_secrets). Before 1.0, image replaced "
                 "the target's image: that is target_image now.")
+    if "free ports" in problem:
+        return ("A hostNetwork fork kept off the source's node goes only where the source's host ports are free: on "
+                "the other nodes that fit, something (a DaemonSet's other pods) holds them. Set other_node=false to "
+                "fork beside the source, sharing its network, or stop what holds the ports on another node.")
     if "schedul" in problem:
         return "Check the node's capacity and taints, the pod's nodeSelector and affinity, or set same_node."
     if "not a dynamic executable" in problem or "no such file" in problem or "exec format" in problem:
