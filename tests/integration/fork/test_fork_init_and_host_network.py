@@ -7,9 +7,6 @@ import time
 
 from test_kdebug_fork import fork_module
 
-MARK = "kdebug.io/test-placement"
-
-
 def apply(lab, manifest):
     lab.kubectl("apply", "-f", "-", input=json.dumps(manifest))
 
@@ -84,8 +81,12 @@ def test_triage_names_the_init_container_and_the_crashloop_runbook_forks_it(lab,
          "vars": {"crashloop_pod": "migrating", "crashloop_namespace": scratch_namespace,
                   "crashloop_image": lab.busybox_image, "crashloop_image_pull_policy": "Never",
                   "crashloop_replay_timeout": 20}},
-        {"name": "fork result", "ansible.builtin.debug": {"var": "crashloop_fork"}}])
+        {"name": "fork result", "ansible.builtin.debug": {"var": "crashloop_fork"}},
+        {"name": "checks", "ansible.builtin.debug": {"var": "crashloop_checks"}}])
     fork = results["fork result"][1]["crashloop_fork"]
+    replayed = next(c for c in results["checks"][1]["crashloop_checks"] if c["name"] == "crash reproduced in a fork")
+    assert replayed["status"] == "fail", replayed
+    assert "the crash reproduces: init container migrate exits 3" in replayed["summary"], replayed["summary"]
     assert fork["held"]["container"] == "migrate", output[-3000:]
     assert fork["replay"]["rc"] == 3 and fork["replay"]["stderr_lines"] == ["schema v3 missing"], fork["replay"]
     # The runbook removed its fork.
@@ -107,29 +108,36 @@ def schedulable_nodes(lab, pod):
     return names
 
 
-def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_it(lab, scratch_namespace):
-    """A crash-looping hostNetwork DaemonSet whose pod listens on host port 19417, then exits 4. The DaemonSet is
-    pinned to the first node (as its controller pins each pod): on one schedulable node the fork runs beside
-    the source and says so; on more, it runs on another node."""
+def host_network_daemonset(lab, namespace, port, placement):
+    """A crash-looping hostNetwork DaemonSet on the first node whose pod listens on host ``port``, then exits 4;
+    ``placement`` is the pod template's way of keeping it there. Its crashed pod."""
     first = lab.kubectl_json("get", "nodes")["items"][0]["metadata"]["name"]
-    port = 19417
     script = "nc -l -p %d -e true & pid=$!; sleep 1; echo listening on %d; kill $pid; exit 4" % (port, port)
     apply(lab, {"apiVersion": "apps/v1", "kind": "DaemonSet",
-                "metadata": {"name": "hostnet", "namespace": scratch_namespace},
+                "metadata": {"name": "hostnet", "namespace": namespace},
                 "spec": {"selector": {"matchLabels": {"app": "hostnet"}},
-                         "template": {"metadata": {"labels": {"app": "hostnet"}}, "spec": {
+                         "template": {"metadata": {"labels": {"app": "hostnet"}}, "spec": dict({
                              "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet",
                              "terminationGracePeriodSeconds": 1,
-                             "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-                                 "nodeSelectorTerms": [{"matchFields": [
-                                     {"key": "metadata.name", "operator": "In", "values": [first]}]}]}}},
                              "containers": [{"name": "agent", "image": lab.busybox_image, "imagePullPolicy": "Never",
                                              "command": ["sh", "-c", script],
-                                             "ports": [{"containerPort": port, "protocol": "TCP"}]}]}}}})
-    source = wait_until(lambda: lab.kubectl_json("get", "pods", "-n", scratch_namespace, "-l", "app=hostnet")["items"],
-                        lambda pods: any((s.get("lastState") or {}).get("terminated")
-                                         for p in pods for s in p["status"].get("containerStatuses") or []),
-                        "the DaemonSet pod to crash")[0]
+                                             "ports": [{"containerPort": port, "protocol": "TCP"}]}]},
+                             **placement(first))}}})
+    return wait_until(lambda: lab.kubectl_json("get", "pods", "-n", namespace, "-l", "app=hostnet")["items"],
+                      lambda pods: any((s.get("lastState") or {}).get("terminated")
+                                       for p in pods for s in p["status"].get("containerStatuses") or []),
+                      "the DaemonSet pod to crash")[0]
+
+
+def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_it(lab, scratch_namespace):
+    """The DaemonSet is pinned to the first node as its controller pins each pod (matchFields metadata.name), which
+    the fork drops: with one schedulable node the fork runs beside the source and says so; with more, it runs on
+    another node."""
+    port = 19417
+    source = host_network_daemonset(lab, scratch_namespace, port, lambda first: {"affinity": {"nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchFields": [
+            {"key": "metadata.name", "operator": "In", "values": [first]}]}]}}}})
+    first = source["spec"]["nodeName"]
     assert source["spec"]["containers"][0]["ports"][0]["hostPort"] == port  # the API server set it
     name = source["metadata"]["name"]
     nodes = schedulable_nodes(lab, source)
@@ -167,6 +175,36 @@ def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_i
         terms = fork["spec"].get("affinity", {}).get("nodeAffinity", {}).get(
             "requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
         assert not [f for t in terms for f in t.get("matchFields") or [] if f["operator"] == "In"], terms
+    finally:
+        fork_module(lab, dict(pod=name, namespace=scratch_namespace, state="absent"))
+        lab.kubectl("delete", "daemonset", "-n", scratch_namespace, "hostnet", "--wait=false", check=False)
+
+
+def test_a_host_network_fork_that_no_other_node_fits_runs_beside_the_source_and_says_so(lab, scratch_namespace):
+    """The DaemonSet's nodeSelector (which the fork keeps) fits the first node only, on any lab."""
+    port = 19418
+    source = host_network_daemonset(lab, scratch_namespace, port, lambda first: {
+        "nodeSelector": {"kubernetes.io/hostname": first}})
+    first, name = source["spec"]["nodeName"], source["metadata"]["name"]
+    args = dict(pod=name, namespace=scratch_namespace, image=lab.busybox_image, image_pull_policy="Never",
+                replay=True, replay_timeout=20)
+    try:
+        status, result = fork_module(lab, args)
+        assert status == "CHANGED", result
+        placement = result["placement"]
+        assert placement["avoid_source_node"] is False and placement["shares_network_with_source"] is True
+        assert placement["node"] == first and placement["candidates"] == []
+        # Every other node is named with why it does not fit (the nodeSelector, or a taint or state before that).
+        others = [n["metadata"]["name"] for n in lab.kubectl_json("get", "nodes")["items"]]
+        assert set(placement["excluded"]) == set(others) and all(placement["excluded"].values()), placement
+        assert all(n in placement["reason"] for n in others if n != first), placement["reason"]
+        assert "so it runs on %s beside the source" % first in placement["reason"]
+        assert "shares node %s's network with the source" % first in placement["reason"]
+        assert any("hostNetwork fork" in w for w in result.get("warnings") or []), result
+        assert any("ports: removed %d/TCP" % port in c for c in result["changes"]), result["changes"]
+        assert result["replay"]["rc"] == 4 and "listening on %d" % port in result["replay"]["stdout"]
+        status, refused = fork_module(lab, dict(args, other_node=True, replay=False))
+        assert status == "FAILED!" and "no node other than %s fits" % first in refused["msg"], refused
     finally:
         fork_module(lab, dict(pod=name, namespace=scratch_namespace, state="absent"))
         lab.kubectl("delete", "daemonset", "-n", scratch_namespace, "hostnet", "--wait=false", check=False)
