@@ -129,6 +129,32 @@ def host_network_daemonset(lab, namespace, port, placement):
                       "the DaemonSet pod to crash")[0]
 
 
+def fork_and_replay(lab, namespace, name, port):
+    """(args, result): the DaemonSet pod forked and replayed; the replay listened on ``port`` and exited 4."""
+    args = dict(pod=name, namespace=namespace, image=lab.busybox_image, image_pull_policy="Never", replay=True,
+                replay_timeout=20)
+    status, result = fork_module(lab, args)
+    assert status == "CHANGED", result
+    assert result["placement"]["host_network"] is True
+    assert result["replay"]["rc"] == 4 and "listening on %d" % port in result["replay"]["stdout"], result["replay"]
+    assert not [c for c in result["changes"] if "cleared hostPort" in c]  # never a fix the API server undoes
+    return args, result
+
+
+def assert_shares_the_source_network(lab, args, result, first, port):
+    """The fork runs beside the source on ``first``, says so plainly, and other_node=true refuses it."""
+    placement = result["placement"]
+    assert placement["avoid_source_node"] is False and placement["shares_network_with_source"] is True
+    assert placement["node"] == first
+    assert "so it runs on %s beside the source" % first in placement["reason"]
+    assert "shares node %s's network with the source" % first in placement["reason"]
+    assert "Stop the source" in placement["reason"]
+    assert any("hostNetwork fork" in w for w in result.get("warnings") or []), result
+    assert any("ports: removed %d/TCP" % port in c for c in result["changes"]), result["changes"]
+    status, refused = fork_module(lab, dict(args, other_node=True, replay=False))
+    assert status == "FAILED!" and "no node other than %s fits" % first in refused["msg"], refused
+
+
 def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_it(lab, scratch_namespace):
     """The DaemonSet is pinned to the first node as its controller pins each pod (matchFields metadata.name), which
     the fork drops: with one schedulable node the fork runs beside the source and says so; with more, it runs on
@@ -142,18 +168,13 @@ def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_i
     name = source["metadata"]["name"]
     nodes = schedulable_nodes(lab, source)
     others = [n for n in nodes if n != source["spec"]["nodeName"]]
-    args = dict(pod=name, namespace=scratch_namespace, image=lab.busybox_image, image_pull_policy="Never",
-                replay=True, replay_timeout=20)
     try:
-        status, result = fork_module(lab, args)
-        assert status == "CHANGED", result
+        args, result = fork_and_replay(lab, scratch_namespace, name, port)
         placement = result["placement"]
-        assert placement["host_network"] is True and placement["source_node"] == first
-        assert result["replay"]["rc"] == 4 and "listening on %d" % port in result["replay"]["stdout"], result["replay"]
+        assert placement["source_node"] == first
         fork = lab.kubectl_json("get", "pod", "-n", scratch_namespace, result["fork"]["name"])
         assert fork["spec"]["hostNetwork"] is True
         joined = " ".join(result["changes"])
-        assert "cleared hostPort" not in joined  # never a fix that the API server undoes
         if others:
             assert placement["avoid_source_node"] is True and placement["shares_network_with_source"] is False
             assert fork["spec"]["nodeName"] in others and result["fork"]["node"] == fork["spec"]["nodeName"]
@@ -162,15 +183,8 @@ def test_a_host_network_daemonset_pod_is_forked_off_its_node_or_says_it_shares_i
             assert "metadata.name NotIn [%s]" % first in joined
             assert not result.get("warnings"), result.get("warnings")
         else:
-            assert placement["avoid_source_node"] is False and placement["shares_network_with_source"] is True
-            assert fork["spec"]["nodeName"] == first
-            assert "shares node %s's network with the source" % first in placement["reason"]
-            assert "Stop the source" in placement["reason"]
-            assert "ports" not in fork["spec"]["containers"][0]
-            assert any("hostNetwork fork" in w for w in result.get("warnings") or []), result
-            # Requiring another node fails, naming why each node does not fit.
-            status, refused = fork_module(lab, dict(args, other_node=True, replay=False))
-            assert status == "FAILED!" and "no node other than %s fits" % first in refused["msg"], refused
+            assert fork["spec"]["nodeName"] == first and "ports" not in fork["spec"]["containers"][0]
+            assert_shares_the_source_network(lab, args, result, first, port)
         # The DaemonSet's pin to its node is gone from the fork, whatever the placement.
         terms = fork["spec"].get("affinity", {}).get("nodeAffinity", {}).get(
             "requiredDuringSchedulingIgnoredDuringExecution", {}).get("nodeSelectorTerms", [])
@@ -186,25 +200,15 @@ def test_a_host_network_fork_that_no_other_node_fits_runs_beside_the_source_and_
     source = host_network_daemonset(lab, scratch_namespace, port, lambda first: {
         "nodeSelector": {"kubernetes.io/hostname": first}})
     first, name = source["spec"]["nodeName"], source["metadata"]["name"]
-    args = dict(pod=name, namespace=scratch_namespace, image=lab.busybox_image, image_pull_policy="Never",
-                replay=True, replay_timeout=20)
     try:
-        status, result = fork_module(lab, args)
-        assert status == "CHANGED", result
+        args, result = fork_and_replay(lab, scratch_namespace, name, port)
         placement = result["placement"]
-        assert placement["avoid_source_node"] is False and placement["shares_network_with_source"] is True
-        assert placement["node"] == first and placement["candidates"] == []
+        assert placement["candidates"] == []
         # Every other node is named with why it does not fit (the nodeSelector, or a taint or state before that).
         others = [n["metadata"]["name"] for n in lab.kubectl_json("get", "nodes")["items"]]
         assert set(placement["excluded"]) == set(others) and all(placement["excluded"].values()), placement
         assert all(n in placement["reason"] for n in others if n != first), placement["reason"]
-        assert "so it runs on %s beside the source" % first in placement["reason"]
-        assert "shares node %s's network with the source" % first in placement["reason"]
-        assert any("hostNetwork fork" in w for w in result.get("warnings") or []), result
-        assert any("ports: removed %d/TCP" % port in c for c in result["changes"]), result["changes"]
-        assert result["replay"]["rc"] == 4 and "listening on %d" % port in result["replay"]["stdout"]
-        status, refused = fork_module(lab, dict(args, other_node=True, replay=False))
-        assert status == "FAILED!" and "no node other than %s fits" % first in refused["msg"], refused
+        assert_shares_the_source_network(lab, args, result, first, port)
     finally:
         fork_module(lab, dict(pod=name, namespace=scratch_namespace, state="absent"))
         lab.kubectl("delete", "daemonset", "-n", scratch_namespace, "hostnet", "--wait=false", check=False)
