@@ -33,7 +33,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import p
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     DEFAULT_CONTAINER_ANNOTATION, INIT, MAIN, choose_container, container_kind, container_state_problem,
-    container_status, find_spec, find_status, last_termination, owners_text, pod_summary, selector_matches,
+    container_status, find_spec, last_termination, owners_text, pod_summary, selector_matches,
     unschedulable_problem)
 
 COMPONENT = "fork"
@@ -319,7 +319,7 @@ def set_share_processes(fork):
 def drop_init_containers(fork):
     inits = fork.spec.get("initContainers") or []
     if fork.kind == INIT:
-        before = [c for c in inits[:[c.get("name") for c in inits].index(fork.container)]]
+        before = inits[:[c.get("name") for c in inits].index(fork.container)]
         if before and not fork.opts.get("keep_init_containers", True):
             fork.note("spec.initContainers: removed %s, the ones before the held %s (keep_init_containers=false)",
                       ", ".join(c.get("name") for c in before), fork.container)

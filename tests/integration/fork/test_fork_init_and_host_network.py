@@ -7,6 +7,7 @@ import time
 
 from test_kdebug_fork import fork_module
 
+
 def apply(lab, manifest):
     lab.kubectl("apply", "-f", "-", input=json.dumps(manifest))
 
