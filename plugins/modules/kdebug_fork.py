@@ -89,6 +89,8 @@ options:
     description:
       - The container to hold. Default is the one named by the C(kubectl.kubernetes.io/default-container)
         annotation, else the first container.
+      - An init container is held in place (see O(keep_init_containers)); the fork runs once it runs, and O(replay)
+        runs its command.
     type: str
   state:
     description: Whether the fork should exist.
@@ -299,6 +301,7 @@ held:
   type: dict
   contains:
     container: {description: The held container., type: str, returned: always}
+    kind: {description: "C(main), or C(init) for a held init container.", type: str, returned: always}
     command: {description: The hold command it runs instead., type: list, elements: str, returned: always}
     original_command: {description: The spec's command (null when the image's ENTRYPOINT ran)., type: list,
                        elements: str, returned: always}
