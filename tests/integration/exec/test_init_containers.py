@@ -71,3 +71,5 @@ def test_an_init_container_that_does_not_run_or_does_not_exist_is_named(lab, scr
     # The main container has not started: the pod is Pending, with setup named.
     status, result = run(lab, dict(pod=pod, namespace=scratch_namespace, container="app", command=["true"]))
     assert status == "FAILED!", result
+    assert "is Pending: its init container setup (2 of 2) is running, and container app waits for it" in result["msg"]
+    assert "container: setup" in result["msg"] and result["init_container"] == "setup", result
