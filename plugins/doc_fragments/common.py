@@ -25,6 +25,8 @@ options:
     description:
       - The target container of the pod. Default is the pod's C(kubectl.kubernetes.io/default-container)
         annotation when it names a container, else its first container.
+      - An init container may be named - kdebug_exec joins it while it runs (a pod stuck in init, a sidecar init
+        container); kdebug_fork holds it and replays it; kdebug_triage looks at it alone.
     type: str
 """
 

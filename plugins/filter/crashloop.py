@@ -76,7 +76,8 @@ def replay_check(result, pod, namespace, container=None):
     details = {"fork": fork.get("name"), "replay_status": replay.get("status"), "rc": replay.get("rc"),
                "timed_out": replay.get("timed_out"), "argv": replay.get("argv"),
                "last_termination": (result.get("source") or {}).get("last_termination"),
-               "changes": result.get("changes") or []}
+               "changes": result.get("changes") or [], "held": result.get("held"),
+               "placement": result.get("placement")}
     status = replay.get("status")
     if status == "needs_replay_command":
         status, summary = "skipped", "%s Set crashloop_replay_command to the image's entrypoint." % (
@@ -96,8 +97,14 @@ def replay_check(result, pod, namespace, container=None):
             "restartPolicy Always - check that it is meant to keep running" % fork.get("name"))
     else:
         last = _last_line(replay)
-        status, summary = "fail", "the crash reproduces: the command exits %d in fork %s%s" % (
-            replay["rc"], fork.get("name"), (": " + last) if last else "")
+        held = result.get("held") or {}
+        what = "init container %s" % held.get("container") if held.get("kind") == "init" else "the command"
+        status, summary = "fail", "the crash reproduces: %s exits %d in fork %s%s" % (
+            what, replay["rc"], fork.get("name"), (": " + last) if last else "")
+    placement = result.get("placement") or {}
+    if placement.get("shares_network_with_source"):
+        summary += " (the hostNetwork fork ran beside the source on node %s, sharing its network: a port clash may " \
+                   "be the fork's own)" % placement.get("node")
     return make_check(REPLAY_CHECK, status, summary, target, details, _evidence(result, replay),
                       replay.get("duration_ms") or 0)
 

@@ -68,7 +68,7 @@ def diagnose_runbooks(pod_info, requested=None, container=None):
     """The runbooks to run, in order, triage first.
 
     ``requested`` (names, or a comma-separated string) wins; otherwise by
-    state: a crash-looping or failed target container gets crashloop, a
+    state: a crash-looping or failed target container (or init container the pod is stuck on) gets crashloop, a
     running one dns and network, anything else (Pending, say) triage only.
     """
     if isinstance(requested, str):
@@ -82,11 +82,27 @@ def diagnose_runbooks(pod_info, requested=None, container=None):
     if not isinstance(pod_info, Mapping) or not pod_info:
         return ["triage"]
     target = _pick(pod_info, container)
-    if pod_info.get("phase") == "Failed" or _crashing(target):
+    # A pod stuck in init on a crash-looping init container: unless another container was asked for.
+    stuck = _crashing_init(pod_info)
+    if pod_info.get("phase") == "Failed" or _crashing(target) or (stuck and container in (None, "", stuck)):
         return ["triage", "crashloop"]
     if pod_info.get("phase") == "Running" and container_state(target)[0] == "running":
         return ["triage", "dns", "network"]
     return ["triage"]
+
+
+def _crashing_init(pod_info):
+    """The name of the init container a pod stuck in init crash-loops on (triage's ``init_blocker``), else None."""
+    blocker = pod_info.get("init_blocker") if isinstance(pod_info, Mapping) else None
+    if isinstance(blocker, Mapping) and blocker.get("crash_looping"):
+        return blocker.get("name")
+    return None
+
+
+def fork_container(pod_info, container=None):
+    """The container the crashloop runbook forks: ``container`` when given, else the init container a pod stuck in
+    init crash-loops on (triage's ``init_blocker``), else None (kdebug_fork's default)."""
+    return container or _crashing_init(pod_info)
 
 
 def service_endpoints(service_ports, namespace, cluster_domain="cluster.local"):
@@ -116,4 +132,5 @@ class FilterModule(object):
 
     def filters(self):
         return {"diagnose_runbooks": diagnose_runbooks, "service_endpoints": service_endpoints,
+                "fork_container": fork_container,
                 "created_agent_nodes": created_agent_nodes}

@@ -61,9 +61,17 @@ def find_status(pod, kind, name):
     return next((s for s in container_statuses(pod, kind) if s.get("name") == name), None)
 
 
+def container_kind(pod, container):
+    """``main`` or ``init``: which list of the pod's spec names ``container`` (main first; None when neither)."""
+    for kind in (MAIN, INIT):
+        if container in container_names(pod, kind):
+            return kind
+    return None
+
+
 def container_status(pod, container):
-    """The status of a (main) container, None before the kubelet reports one."""
-    return find_status(pod, MAIN, container)
+    """The status of a container (main, else init), None before the kubelet reports one."""
+    return find_status(pod, container_kind(pod, container) or MAIN, container)
 
 
 def default_container(pod):
@@ -77,11 +85,12 @@ def default_container(pod):
 
 def choose_container(pod, requested=None):
     """The container to target: ``requested``, else the annotated default, else the first."""
-    names = container_names(pod)
     if requested:
-        if requested not in names:
-            raise KdebugError("container %s not found in pod %s; it has: %s. Set container to one of them."
-                              % (requested, pod_name(pod), ", ".join(names)))
+        if container_kind(pod, requested) is None:
+            inits = container_names(pod, INIT)
+            raise KdebugError("container %s not found in pod %s; it has: %s%s. Set container to one of them."
+                              % (requested, pod_name(pod), ", ".join(container_names(pod)) or "no containers",
+                                 "; init containers: %s" % ", ".join(inits) if inits else ""))
         return requested
     return default_container(pod)
 
@@ -124,11 +133,24 @@ def last_termination(status):
 
 
 def check_joinable(pod, container):
-    """Raise KdebugError unless the container is running now (its namespaces exist)."""
+    """Raise KdebugError unless the container is running now (its namespaces exist).
+
+    An init container is joinable while it runs (the pod is Pending then); a sidecar init container
+    (restartPolicy Always) runs beside the main containers.
+    """
     name = pod_name(pod)
     phase = pod.get("status", {}).get("phase")
     if pod["metadata"].get("deletionTimestamp"):
         raise KdebugError("pod %s is being deleted: target a live pod." % name)
+    if container_kind(pod, container) == INIT:
+        check_init_joinable(pod, container)
+        return
+    blocker = init_blocker(pod) if phase == "Pending" and pod["spec"].get("nodeName") else None
+    if blocker:
+        raise KdebugError("pod %s is Pending: its %s, and container %s waits for it. Target the init container "
+                          "(container: %s) while it runs, or fork it (kdebug.toolkit.kdebug_fork with container: %s) "
+                          "when it crashes." % (name, describe_init_blocker(blocker), container, blocker["name"],
+                                                blocker["name"]), init_container=blocker["name"])
     if phase == "Pending":
         raise KdebugError("pod %s is Pending: it has no running container yet. Check kubectl describe pod -n %s %s "
                           "(scheduling, image pulls) and try again when it runs."
@@ -147,6 +169,89 @@ def check_joinable(pod, container):
                              FORK_HINT), hint="kdebug.toolkit.kdebug_fork")
     raise KdebugError("container %s of pod %s is not running (%s): wait until it runs."
                       % (container, name, waiting or "no status yet"))
+
+
+def init_position(pod, container):
+    """``(n, m)``: ``container`` is the n-th of the pod's m init containers (1-based)."""
+    names = container_names(pod, INIT)
+    return names.index(container) + 1, len(names)
+
+
+def init_blocker(pod):
+    """The init container the pod waits on, or None once it is initialized (or has no init containers).
+
+    Init containers run one after the other: the first one that has not completed (a sidecar, restartPolicy
+    Always: that does not run) holds the rest and every main container back. Returns ``{name, position, count,
+    sidecar, state, reason, message, restart_count, exit_code, crash_looping}``, with ``exit_code`` of its last
+    termination and ``crash_looping`` True when it has failed and is being retried (or has failed for good).
+    """
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    if any(c.get("type") == "Initialized" and c.get("status") == "True" for c in conditions):
+        return None
+    names = container_names(pod, INIT)
+    for position, name in enumerate(names, 1):
+        spec, status = find_spec(pod, INIT, name), find_status(pod, INIT, name)
+        state, detail = state_of(status)
+        if is_sidecar(spec) and state == "running":
+            continue
+        if not is_sidecar(spec) and state == "terminated" and detail.get("exitCode") == 0:
+            continue
+        ended = last_termination(status) or {}
+        restarts = (status or {}).get("restartCount", 0) or 0
+        failed = ended.get("exit_code") not in (None, 0) or ended.get("reason") in ("OOMKilled", "Error")
+        return {
+            "name": name, "position": position, "count": len(names), "sidecar": is_sidecar(spec),
+            "state": state, "reason": detail.get("reason"), "message": detail.get("message"),
+            "restart_count": restarts, "exit_code": ended.get("exit_code"), "logs_of": ended.get("logs_of"),
+            "crash_looping": detail.get("reason") == "CrashLoopBackOff" or (failed and state != "running")
+            or (failed and restarts > 0),
+        }
+    return None
+
+
+def describe_init_blocker(blocker):
+    """``init container setup (2 of 3) is crash-looping: CrashLoopBackOff, last exit code 3``."""
+    what = "sidecar init container" if blocker["sidecar"] else "init container"
+    if blocker["crash_looping"]:
+        how = "crash-looping"
+    elif blocker["state"] == "running":
+        how = "running"
+    else:
+        how = blocker["state"] or "not started"
+    text = "%s %s (%d of %d) is %s" % (what, blocker["name"], blocker["position"], blocker["count"], how)
+    detail = [blocker["reason"]] if blocker["reason"] and blocker["state"] != "running" else []
+    if blocker["exit_code"] is not None:
+        detail.append("last exit code %s" % blocker["exit_code"])
+    if blocker["restart_count"]:
+        detail.append("%d restarts" % blocker["restart_count"])
+    return text + (": " + ", ".join(detail) if detail else "")
+
+
+def check_init_joinable(pod, container):
+    """Raise KdebugError unless the init container ``container`` runs now, naming its state and what to do."""
+    name = pod_name(pod)
+    status = find_status(pod, INIT, container)
+    state, detail = state_of(status)
+    if state == "running":
+        return
+    n, m = init_position(pod, container)
+    what = "sidecar init container" if is_sidecar(find_spec(pod, INIT, container)) else "init container"
+    if state == "terminated" and detail.get("exitCode") == 0 and not is_sidecar(find_spec(pod, INIT, container)):
+        raise KdebugError("%s %s (%d of %d) of pod %s has completed (exit code 0): its processes are gone and it "
+                          "does not run again in this pod. Target a running container, or fork the pod "
+                          "(kdebug.toolkit.kdebug_fork with container: %s) to run it again held."
+                          % (what, container, n, m, name, container), hint="kdebug.toolkit.kdebug_fork")
+    restarts = (status or {}).get("restartCount", 0)
+    waiting = detail.get("reason") if state == "waiting" else None
+    if state == "terminated" or waiting == "CrashLoopBackOff" or restarts > 0:
+        ended = last_termination(status) or {}
+        raise KdebugError("%s %s (%d of %d) of pod %s is not running (%s, last exit code %s, %s restarts): it cannot "
+                          "be joined. Fork it (kdebug.toolkit.kdebug_fork with container: %s): the fork holds it "
+                          "and replays its command." % (what, container, n, m, name, waiting or detail.get("reason")
+                                                        or state, ended.get("exit_code"), restarts, container),
+                          hint="kdebug.toolkit.kdebug_fork")
+    raise KdebugError("%s %s (%d of %d) of pod %s is not running yet (%s): wait until it runs."
+                      % (what, container, n, m, name, waiting or "no status yet"))
 
 
 def target_info(pod, container):

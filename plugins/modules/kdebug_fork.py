@@ -20,7 +20,8 @@ description:
   - "- all labels removed except O(keep_labels), so no Service routes to it and no controller adopts it"
   - "- annotations removed except O(keep_annotations) and C(kubectl.kubernetes.io/default-container) (never
     C(kubernetes.io/config.mirror): the fork of a static pod's mirror is a plain pod)"
-  - "- C(ownerReferences) and C(finalizers) cleared, so it is a standalone pod that nothing keeps from being deleted"
+  - "- C(ownerReferences) and C(finalizers) cleared, so it is a standalone pod that nothing keeps from being
+    deleted"
   - "- C(generateName) cleared, the name derived from the source's namespace and name"
   - "- C(status) and the server's fields (uid, resourceVersion, creationTimestamp, managedFields) cleared"
   - "- C(nodeName) cleared unless O(same_node), so the scheduler places it"
@@ -29,10 +30,16 @@ description:
   - "- C(restartPolicy=Never)"
   - "- C(activeDeadlineSeconds) = O(ttl_seconds), so a forgotten fork ends by itself"
   - "- C(shareProcessNamespace) = O(share_processes) when set"
-  - "- the init containers removed when O(keep_init_containers=false)"
+  - "- the init containers removed when O(keep_init_containers=false) (when the held container is an init container,
+    the ones before it)"
   - "- readiness, liveness and startup probes removed on every container (a held application would fail them and be
     killed)"
-  - "- hostPorts cleared on every container (the fork would clash with the original on the node)"
+  - "- for a hostNetwork pod, a required node affinity C(metadata.name NotIn [source node]) when another node fits
+    (O(other_node)); otherwise RV(placement) and a warning say that the fork shares the source's node network and
+    its ports may clash"
+  - "- hostPorts cleared on every container (the fork would clash with the original on the node); for a hostNetwork
+    pod, whose hostPorts the API server sets back to the containerPorts, the port declarations kept when the fork
+    avoids the source's node, removed otherwise"
   - "- the target container's image replaced by O(target_image) when set"
   - "- O(env) set in the target container"
   - "- the target container's lifecycle hooks removed (postStart and preStop expect the application running)"
@@ -41,8 +48,8 @@ description:
   - "- an init container added that copies a static busybox from O(image) into an emptyDir mounted at C(/.kdebug) in
     the target, so images without a shell or C(sleep) are held too"
   - "- O(image_pull_secrets) added to C(imagePullSecrets)"
-  - "- C(kubectl.kubernetes.io/default-container) set to the target container, so C(kubectl exec) and C(kubectl logs)
-    without C(-c) land in it"
+  - "- C(kubectl.kubernetes.io/default-container) set to the target container, so C(kubectl exec) and C(kubectl
+    logs) without C(-c) land in it"
   - The fork's name is derived from the source pod's namespace and name (a valid name for any source name), so a
     second run finds the same fork. A fork whose options or source spec changed, or that has ended (its TTL ran
     out), is replaced. A concurrent create (HTTP 409) of the same fork is taken as "already there".
@@ -83,6 +90,8 @@ options:
     description:
       - The container to hold. Default is the one named by the C(kubectl.kubernetes.io/default-container)
         annotation, else the first container.
+      - An init container is held in place (see O(keep_init_containers)); the fork runs once it runs, and O(replay)
+        runs its command.
     type: str
   state:
     description: Whether the fork should exist.
@@ -134,7 +143,11 @@ options:
     elements: str
     default: []
   keep_init_containers:
-    description: Keep the source's init containers (they run again in the fork before the held container starts).
+    description:
+      - Keep the source's init containers (they run again in the fork before the held container starts).
+      - When the held container is an init container (O(container) names one), this concerns the init containers
+        before it; the ones after it and the main containers are kept and wait, as in any pod, until the held one
+        ends (at the TTL).
     type: bool
     default: true
   env:
@@ -150,6 +163,18 @@ options:
         volume the source uses). Otherwise the scheduler places the fork.
     type: bool
     default: false
+  other_node:
+    description:
+      - For a hostNetwork pod, whose fork shares its node's network (and host ports) with whatever runs there.
+      - Unset (the default) - when another node fits the fork (Ready, not cordoned, taints tolerated, nodeSelector
+        and required node affinity met), a required node affinity C(metadata.name NotIn [source node]) keeps it off
+        the source's node; when none fits, it is placed beside the source, and RV(placement) and a warning say that
+        it shares the node's network and its ports may clash, and what to do.
+      - V(true) requires another node, and fails naming why each node does not fit when none does.
+      - V(false) lets the scheduler place it anywhere, the source's node included.
+      - Ignored for a pod without hostNetwork; exclusive with O(same_node).
+      - Listing the nodes needs C(list) on C(nodes) (cluster-wide); without it the fork is not moved, with a warning.
+    type: bool
   ttl_seconds:
     description: Seconds the fork lives (C(activeDeadlineSeconds)); the held command idles as long.
     type: int
@@ -277,6 +302,7 @@ held:
   type: dict
   contains:
     container: {description: The held container., type: str, returned: always}
+    kind: {description: "C(main), or C(init) for a held init container.", type: str, returned: always}
     command: {description: The hold command it runs instead., type: list, elements: str, returned: always}
     original_command: {description: The spec's command (null when the image's ENTRYPOINT ran)., type: list,
                        elements: str, returned: always}
@@ -330,6 +356,23 @@ replay:
     timed_out: {description: It was stopped at O(replay_timeout)., type: bool, returned: always}
     truncated: {description: Output was cut at O(max_output_bytes)., type: bool, returned: always}
     error: {description: Why there is no exit code (the exec failed)., type: str, returned: always}
+placement:
+  description: Where the fork may run, and why (for a hostNetwork source, whose fork shares its node's network).
+  returned: when O(state=present)
+  type: dict
+  contains:
+    host_network: {description: The source uses the node's network., type: bool, returned: always}
+    source_node: {description: The source's node., type: str, returned: always}
+    avoid_source_node: {description: The fork is kept off the source's node (required node affinity)., type: bool,
+                        returned: always}
+    candidates: {description: "Nodes other than the source's that fit the fork (null: not looked at).", type: list,
+                 elements: str, returned: always}
+    excluded: {description: "Node to why it does not fit (null: not looked at).", type: dict, returned: always}
+    reason: {description: "Why the fork goes where it goes, and what to do when it shares the source's network.",
+             type: str, returned: always}
+    node: {description: The node the fork runs on (null until scheduled)., type: str, returned: always}
+    shares_network_with_source: {description: "The hostNetwork fork runs on the source's node, so their ports may
+                                  clash (null until scheduled or without hostNetwork).", type: bool, returned: always}
 note:
   description: Why an existing fork was replaced, or that another run created it at the same time.
   returned: when O(state=present)

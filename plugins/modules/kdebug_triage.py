@@ -170,6 +170,14 @@ pod:
       type: dict
       returned: always
     container_ports: {description: The ports the containers declare., type: list, elements: int, returned: always}
+    init_blocker:
+      description:
+        - The init container a pod that is not initialized waits on (the first that has not completed, or a sidecar
+          that does not run) - C({name, position, count, sidecar, state, reason, message, restart_count, exit_code,
+          logs_of, crash_looping}), C(exit_code) of its last termination; null once the pod is initialized.
+        - The C(pod phase) check names it, with its last log lines.
+      type: dict
+      returned: always
 events:
   description:
     - "The pod's most recent events (at most O(event_limit)), oldest first, each C({type, reason, message, count,

@@ -36,6 +36,19 @@ class ForkManager(object):
     def read(self, namespace, name):
         return self.client.get_or_none(pod_path(namespace, name))
 
+    def nodes_for(self, source, params):
+        """The cluster's nodes when the fork's placement depends on them (a hostNetwork source that may move), else
+        None; None with a warning when they cannot be listed."""
+        if not (source.get("spec") or {}).get("hostNetwork") or params.get("same_node") \
+                or params.get("other_node") is False:
+            return None
+        try:
+            return (self.client.get(api_path("nodes")) or {}).get("items") or []
+        except ApiError as exc:
+            self.warnings.append("could not list the nodes to keep the hostNetwork fork off the source's node: %s"
+                                 % exc.message)
+            return None
+
     # --- selection safety (only needed when labels are kept)
 
     def check_not_selected(self, fork):

@@ -29,10 +29,12 @@ import copy
 import json
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import placement
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    DEFAULT_CONTAINER_ANNOTATION, MAIN, MIRROR_POD_ANNOTATION, choose_container, container_state_problem, container_status, find_spec,
-    last_termination, owners_text, pod_summary, selector_matches, unschedulable_problem)
+    DEFAULT_CONTAINER_ANNOTATION, INIT, MAIN, MIRROR_POD_ANNOTATION, choose_container, container_kind,
+    container_state_problem, container_status, find_spec, last_termination, owners_text, pod_summary,
+    selector_matches, unschedulable_problem)
 
 COMPONENT = "fork"
 NAME_PREFIX = "kdebug-fork"
@@ -94,6 +96,8 @@ def default_options(**overrides):
         env={},
         share_processes=None,
         same_node=False,
+        other_node=None,
+        nodes=None,
         ttl_seconds=3600,
         requester="kdebug",
         reason="kdebug_fork",
@@ -136,19 +140,27 @@ class Draft(object):
         self.opts = opts
         self.ttl = int(opts["ttl_seconds"])
         self.container = choose_container(pod, opts.get("container"))
-        source_target = find_spec(pod, MAIN, self.container)
+        # An init container is held where it is: the ones before it run first, the ones after it and the main
+        # containers wait until it ends (which the hold makes the TTL).
+        self.kind = container_kind(pod, self.container) or MAIN
+        source_target = find_spec(pod, self.kind, self.container)
         self.original = dict(container=self.container, command=source_target.get("command"),
                              args=source_target.get("args"), image=source_target.get("image"))
         self.changes = []
+        self.warnings = []
+        self.source_node = self.spec.get("nodeName")
+        self.placement = {"host_network": bool(self.spec.get("hostNetwork")), "source_node": self.source_node,
+                          "avoid_source_node": False, "candidates": None, "excluded": None, "reason": None}
 
     @property
     def target(self):
         """The container the fork holds."""
-        return next(c for c in self.spec["containers"] if c.get("name") == self.container)
+        field = "initContainers" if self.kind == INIT else "containers"
+        return next(c for c in self.spec[field] if c.get("name") == self.container)
 
     @property
     def where(self):
-        return "spec.containers[%s]" % self.container
+        return "spec.%s[%s]" % ("initContainers" if self.kind == INIT else "containers", self.container)
 
     def containers(self):
         """(field, container) for every init and main container."""
@@ -220,6 +232,64 @@ def unpin_node(fork):
     elif node:
         del fork.spec["nodeName"]
         fork.note("spec.nodeName: cleared (was %s): the scheduler places the fork", node)
+    terms = placement.required_terms(fork.spec)
+    if terms and not fork.opts.get("same_node"):
+        unpinned = placement.unpin_terms(terms)
+        if unpinned != terms:
+            required = fork.spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            if unpinned:
+                required["nodeSelectorTerms"] = unpinned
+            else:
+                del fork.spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            fork.note("spec.affinity.nodeAffinity: removed the pin to node %s (matchFields metadata.name In, as the "
+                      "DaemonSet controller sets it)", node or "its node")
+
+
+def place_host_network(fork):
+    """A hostNetwork fork shares its node's network: keep it off the source's node when another node fits."""
+    if not fork.placement["host_network"]:
+        return
+    where, opts, source = fork.placement, fork.opts, fork.source_node
+    shares = ("it shares node %s's network with the source: the ports the source binds may clash with the fork's. "
+              "Stop the source (scale its controller down or delete the pod), or " % source)
+    if opts.get("same_node"):
+        where["reason"] = "same_node: the fork runs on the source's node %s; %sunset same_node" % (source, shares)
+        fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
+        return
+    if opts.get("other_node") is False:
+        where["reason"] = ("other_node=false: the scheduler may place the fork on the source's node %s; if it does, "
+                           "%sleave other_node unset" % (source, shares))
+        return
+    nodes = opts.get("nodes")
+    if nodes is None:
+        where["reason"] = ("the nodes could not be listed, so whether another node fits is unknown: the fork is not "
+                           "kept off the source's node %s; if it lands there, %sset other_node=true to require "
+                           "another node" % (source, shares))
+        fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
+        return
+    where["excluded"] = dict((n["metadata"]["name"], "the source's node" if n["metadata"]["name"] == source
+                              else placement.why_not(fork.spec, n)) for n in nodes)
+    where["candidates"] = sorted(n for n, why in where["excluded"].items() if why is None)
+    where["excluded"] = dict((n, why) for n, why in where["excluded"].items() if why is not None)
+    if where["candidates"] and source:
+        placement.avoid_node(fork.spec, source)
+        where["avoid_source_node"] = True
+        where["reason"] = ("hostNetwork: the fork would share the source's network and host ports on node %s, so it "
+                           "is kept off that node (it fits %s)" % (source, ", ".join(where["candidates"])))
+        fork.note("spec.affinity.nodeAffinity: required metadata.name NotIn [%s] (hostNetwork: the fork would share "
+                  "the source's network and host ports on its node; it fits %s)", source,
+                  ", ".join(where["candidates"]))
+        return
+    excluded = "; ".join("%s: %s" % (n, why) for n, why in sorted(where["excluded"].items()) if n != source) \
+        or "there is no other node"
+    if opts.get("other_node"):
+        raise KdebugError("other_node is set but no node other than %s fits the fork of hostNetwork pod %s/%s (%s). "
+                          "Make another node fit (taints, nodeSelector, affinity), or unset other_node to fork beside "
+                          "the source, sharing its network." % (source, fork.namespace, fork.name, excluded),
+                          placement=dict(where))
+    where["reason"] = ("no other node fits the fork (%s), so it runs on %s beside the source: %smake another node fit "
+                       "(other_node=true refuses to fork beside the source)" % (excluded, source, shares))
+    fork.warnings.append("hostNetwork fork of %s/%s: %s" % (fork.namespace, fork.name, where["reason"]))
 
 
 def drop_ephemeral_containers(fork):
@@ -254,6 +324,13 @@ def set_share_processes(fork):
 
 def drop_init_containers(fork):
     inits = fork.spec.get("initContainers") or []
+    if fork.kind == INIT:
+        before = inits[:[c.get("name") for c in inits].index(fork.container)]
+        if before and not fork.opts.get("keep_init_containers", True):
+            fork.note("spec.initContainers: removed %s, the ones before the held %s (keep_init_containers=false)",
+                      ", ".join(c.get("name") for c in before), fork.container)
+            fork.spec["initContainers"] = inits[len(before):]
+        return
     if inits and not fork.opts.get("keep_init_containers", True):
         fork.note("spec.initContainers: removed %s (keep_init_containers=false)",
                   ", ".join(c.get("name") for c in inits))
@@ -270,6 +347,9 @@ def remove_probes(fork):
 
 
 def clear_host_ports(fork):
+    if fork.placement["host_network"]:
+        clear_host_network_ports(fork)
+        return
     for field, container in fork.containers():
         cleared = []
         for port in container.get("ports") or []:
@@ -279,6 +359,29 @@ def clear_host_ports(fork):
         if cleared:
             fork.note("spec.%s[%s].ports: cleared hostPort %s (it would clash with the original on the node)",
                       field, container.get("name"), ", ".join(cleared))
+
+
+def clear_host_network_ports(fork):
+    """With hostNetwork the API server sets every hostPort back to its containerPort: clearing it does nothing.
+
+    Kept off the source's node, the fork's ports do not clash with the source's, and the declarations stay (the
+    scheduler keeps it off any node where they are taken). Beside the source, the declarations go, or the
+    scheduler would never place the fork there; the process still binds the ports (placement.reason says so).
+    """
+    for field, container in fork.containers():
+        declared = ["%s/%s" % (p.get("containerPort"), p.get("protocol") or "TCP") for p in container.get("ports") or []]
+        if not declared:
+            continue
+        if fork.placement["avoid_source_node"]:
+            fork.note("spec.%s[%s].ports: kept %s (hostNetwork: the API server sets each hostPort to its containerPort; "
+                      "the fork runs on another node than the source, so they do not clash)",
+                      field, container.get("name"), ", ".join(declared))
+        else:
+            del container["ports"]
+            fork.note("spec.%s[%s].ports: removed %s (hostNetwork: the API server sets each hostPort to its "
+                      "containerPort, so the fork could not be scheduled beside the source with them; the processes "
+                      "still bind those ports on the node: see placement)", field, container.get("name"),
+                      ", ".join(declared))
 
 
 def set_target_image(fork):
@@ -399,10 +502,16 @@ FORK_EDITS = (
     (never_restart, "C(restartPolicy=Never)"),
     (end_at_ttl, "C(activeDeadlineSeconds) = O(ttl_seconds), so a forgotten fork ends by itself"),
     (set_share_processes, "C(shareProcessNamespace) = O(share_processes) when set"),
-    (drop_init_containers, "the init containers removed when O(keep_init_containers=false)"),
+    (drop_init_containers, "the init containers removed when O(keep_init_containers=false) (when the held container "
+                           "is an init container, the ones before it)"),
     (remove_probes, "readiness, liveness and startup probes removed on every container (a held application would "
                     "fail them and be killed)"),
-    (clear_host_ports, "hostPorts cleared on every container (the fork would clash with the original on the node)"),
+    (place_host_network, "for a hostNetwork pod, a required node affinity C(metadata.name NotIn [source node]) when "
+                         "another node fits (O(other_node)); otherwise RV(placement) and a warning say that the fork "
+                         "shares the source's node network and its ports may clash"),
+    (clear_host_ports, "hostPorts cleared on every container (the fork would clash with the original on the node); "
+                       "for a hostNetwork pod, whose hostPorts the API server sets back to the containerPorts, the "
+                       "port declarations kept when the fork avoids the source's node, removed otherwise"),
     (set_target_image, "the target container's image replaced by O(target_image) when set"),
     (set_env, "O(env) set in the target container"),
     (remove_lifecycle_hooks, "the target container's lifecycle hooks removed (postStart and preStop expect the "
@@ -452,11 +561,18 @@ def build_fork(pod, opts):
     :func:`default_options`. Raises KdebugError for a source that cannot be
     forked (a fork itself, a clash with the names the fork adds).
     """
+    fork, changes, _placement, _warnings = build_fork_draft(pod, opts)
+    return fork, changes
+
+
+def build_fork_draft(pod, opts):
+    """(fork, changes, placement, warnings): :func:`build_fork` with where the fork may run (``placement``: a
+    hostNetwork pod's node choice, ``opts["nodes"]`` the cluster's nodes) and what the user must know."""
     check_forkable(pod, opts)
     fork = Draft(pod, opts)
     for edit, _documented in FORK_EDITS:
         edit(fork)
-    return sign(fork), fork.changes
+    return sign(fork), fork.changes, fork.placement, fork.warnings
 
 
 # --- what a fork says ----------------------------------------------------------------
@@ -503,10 +619,12 @@ def held_info(fork, replay_command=None, replay_args=None):
     """The ``held`` result block for a fork (new or found)."""
     original = original_of(fork)
     container = (fork["metadata"].get("annotations") or {}).get(ANNOTATION_HELD_CONTAINER) or original.get("container")
-    spec_container = next((c for c in fork["spec"].get("containers") or [] if c.get("name") == container), {})
+    spec_container = next((c for c in (fork["spec"].get("containers") or []) + (fork["spec"].get("initContainers") or [])
+                           if c.get("name") == container), {})
     argv, why = replay_argv(original, replay_command, replay_args)
     return {
         "container": container,
+        "kind": INIT if any(c.get("name") == container for c in fork["spec"].get("initContainers") or []) else MAIN,
         "command": spec_container.get("command"),
         "original_command": original.get("command"),
         "original_args": original.get("args"),
@@ -535,11 +653,11 @@ def fork_progress(pod, container):
     phase = status.get("phase")
     inits = status.get("initContainerStatuses") or []
     mains = status.get("containerStatuses") or []
-    target = next((c for c in mains if c.get("name") == container), None)
+    target = next((c for c in mains + inits if c.get("name") == container), None)
     if pod["metadata"].get("deletionTimestamp"):
         return "failed", "it is being deleted"
     if phase not in ENDED_PHASES and target and "running" in (target.get("state") or {}):
-        return "running", "container %s runs (held)" % container
+        return "running", "%scontainer %s runs (held)" % ("init " if target in inits else "", container)
     problems = []
     for kind, cstatus in [("init container", c) for c in inits] + [("container", c) for c in mains]:
         if _succeeded(cstatus):
@@ -584,6 +702,16 @@ def fork_summary(pod, created):
     return pod_summary(pod, uid=pod["metadata"].get("uid"), created=created,
                        ttl_seconds=pod["spec"].get("activeDeadlineSeconds"),
                        fork_of=(pod["metadata"].get("annotations") or {}).get(ANNOTATION_FORK_OF))
+
+
+def placement_result(placement, pod):
+    """The ``placement`` result block: the placement decided when the fork was built, and where it runs."""
+    result = dict(placement)
+    node = ((pod or {}).get("spec") or {}).get("nodeName")
+    result["node"] = node
+    result["shares_network_with_source"] = (node == placement["source_node"]) if node and placement["host_network"] \
+        else None
+    return result
 
 
 def diff_view(pod):
@@ -682,6 +810,10 @@ def failure_advice(problem):
         return ("Check the image options (image: the tools image the busybox is copied from; target_image) and "
                 "that the node can pull them (image_pull_policy, image_pull_secrets). Before 1.0, image replaced "
                 "the target's image: that is target_image now.")
+    if "free ports" in problem:
+        return ("A hostNetwork fork kept off the source's node goes only where the source's host ports are free: on "
+                "the other nodes that fit, something (a DaemonSet's other pods) holds them. Set other_node=false to "
+                "fork beside the source, sharing its network, or stop what holds the ports on another node.")
     if "schedul" in problem:
         return "Check the node's capacity and taints, the pod's nodeSelector and affinity, or set same_node."
     if "not a dynamic executable" in problem or "no such file" in problem or "exec format" in problem:

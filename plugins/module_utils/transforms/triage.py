@@ -52,8 +52,8 @@ import json
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    INIT, MAIN, container_statuses, find_spec, find_status, is_sidecar, last_termination, owner_of, pod_network,
-    selected_by, spec_containers, state_of, static_pod, static_pod_text)
+    INIT, MAIN, container_statuses, describe_init_blocker, find_spec, find_status, init_blocker, is_sidecar,
+    last_termination, owner_of, pod_network, selected_by, spec_containers, state_of, static_pod, static_pod_text)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
@@ -206,6 +206,7 @@ def summarize_pod(pod, services=None):
         "services": None if services is None else matching_services(services, labels),
         "service_ports": None if services is None else matching_service_ports(services, labels),
         "container_ports": ports,
+        "init_blocker": init_blocker(pod),
     }
 
 
@@ -302,7 +303,16 @@ def _reason_message(reason, message):
     return text + (": " + message if message else "")
 
 
-def check_phase(pod):
+def _log_tail(logs, blocker, lines=5):
+    """The last ``lines`` lines of the blocking init container's last run (its ``logs`` entry), or []."""
+    entry = (logs or {}).get(blocker["name"]) or {}
+    text = entry.get("previous") if blocker["logs_of"] == "previous" else None
+    text = text or entry.get("current") or entry.get("previous") or ""
+    return text.rstrip("\n").splitlines()[-lines:] if text.strip() else []
+
+
+def check_phase(pod, logs=None):
+    """``logs``: the result's ``logs`` (container: tails), for the last lines of an init container the pod waits on."""
     meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
     phase = status.get("phase") or "Unknown"
     details = {"phase": phase, "reason": status.get("reason"), "message": status.get("message"),
@@ -325,6 +335,18 @@ def check_phase(pod):
             summary = "Pending: not scheduled (%s)" % _reason_message(scheduled.get("reason"), scheduled.get("message"))
         elif not spec.get("nodeName"):
             summary = "Pending: not scheduled yet"
+        elif init_blocker(pod):
+            blocker = init_blocker(pod)
+            details["init_blocker"] = blocker
+            tail = _log_tail(logs, blocker)
+            summary = "Pending on node %s: %s%s" % (spec["nodeName"], describe_init_blocker(blocker),
+                                                    "; last log lines: %s" % " | ".join(tail) if tail else "")
+            summary += (": fork it to replay it held (kdebug.toolkit.kdebug_fork container=%s)" % blocker["name"]
+                        if blocker["crash_looping"] else
+                        ": the containers start when it completes (kdebug.toolkit.kdebug_exec container=%s joins it)"
+                        % blocker["name"] if blocker["state"] == "running" else "")
+            if tail:
+                evidence.append({"label": "init container %s log tail" % blocker["name"], "text": "\n".join(tail)})
         else:
             waiting = []
             for kind in ("init", "main"):
@@ -584,7 +606,7 @@ def build_checks(gathered, restart_threshold=DEFAULT_RESTART_THRESHOLD, event_li
     """Every check, from what :func:`gather` returned (pure)."""
     pod, errors = gathered["pod"], gathered["errors"]
     target = pod_target(pod)
-    checks = [check_phase(pod)] + check_conditions(pod)
+    checks = [check_phase(pod, gathered["logs"])] + check_conditions(pod)
     if static_pod(pod):
         checks.append(check_static_pod(pod))
     for kind, name in gathered["selected"]:

@@ -30,6 +30,7 @@ def fork_argument_spec():
         env=dict(type="dict", default={}),
         share_processes=dict(type="bool"),
         same_node=dict(type="bool", default=False),
+        other_node=dict(type="bool"),
         wait=dict(type="bool", default=True),
         replay=dict(type="bool", default=False),
         replay_command=dict(type="list", elements="str"),
@@ -44,7 +45,7 @@ def fork_argument_spec():
     return spec
 
 
-def options_from_params(params, requester, reason, run=None):
+def options_from_params(params, requester, reason, run=None, nodes=None):
     return fork_spec.default_options(
         container=params.get("container"),
         image=params.get("image") or DEFAULT_TOOLS_IMAGE,
@@ -58,6 +59,8 @@ def options_from_params(params, requester, reason, run=None):
         env=params.get("env") or {},
         share_processes=params.get("share_processes"),
         same_node=bool(params.get("same_node")),
+        other_node=params.get("other_node"),
+        nodes=nodes,
         ttl_seconds=params.get("ttl_seconds"),
         requester=requester,
         reason=reason,
@@ -94,8 +97,13 @@ def _present(module, manager, params):
     AccessProbe(manager.client).require(rights.fork(namespace, bool(params.get("replay"))),
                                         "fork pod %s/%s" % (namespace, params["pod"]))
     source = read_pod(manager.client, namespace, params["pod"])
-    opts = options_from_params(params, module.requested_by(), module.reason(), module.run())
-    desired, changes = fork_spec.build_fork(source, opts)
+    if params.get("same_node") and params.get("other_node"):
+        raise KdebugError("same_node and other_node are both set: choose one (same_node keeps the fork on the source's "
+                          "node, other_node keeps a hostNetwork fork off it).")
+    nodes = manager.nodes_for(source, params)
+    opts = options_from_params(params, module.requested_by(), module.reason(), module.run(), nodes)
+    desired, changes, placement, warnings = fork_spec.build_fork_draft(source, opts)
+    manager.warnings.extend(warnings)
     container = desired["metadata"]["annotations"][fork_spec.ANNOTATION_HELD_CONTAINER]
     if params.get("keep_labels"):
         manager.check_not_selected(desired)
@@ -103,7 +111,8 @@ def _present(module, manager, params):
     wait = params["wait"] or bool(replay)
     pod, changed, note = manager.ensure(desired, wait, params["wait_timeout"], container)
     try:
-        return _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note)
+        return _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note,
+                                   placement)
     except Interrupted as err:
         # The run was stopped here (Ctrl-C, a killed ansible-playbook): the always: that would remove a fork that
         # goes with its run will not run, so it goes now.
@@ -112,7 +121,8 @@ def _present(module, manager, params):
         raise
 
 
-def _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note):
+def _inspect_and_replay(module, manager, params, source, desired, changes, container, pod, changed, note,
+                        placement):
     namespace = params["namespace"]
     replay = params.get("replay")
     logs = manager.source_logs(source, container, params.get("previous_logs_lines"))
@@ -124,6 +134,7 @@ def _inspect_and_replay(module, manager, params, source, desired, changes, conta
         source=fork_spec.source_block(source, container, logs),
         changes=changes,
         held=held,
+        placement=fork_spec.placement_result(placement, pod),
         note=note,
         manifest=pod,
     )

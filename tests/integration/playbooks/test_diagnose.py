@@ -109,3 +109,25 @@ def test_a_missing_pod_fails_with_a_clear_message(lab, tmp_path):
 def test_a_missing_pod_argument_is_explained(lab):
     proc = lab.playbook("playbooks/diagnose.yml", {})
     assert proc.returncode != 0 and "-e pod=<name>" in proc.stdout
+
+
+def test_a_pod_stuck_on_a_crash_looping_init_container_is_replayed_on_that_init_container(lab, tmp_path,
+                                                                                          scratch_namespace):
+    busybox = {"image": lab.busybox_image, "imagePullPolicy": "Never"}
+    lab.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "migrating", "namespace": scratch_namespace},
+        "spec": {"terminationGracePeriodSeconds": 1,
+                 "initContainers": [dict(busybox, name="migrate", command=["sh", "-c", "echo no schema >&2; exit 3"])],
+                 "containers": [dict(busybox, name="app", command=["sleep", "3600"])]}}))
+    lab.kubectl("wait", "-n", scratch_namespace, "pod/migrating", "--timeout=90s",
+                "--for=jsonpath={.status.initContainerStatuses[0].lastState.terminated.exitCode}=3")
+    proc, report = diagnose(lab, tmp_path, "migrating", kdebug_namespace=scratch_namespace,
+                            fork_image=lab.busybox_image, image_pull_policy="Never")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    checks = by_name(report)
+    assert "init container migrate (1 of 1) is crash-looping" in checks["pod phase"]["summary"]
+    replay = checks["crash reproduced in a fork"]
+    assert replay["status"] == "fail" and replay["details"]["rc"] == 3, replay
+    assert "init container migrate exits 3" in replay["summary"] and "no schema" in replay["summary"], replay
+    assert checks["fork removed"]["status"] == "pass"
+    assert not lab.live_pods(scratch_namespace, "kdebug.io/component=fork")

@@ -25,7 +25,7 @@ FILES = os.path.join(REPO_ROOT, "roles", "rbac", "files")
 USES = ("ephemeral", "agent", "fork", "fleet", "cleanup")
 PLAY_USES = ("awx", "fleet", "cleanup")  # the playbooks' ServiceAccounts, play-<use>
 # Rules whose absence is not an error, by design (docs/rbac.md): the run succeeds and says what it could not do.
-OPTIONAL = {("kdebug-ephemeral", "events"), ("kdebug-fork", "pods/log")}
+OPTIONAL = {("kdebug-ephemeral", "events"), ("kdebug-fork", "pods/log"), ("kdebug-fork-nodes", "nodes")}
 API = "rbac.authorization.k8s.io"
 
 

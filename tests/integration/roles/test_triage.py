@@ -278,3 +278,23 @@ def test_role_on_missing_pod_is_one_error_check(role_run):
     assert "pod no-such-pod not found in namespace %s" % DEMO in check["summary"]
     assert check["target"] == {"namespace": DEMO, "pod": "no-such-pod"}
     assert read("missing-facts.json")["triage_pod_info"] == {}
+
+
+def test_a_pod_stuck_in_init_names_the_running_init_container(lab, scratch_namespace):
+    busybox = {"image": lab.busybox_image, "imagePullPolicy": "Never"}
+    lab.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "initing", "namespace": scratch_namespace},
+        "spec": {"terminationGracePeriodSeconds": 1,
+                 "initContainers": [dict(busybox, name="fetch", command=["true"]),
+                                    dict(busybox, name="wait-db", command=["sleep", "3600"])],
+                 "containers": [dict(busybox, name="app", command=["sleep", "3600"])]}}))
+    lab.kubectl("wait", "-n", scratch_namespace, "pod/initing", "--timeout=60s",
+                "--for=jsonpath={.status.initContainerStatuses[1].state.running.startedAt}")
+    result = triage_ok(lab, pod="initing", namespace=scratch_namespace)
+    phase = by_name(result["checks"])["pod phase"]
+    assert phase["status"] == "fail"
+    assert "init container wait-db (2 of 2) is running: the containers start when it completes" in phase["summary"]
+    assert "kdebug_exec container=wait-db" in phase["summary"] and "scheduling" not in phase["summary"]
+    blocker = result["pod"]["init_blocker"]
+    assert (blocker["name"], blocker["position"], blocker["count"], blocker["crash_looping"]) == \
+        ("wait-db", 2, 2, False)

@@ -71,3 +71,13 @@ def test_removal_check(removal, status, word):
 
 def test_without_a_removal_result_only_the_replay_check():
     assert len(crashloop.crashloop_checks(fork_result(), pod="crashy-abc", namespace="kdebug-demo")) == 1
+
+
+def test_an_init_container_replay_names_it_and_a_fork_beside_the_source_says_it_shared_its_network():
+    result = dict(fork_result(rc=3), held={"container": "migrate", "kind": "init"},
+                  placement={"host_network": True, "node": "n1", "shares_network_with_source": True})
+    check = crashloop.replay_check(result, "crashy-abc", "kdebug-demo")
+    assert "the crash reproduces: init container migrate exits 3" in check["summary"]
+    assert "ran beside the source on node n1, sharing its network" in check["summary"]
+    assert check["details"]["placement"]["node"] == "n1"
+    report.validate_checks([check])

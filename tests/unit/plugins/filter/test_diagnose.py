@@ -82,3 +82,15 @@ def test_created_agent_nodes_only_from_runs_that_created_one():
                {"agent_pod": {"node": "n2", "created": False}}, {"failed": True, "msg": "x"}, {}, None,
                {"agent_pod": None, "debug_container": {"name": "kdebug-x"}}]
     assert created_agent_nodes(results) == ["n1"]
+
+
+def test_a_pod_stuck_on_a_crash_looping_init_container_gets_the_crashloop_runbook_on_that_container():
+    from ansible_collections.kdebug.toolkit.plugins.filter.diagnose import fork_container
+    info = {"phase": "Pending", "containers": [{"name": "app", "state": {"waiting": {"reason": "PodInitializing"}}}],
+            "init_blocker": {"name": "migrate", "crash_looping": True}}
+    assert diagnose_runbooks(info, [], None) == ["triage", "crashloop"]
+    assert diagnose_runbooks(info, [], "migrate") == ["triage", "crashloop"]
+    assert diagnose_runbooks(info, [], "app") == ["triage"]
+    assert fork_container(info) == "migrate" and fork_container(info, "app") == "app"
+    running = dict(info, init_blocker={"name": "migrate", "crash_looping": False})
+    assert diagnose_runbooks(running, [], None) == ["triage"] and fork_container(running) is None

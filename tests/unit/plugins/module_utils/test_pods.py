@@ -11,8 +11,9 @@ import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    choose_container, default_container, is_mirror_pod, mirror_pod_refusal, owner_of, owners_text, pod_network,
-    seconds_left, selected_by, selector_matches, static_pod, static_pod_text, target_info, what_was_lost)
+    check_joinable, choose_container, default_container, is_mirror_pod, mirror_pod_refusal, owner_of, owners_text,
+    pod_network, seconds_left, selected_by, selector_matches, static_pod, static_pod_text, target_info,
+    what_was_lost)
 
 
 def pod(containers=("app", "side"), annotations=None, owners=None):
@@ -145,3 +146,44 @@ def test_seconds_left_of_a_ttl():
     assert seconds_left(None, 600, now) == 600  # not started yet
     assert seconds_left("2025-12-31T23:00:00Z", 600, now) == 0
     assert seconds_left("2025-12-31T23:59:00Z", None, now) is None
+
+
+def init_pod(init_state, restarts=0, sidecar=False, phase="Pending", last=None):
+    init = {"name": "migrate"}
+    if sidecar:
+        init["restartPolicy"] = "Always"
+    status = {"name": "migrate", "state": init_state, "restartCount": restarts, "containerID": "containerd://abc"}
+    if last:
+        status["lastState"] = {"terminated": last}
+    return {"metadata": {"name": "p", "namespace": "ns"},
+            "spec": {"initContainers": [{"name": "fetch"}, init], "containers": [{"name": "app"}]},
+            "status": {"phase": phase, "initContainerStatuses": [
+                {"name": "fetch", "state": {"terminated": {"exitCode": 0}}}, status]}}
+
+
+def test_choose_container_accepts_an_init_container_and_names_both_lists():
+    assert choose_container(init_pod({"running": {}}), "migrate") == "migrate"
+    with pytest.raises(KdebugError) as err:
+        choose_container(init_pod({"running": {}}), "nope")
+    assert "it has: app; init containers: fetch, migrate" in err.value.message
+
+
+def test_a_running_init_container_is_joinable_and_its_status_is_the_target():
+    running = init_pod({"running": {}})
+    check_joinable(running, "migrate")
+    assert target_info(running, "migrate")["container_id"] == "containerd://abc"
+    check_joinable(init_pod({"running": {}}, sidecar=True, phase="Running"), "migrate")
+
+
+@pytest.mark.parametrize("state, restarts, last, words", [
+    ({"terminated": {"exitCode": 0, "reason": "Completed"}}, 0, None,
+     ["init container migrate (2 of 2)", "has completed (exit code 0)", "fork the pod", "container: migrate"]),
+    ({"waiting": {"reason": "CrashLoopBackOff"}}, 3, {"exitCode": 7, "reason": "Error"},
+     ["init container migrate (2 of 2)", "CrashLoopBackOff, last exit code 7, 3 restarts", "Fork it"]),
+    ({"waiting": {"reason": "PodInitializing"}}, 0, None, ["not running yet (PodInitializing): wait until it runs"]),
+])
+def test_an_init_container_that_does_not_run_is_named_with_its_state_and_the_fix(state, restarts, last, words):
+    with pytest.raises(KdebugError) as err:
+        check_joinable(init_pod(state, restarts, last=last), "migrate")
+    for word in words:
+        assert word in err.value.message

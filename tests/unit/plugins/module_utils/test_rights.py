@@ -60,6 +60,7 @@ def test_every_shipped_rule_is_asked_for_by_some_strategy_or_is_documented_optio
     """Least privilege: a rule nobody asks for is either an optional right named here, or an over-grant."""
     optional = {("kdebug-ephemeral", "create", "events"),  # the audit Event: a warning without it
                 ("kdebug-fork", "get", "pods/log"),  # the source's last logs: an error in the result without it
+                ("kdebug-fork-nodes", "list", "nodes"),  # a hostNetwork fork's other node: a warning without it
                 ("kdebug-cleanup", "get", "pods"), ("kdebug-cleanup", "get", "configmaps"),
                 ("kdebug-cleanup", "get", "secrets")}  # waiting until the removed objects are gone
     streamed = {"pods/exec"}  # the API server asks create (POST) or get (websocket) for the same exec

@@ -118,6 +118,41 @@ def multi_pod():
     }
 
 
+def node(name, taints=None, ready="True", labels=None):
+    return {"metadata": {"name": name, "labels": dict({"kubernetes.io/hostname": name}, **(labels or {}))},
+            "spec": {"taints": taints or []}, "status": {"conditions": [{"type": "Ready", "status": ready}]}}
+
+
+NODES = [node("n1"), node("n2"), node("n3", taints=[{"key": "dedicated", "value": "tools", "effect": "NoSchedule"}])]
+
+
+def daemonset_pod():
+    """A crash-looping hostNetwork DaemonSet pod, pinned to n1 as the DaemonSet controller pins it."""
+    return {
+        "metadata": {"name": "agent-x7k2p", "namespace": "kube-system", "labels": {"app": "agent"},
+                     "ownerReferences": [{"kind": "DaemonSet", "name": "agent", "controller": True}]},
+        "spec": {
+            "nodeName": "n1", "hostNetwork": True, "dnsPolicy": "ClusterFirstWithHostNet",
+            "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]}}},
+            "tolerations": [{"key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "agent", "image": "busybox", "command": ["agent", "--listen", ":9100"],
+                            "ports": [{"containerPort": 9100, "hostPort": 9100, "protocol": "TCP"}]}],
+        },
+    }
+
+
+def _pinned(fork):
+    terms = ((((fork["spec"].get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution") or {}).get("nodeSelectorTerms") or [])
+    return [f for t in terms for f in t.get("matchFields") or [] if f["key"] == "metadata.name"]
+
+
+def _avoids_source(source, o):
+    return bool(source["spec"].get("hostNetwork") and source["spec"].get("nodeName") and not o["same_node"]
+                and o["other_node"] is not False and o["nodes"] is not None)
+
+
 def containers_of(pod):
     return dict((c["name"], c) for c in pod["spec"]["containers"])
 
@@ -136,12 +171,14 @@ def everything_pod():
     pod["spec"]["containers"].append({"name": "sidecar", "image": "busybox", "command": ["sleep", "1d"],
                                       "startupProbe": PROBE})
     pod["spec"]["initContainers"] = [{"name": "setup", "image": "busybox", "command": ["true"]}]
+    pod["spec"]["hostNetwork"] = True
+    pod["spec"]["affinity"] = daemonset_pod()["spec"]["affinity"]
     return pod
 
 
 EVERYTHING_OPTIONS = dict(container="app", target_image="busybox:debug", env={"MODE": "debug"}, share_processes=True,
-                          keep_init_containers=False, image_pull_secrets=["pull"], keep_labels=["tier"])
-SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod, everything_pod]
+                          keep_init_containers=False, image_pull_secrets=["pull"], keep_labels=["tier"], nodes=NODES)
+SOURCES = [deployment_pod, noshell_pod, job_pod, statefulset_pod, multi_pod, everything_pod, daemonset_pod]
 OPTIONS = [dict(), dict(same_node=True, ttl_seconds=120, share_processes=False, keep_annotations=["prometheus.io/scrape"]),
            dict((k, v) for k, v in EVERYTHING_OPTIONS.items() if k != "container")]
 
@@ -179,7 +216,11 @@ EDIT_CHECKS = {
     "clear_server_fields": lambda source, fork, o: not set(F.SERVER_METADATA) & set(fork["metadata"]) and set(
         fork) == {"apiVersion", "kind", "metadata", "spec"},
     "unpin_node": lambda source, fork, o: fork["spec"].get("nodeName") == (
-        source["spec"]["nodeName"] if o["same_node"] else None),
+        source["spec"]["nodeName"] if o["same_node"] else None) and (
+            o["same_node"] or not [f for f in _pinned(fork) if f["operator"] == "In"]),
+    "place_host_network": lambda source, fork, o: (
+        [f["values"] for f in _pinned(fork) if f["operator"] == "NotIn"]
+        == ([[source["spec"]["nodeName"]]] if _avoids_source(source, o) else [])),
     "drop_ephemeral_containers": lambda source, fork, o: "ephemeralContainers" not in fork["spec"],
     "drop_priority": lambda source, fork, o: not {"priority", "preemptionPolicy"} & set(fork["spec"]),
     "never_restart": lambda source, fork, o: fork["spec"]["restartPolicy"] == "Never",
@@ -189,7 +230,8 @@ EDIT_CHECKS = {
     "drop_init_containers": lambda source, fork, o: list(inits_of(fork)) == _expected_inits(source, o),
     "remove_probes": lambda source, fork, o: not [p for c in _all_containers(fork) for p in F.PROBES if p in c],
     "clear_host_ports": lambda source, fork, o: not [
-        p for c in _all_containers(fork) for p in c.get("ports") or [] if "hostPort" in p],
+        p for c in _all_containers(fork) for p in c.get("ports") or [] if "hostPort" in p
+        and not _avoids_source(source, o)],
     "set_target_image": lambda source, fork, o: _target(source, fork)[1]["image"] == (
         o["target_image"] or _target(source, fork)[0]["image"]),
     "set_env": lambda source, fork, o: all(
@@ -608,3 +650,84 @@ def test_last_termination():
     assert info["exit_code"] == 2 and info["message"] == "bye" and info["logs_of"] == "current"
     info = F.source_termination({"status": {}}, "app")
     assert info["exit_code"] is None and info["logs_of"] is None
+
+
+# --- hostNetwork: kept off the source's node when another fits, else said plainly ------------------------------
+
+
+def test_a_host_network_fork_avoids_the_source_node_and_keeps_its_port_declarations():
+    fork, changes, where, warnings = F.build_fork_draft(daemonset_pod(), opts(nodes=NODES))
+    assert where["avoid_source_node"] is True and where["candidates"] == ["n2"]
+    assert where["excluded"] == {"n1": "the source's node", "n3": "taint dedicated=tools:NoSchedule not tolerated"}
+    assert _pinned(fork) == [{"key": "metadata.name", "operator": "NotIn", "values": ["n1"]}]
+    assert fork["spec"]["containers"][0]["ports"][0]["hostPort"] == 9100
+    assert any("removed the pin to node n1" in c for c in changes)
+    assert not [c for c in changes if "cleared hostPort" in c] and not warnings
+    result = F.placement_result(where, dict(fork, spec=dict(fork["spec"], nodeName="n2")))
+    assert result["node"] == "n2" and result["shares_network_with_source"] is False
+
+
+@pytest.mark.parametrize("overrides, words", [
+    (dict(nodes=[node("n1"), node("n2", ready="False")]),
+     ["no other node fits the fork (n2: not Ready)", "shares node n1's network", "Stop the source"]),
+    (dict(nodes=None), ["the nodes could not be listed", "set other_node=true"]),
+    (dict(same_node=True), ["same_node: the fork runs on the source's node n1"]),
+])
+def test_a_host_network_fork_that_stays_beside_the_source_says_so_and_drops_the_port_declarations(overrides, words):
+    fork, changes, where, warnings = F.build_fork_draft(daemonset_pod(), opts(**overrides))
+    assert where["avoid_source_node"] is False
+    assert not [f for f in _pinned(fork) if f["operator"] == "NotIn"]
+    assert "ports" not in fork["spec"]["containers"][0]
+    assert any("ports: removed 9100/TCP" in c for c in changes), changes
+    for word in words:
+        assert word in where["reason"], where["reason"]
+    assert warnings and words[0] in warnings[0]
+
+
+def test_other_node_refuses_when_no_other_node_fits_and_false_lets_the_scheduler_choose():
+    with pytest.raises(KdebugError) as err:
+        F.build_fork(daemonset_pod(), opts(nodes=[node("n1")], other_node=True))
+    assert "other_node is set but no node other than n1 fits" in err.value.message
+    fork, _changes, where, warnings = F.build_fork_draft(daemonset_pod(), opts(nodes=NODES, other_node=False))
+    assert where["avoid_source_node"] is False and "other_node=false" in where["reason"] and not warnings
+
+
+# --- an init container held ----------------------------------------------------------------------------------
+
+
+def init_crash_pod():
+    pod = multi_pod()
+    pod["spec"]["initContainers"].append({"name": "migrate", "image": "busybox", "command": ["migrate"],
+                                          "args": ["--to", "v3"]})
+    return pod
+
+
+def test_an_init_container_is_held_in_place_after_the_ones_before_it():
+    fork, changes = F.build_fork(init_crash_pod(), opts(container="migrate"))
+    inits = fork["spec"]["initContainers"]
+    assert [c["name"] for c in inits] == ["kdebug-fork-tools", "setup", "proxy", "migrate"]
+    assert inits[3]["command"] == F.hold_command(3600) and "args" not in inits[3]
+    assert fork["metadata"]["annotations"]["kdebug.io/held-container"] == "migrate"
+    assert fork["spec"]["containers"][1]["command"] == ["httpd", "-f"]  # the main containers as they were
+    assert any(c.startswith("spec.initContainers[migrate].command: held") for c in changes)
+    held = F.held_info(fork)
+    assert held["kind"] == "init" and held["replay_argv"] == ["migrate", "--to", "v3"]
+
+
+def test_the_init_containers_before_the_held_one_can_be_skipped():
+    fork, changes = F.build_fork(init_crash_pod(), opts(container="migrate", keep_init_containers=False))
+    assert [c["name"] for c in fork["spec"]["initContainers"]] == ["kdebug-fork-tools", "migrate"]
+    assert any("removed setup, proxy, the ones before the held migrate" in c for c in changes)
+
+
+def test_a_fork_holding_an_init_container_runs_once_that_container_runs():
+    fork, _changes = F.build_fork(init_crash_pod(), opts(container="migrate"))
+    fork["status"] = {"phase": "Pending", "initContainerStatuses": [
+        {"name": "kdebug-fork-tools", "state": {"terminated": {"exitCode": 0}}},
+        {"name": "setup", "state": {"terminated": {"exitCode": 0}}},
+        {"name": "proxy", "state": {"running": {}}},
+        {"name": "migrate", "state": {"running": {}}}],
+        "containerStatuses": [{"name": "app", "state": {"waiting": {"reason": "PodInitializing"}}}]}
+    assert F.fork_progress(fork, "migrate") == ("running", "init container migrate runs (held)")
+    fork["status"]["initContainerStatuses"][3]["state"] = {"waiting": {"reason": "PodInitializing"}}
+    assert F.fork_progress(fork, "migrate")[0] == "pending"

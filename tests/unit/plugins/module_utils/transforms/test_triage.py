@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import json
 
 import pytest
@@ -79,7 +80,8 @@ PHASE_CASES = [
     ("unschedulable", None, "fail", ["Pending: not scheduled", "Unschedulable", "didn't match Pod's node affinity"]),
     ("badimage", None, "fail", ["Pending on node kdebug-lab: containers not started", "app ErrImageNeverPull"]),
     ("badconfig", None, "fail", ["app CreateContainerConfigError"]),
-    ("initfail", None, "fail", ["init container migrate CrashLoopBackOff", "app PodInitializing"]),
+    ("initfail", None, "fail", ["init container migrate (1 of 1) is crash-looping: CrashLoopBackOff, last exit code 3",
+                                "kdebug_fork container=migrate"]),
     ("web", _evicted, "fail", ["Failed (Evicted: The node was low on resource: memory"]),
     ("web", _deleting, "fail", ["Running, being deleted since 2026-11-27T01:00:00Z (grace period 2s)"]),
     ("web", _unknown, "fail", ["phase Unknown"]),
@@ -512,3 +514,22 @@ def test_a_pod_made_through_the_api_has_no_static_pod_check():
 def test_a_hostnetwork_pod_is_said_to_share_its_nodes_network():
     assert T.summarize_pod(pod("web"))["network"] == "pod"
     assert T.summarize_pod(edit(pod("web"), lambda p: p["spec"].update(hostNetwork=True)))["network"] == "node"
+
+
+def test_a_pod_stuck_in_init_names_the_init_container_its_exit_code_and_last_log_lines():
+    logs = {"migrate": {"current": None, "previous": "connecting\nschema v3 missing\n", "truncated": False}}
+    check = T.check_phase(pod("initfail"), logs)
+    assert check["details"]["init_blocker"]["name"] == "migrate"
+    assert check["details"]["init_blocker"]["crash_looping"] is True
+    assert "last log lines: connecting | schema v3 missing" in check["summary"]
+    assert check["evidence"][-1]["label"] == "init container migrate log tail"
+    assert T.summarize_pod(pod("initfail"))["init_blocker"]["position"] == 1
+
+
+def test_a_running_init_container_is_named_as_the_one_the_pod_waits_on():
+    running = copy.deepcopy(pod("initfail"))
+    status = running["status"]["initContainerStatuses"][0]
+    status.update(state={"running": {"startedAt": "2026-11-27T01:00:00Z"}}, restartCount=0)
+    status.pop("lastState", None)
+    check = T.check_phase(running)
+    assert "init container migrate (1 of 1) is running: the containers start when it completes" in check["summary"]
