@@ -103,7 +103,7 @@ def test_a_fork_awaited_through_an_api_server_restart_runs(lab, target, outage):
     started = time.monotonic()
     run = in_background(lab.module, "kdebug_fork", {
         "pod": "web", "namespace": target.name, "wait_timeout": 150, "ttl_seconds": 600}, timeout=400)
-    poll("the fork pod", lambda: [p for p in pods(lab, target.name, "kdebug.io/component=fork")], 60)
+    poll("the fork pod", lambda: pods(lab, target.name, "kdebug.io/component=fork"), 60)
     outage.stop_api_server()
     outage.end()
     status, result = run.result(timeout=300)
