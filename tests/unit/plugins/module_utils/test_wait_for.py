@@ -62,8 +62,7 @@ def test_a_broken_watch_through_an_outage_falls_back_to_reads_and_resumes():
 
     def watch(obj, _seconds):
         calls.append(obj)
-        for _never in ():
-            yield _never  # a generator, as KubeClient.watch_object is
+        yield from ()  # a generator, as KubeClient.watch_object is
         raise ApiUnreachable("stream broke")
 
     read = reads({"phase": "Pending"}, {"phase": "Pending"}, {"phase": "Running"})
