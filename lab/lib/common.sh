@@ -11,6 +11,7 @@ REPO_DIR=$(cd "$LAB_DIR/.." && pwd)
 KUBE_VERSION=v1.34.12
 ETCD_VERSION=v3.6.16
 COREDNS_VERSION=v1.14.7
+CONTAINERD2_VERSION=v2.2.9  # the second runtime (node kdebug-lab-w2); pinned in lab/src/containerd2/go.mod
 IMAGES_VERSION=3  # bump when an image recipe in lab/images changes
 
 LAB_CACHE=${KDEBUG_LAB_CACHE:-/var/cache/kdebug-lab}
@@ -23,6 +24,7 @@ LAB_BIN=$LAB_CACHE/bin
 NODE_NAME=kdebug-lab
 NODE_IP=10.250.0.1          # on lo (this kernel has no dummy links), so the lab does not depend on eth0
 POD_CIDR=10.244.0.0/24
+CLUSTER_POD_CIDR=10.244.0.0/16  # every node's pod CIDR (workers: lab/lib/workers.sh)
 POD_RANGE_END=10.244.0.249   # .250-.254 stay free: nothing answers there
 UNREACHABLE_NAMESERVER=10.244.0.253
 SERVICE_CIDR=10.96.0.0/16
