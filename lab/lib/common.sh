@@ -94,6 +94,16 @@ kubectl_lab() { "$LAB_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 docker_lab() { docker -H "unix://$DOCKER_SOCK" "$@"; }
 ctr_lab() { ctr --address "$CONTAINERD_SOCK" "$@"; }
 
+# update_file FILE: write stdin to FILE only when that changes it. kube-proxy watches its configuration file and
+# exits when the file is written, even with the same content: a lab/up that rewrote it would stop kube-proxy.
+update_file() {
+  local new
+  new=$(cat)
+  [ -f "$1" ] && [ "$(cat "$1")" = "$new" ] && return 0
+  printf '%s\n' "$new" >"$1.partial"
+  mv "$1.partial" "$1"
+}
+
 pid_alive() { [ -f "$LAB_PIDS/$1.pid" ] && kill -0 "$(cat "$LAB_PIDS/$1.pid")" 2>/dev/null; }
 
 # start_daemon NAME COMMAND...: run in its own session, log to $LAB_LOGS/NAME.log,

@@ -80,7 +80,7 @@ serializeImagePulls: false
 maxPods: 150
 podPidsLimit: -1
 YAML
-  cat >"$conf/kube-proxy.yaml" <<YAML
+  update_file "$conf/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables

@@ -4,8 +4,11 @@
 # cgroup root. They are added to a running control plane without touching it, so lab/up on a one-node lab adds
 # them and lab/up on a three-node lab repairs what is not running.
 #
-# All nodes share this machine's PID namespace: a hostPID pod on any node sees every node's processes, and
-# pid 1 is the machine's init, not a node's own.
+# Each worker also has its own PID and mount namespaces: its pid 1 is the lab's pause binary (it reaps orphans),
+# started by `unshare --pid --fork --mount-proc --propagation slave` inside the network namespace, and its
+# containerd, kubelet and kube-proxy are entered into all three with `nsenter -t <that pid 1>`. So a hostPID pod
+# on a worker sees that node's processes only, and `nsenter -t 1` from it lands in the node (its network, mounts
+# and processes), as on a real node. Stopping that pid 1 ends every process of the node.
 
 WORKERS=${KDEBUG_LAB_WORKERS-w1 w2}  # KDEBUG_LAB_WORKERS= (empty): the control-plane node alone
 
@@ -49,6 +52,60 @@ lab_nodes_json() {
       cgroup_root: $root}}' <<<"$nodes")
   done
   echo "$nodes"
+}
+
+# node_init_pid: the worker's pid 1, as the root PID namespace numbers it (empty when it does not run).
+node_init_pid() {
+  pid_alive "node-$W" && pgrep -P "$(cat "$LAB_PIDS/node-$W.pid")" -x pause
+}
+
+# The worker's daemons run as children of `nsenter -t <node pid 1>` (it forks to enter the PID namespace, and
+# waits): its pid file names that nsenter, which does not pass signals on; stop the daemon itself, then it.
+stop_node_daemon() {
+  local name=$1 child
+  if pid_alive "$name"; then
+    child=$(pgrep -P "$(cat "$LAB_PIDS/$name.pid")" || true)
+    if [ -n "$child" ]; then
+      log "    stopping $name (pid $child)"
+      stop_pid "$child"
+    fi
+  fi
+  stop_daemon "$name"
+}
+
+# A worker that runs without its own PID namespace (started by an older lab/up) is stopped whole, with its
+# containers, and started again in one: its kubelet recreates its pods.
+stop_worker_outside_its_namespace() {
+  pid_alive "node-$W" && return 0
+  local name running=""
+  for name in containerd kubelet kube-proxy; do pid_alive "$name-$W" && running+=" $name-$W"; done
+  [ -n "$running" ] || return 0
+  log "    $W_NAME runs without its own PID namespace ($running): stopping it and its containers to start it in one"
+  stop_daemon "kube-proxy-$W"
+  stop_daemon "kubelet-$W"
+  kill_node_containers
+  stop_daemon "containerd-$W"
+}
+
+kill_node_containers() {
+  local controller=/sys/fs/cgroup/pids pids _ shims pid
+  [ -d "$controller" ] || controller=/sys/fs/cgroup/memory
+  for _ in 1 2 3; do
+    pids=$(find "$controller$W_CGROUP_ROOT" -name cgroup.procs 2>/dev/null | xargs -r cat 2>/dev/null | sort -un || true)
+    [ -z "$pids" ] && break
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  done
+  shims=$(pgrep -f "containerd-shim.*-address $W_SOCK" || true)
+  for pid in $shims; do stop_pid "$pid"; done
+}
+
+start_node_init() {
+  stop_worker_outside_its_namespace
+  start_daemon "node-$W" "${W_NSENTER[@]}" unshare --pid --fork --mount-proc --propagation slave "$LAB_BIN/pause"
+  wait_for "$W_NAME has its own PID namespace" 10 node_init_pid || die "the PID namespace of $W_NAME did not start" \
+    "$LAB_LOGS/node-$W.log"
+  W_ENTER=(nsenter -t "$(node_init_pid)" --pid --mount --net)
 }
 
 ctr_worker() { "$W_CTR" --address "$W_SOCK" "$@"; }
@@ -160,7 +217,7 @@ YAML
   fi
   sed -e "s|^hostnameOverride: .*|hostnameOverride: $W_NAME|" -e "s|^clusterCIDR: .*|clusterCIDR: $CLUSTER_POD_CIDR|" \
     -e "s|^conntrack: .*|conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}|" \
-    "$LAB_STATE/conf/kube-proxy.yaml" >"$conf/kube-proxy.yaml"
+    "$LAB_STATE/conf/kube-proxy.yaml" | update_file "$conf/kube-proxy.yaml"
   if [ "$W" = w1 ]; then
     render "$LAB_DIR/manifests/static-web.yaml.in" >"$W_STATIC_PODS/static-web.yaml.partial"
     mv "$W_STATIC_PODS/static-web.yaml.partial" "$W_STATIC_PODS/static-web.yaml"
@@ -171,9 +228,9 @@ start_worker_containerd() {
   local conf=$W_STATE/conf/containerd.toml started_with=$W_RUN/containerd.conf.sum
   if pid_alive "containerd-$W" && [ "$(cat "$started_with" 2>/dev/null)" != "$(config_sum "$conf")" ]; then
     log "    containerd.toml of $W_NAME changed since its containerd started: restarting it"
-    stop_daemon "containerd-$W"
+    stop_node_daemon "containerd-$W"
   fi
-  start_daemon "containerd-$W" env "PATH=$W_PATH" "${W_NSENTER[@]}" "$W_CONTAINERD" --config "$conf"
+  start_daemon "containerd-$W" env "PATH=$W_PATH" "${W_ENTER[@]}" "$W_CONTAINERD" --config "$conf"
   config_sum "$conf" >"$started_with"
   wait_for "containerd of $W_NAME answers" 60 ctr_worker version ||
     die "the containerd of $W_NAME did not come up" "$LAB_LOGS/containerd-$W.log"
@@ -199,10 +256,10 @@ worker_images() {
 
 start_worker_node() {
   mkdir -p "$W_STATE/kubelet"
-  start_daemon "kubelet-$W" "${W_NSENTER[@]}" "$LAB_BIN/kubelet" --config "$W_STATE/conf/kubelet.yaml" \
+  start_daemon "kubelet-$W" "${W_ENTER[@]}" "$LAB_BIN/kubelet" --config "$W_STATE/conf/kubelet.yaml" \
     --kubeconfig "$PKI/kubelet-$W.kubeconfig" --hostname-override "$W_NAME" --node-ip "$W_IP" \
     --root-dir "$W_STATE/kubelet" --v=1
-  start_daemon "kube-proxy-$W" "${W_NSENTER[@]}" "$LAB_BIN/kube-proxy" --config "$W_STATE/conf/kube-proxy.yaml" --v=1
+  start_daemon "kube-proxy-$W" "${W_ENTER[@]}" "$LAB_BIN/kube-proxy" --config "$W_STATE/conf/kube-proxy.yaml" --v=1
 }
 
 worker_ready() {
@@ -220,6 +277,7 @@ start_workers() {
     worker_network
     worker_cgroups
     worker_configs
+    start_node_init
     start_worker_containerd
     worker_images
     start_worker_node
@@ -235,20 +293,20 @@ stop_workers() {
   local w
   for w in $WORKERS; do
     worker_env "$w"
-    stop_daemon "kube-proxy-$W"
-    stop_daemon "kubelet-$W"
+    stop_node_daemon "kube-proxy-$W"
+    stop_node_daemon "kubelet-$W"
   done
 }
 
-# remove_workers: after every process is gone, the workers' shims, containerds, network namespaces (their
+# remove_workers: after their containers, the workers' shims, containerds, pid 1s, network namespaces (their
 # veths, routes and iptables go with them) and cgroup roots (lab/down).
 remove_workers() {
-  local w shims pid controller
+  local w controller
   for w in $WORKERS; do
     worker_env "$w"
-    shims=$(pgrep -f "containerd-shim.*-address $W_SOCK")
-    for pid in $shims; do stop_pid "$pid"; done
-    stop_daemon "containerd-$W"
+    kill_node_containers
+    stop_node_daemon "containerd-$W"
+    stop_daemon "node-$W"
     ip netns delete "$W_NETNS" 2>/dev/null
     ip link delete "$W_VETH" 2>/dev/null
     for controller in /sys/fs/cgroup/*/; do

@@ -58,6 +58,25 @@ class Lab:
         out = self.run([info["ctr"], "--address", info["containerd_socket"], "-n", "k8s.io", "tasks", "ls"]).stdout
         return {line.split()[0]: int(line.split()[1]) for line in out.splitlines()[1:] if line.strip()}
 
+    @staticmethod
+    def host_pid(container_id, pid):
+        """The machine's pid of a container's process that its node numbers PID: a worker node has a PID
+        namespace of its own (lab/lib/workers.sh), so its containerd and a hostPID agent there see other pids."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cgroup" % entry) as handle:
+                    if container_id not in handle.read():
+                        continue
+                with open("/proc/%s/status" % entry) as handle:
+                    nspid = next(line.split()[1:] for line in handle if line.startswith("NSpid:"))
+            except (OSError, StopIteration):
+                continue
+            if str(pid) in nspid:
+                return int(entry)
+        raise AssertionError("no process of container %s is pid %d in any PID namespace" % (container_id, pid))
+
     def run(self, argv, check=True, timeout=120, input=None):
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input, check=False)
         if check and result.returncode != 0:

@@ -71,7 +71,8 @@ def test_strategies_see_the_target_network_and_processes(lab, tools, agent_names
     processes = result["stdout"].split("---", 1)[1]
     assert ("demoapp" if "noshell" in selector else "httpd") in processes
     if strategy == "agent":
-        pid = result["target"]["pid"]
+        container_id = result["target"]["container_id"].split("://")[1]
+        pid = lab.host_pid(container_id, result["target"]["pid"])  # the pid as the target's node numbers it
         with open("/proc/%d/cgroup" % pid) as handle:
             assert result["target"]["container_id"].split("://")[1] in handle.read()
         assert result["agent_pod"]["namespace"] == agent_namespace

@@ -53,7 +53,7 @@ def test_each_node_runs_its_pods_in_its_own_containerd(lab, clients):
         tasks = {name: lab.node_tasks(name) for name in NODES}
         assert container_id in tasks[node], "%s's containerd does not run %s" % (node, container_id)
         assert [n for n in NODES if container_id in tasks[n]] == [node], "another node's containerd runs it"
-        pid = tasks[node][container_id]
+        pid = lab.host_pid(container_id, tasks[node][container_id])
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
             assert handle.read().split(b"\0")[0] == b"sleep"
         with open("/proc/%d/cgroup" % pid) as handle:
@@ -122,3 +122,23 @@ def test_the_agent_finds_the_target_process_on_every_node(lab, clients, node):
         assert "sleep 3600" in result["stdout"]
     finally:
         lab.kubectl("delete", "namespace", agents, "--wait=false", check=False)
+
+
+@pytest.mark.parametrize("node", (W1, W2))
+def test_a_hostpid_pod_on_a_worker_sees_that_node_only(lab, scratch_namespace, node):
+    """A worker has a PID namespace of its own: pid 1 is the node's init (the lab's pause), its kubelet is there
+    and the machine's other kubelets are not; `nsenter -t 1 -n` lands in the node's network (its node IP)."""
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "host", "namespace": scratch_namespace},
+                "spec": {"hostPID": True, "terminationGracePeriodSeconds": 1,
+                         "nodeSelector": {"kubernetes.io/hostname": node}, "tolerations": [dict(TAINT, operator="Equal")],
+                         "containers": [{"name": "tools", "image": lab.tools_image, "imagePullPolicy": "Never",
+                                         "command": ["sleep", "600"], "securityContext": {"privileged": True}}]}}
+    lab.kubectl("apply", "-f", "-", input=json.dumps(manifest))
+    lab.kubectl("wait", "-n", scratch_namespace, "pod/host", "--for=condition=Ready", "--timeout=90s")
+    out = lab.kubectl("exec", "-n", scratch_namespace, "host", "--", "sh", "-c",
+                      "cat /proc/1/comm; echo ---; ps -eo args; echo ---; nsenter -t 1 -n ip -4 -o addr show eth0").stdout
+    init, processes, address = out.split("---\n")
+    assert init.strip() == "pause", out
+    kubelets = [line for line in processes.splitlines() if "kubelet --config" in line]
+    assert len(kubelets) == 1 and "--hostname-override %s " % node in kubelets[0], kubelets
+    assert " %s/32 " % lab.nodes[node]["ip"] in address, address
