@@ -156,48 +156,13 @@ worker_cgroups() {
 worker_configs() {
   local conf=$W_STATE/conf
   mkdir -p "$conf" "$W_STATE/cni/net.d" "$W_RUN/containerd" "$W_STATIC_PODS"
-  # containerd 2 reads this version 2 file too (it migrates it when it loads it): one template for both runtimes.
-  cat >"$conf/containerd.toml" <<TOML
-version = 2
-root = "$W_STATE/containerd"
-state = "$W_RUN/containerd/state"
-[grpc]
-  address = "$W_SOCK"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$IMAGE_PAUSE"
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-        Root = "$W_RUN/runc"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$W_STATE/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$CONTAINERD_HOSTS_DIR"
-TOML
+  containerd_toml "$W_STATE/containerd" "$W_RUN/containerd/state" "$W_SOCK" "$W_STATE/cni/net.d" "$W_RUN/runc" \
+    >"$conf/containerd.toml"
   if [ "$W_RUNTIME" = containerd2 ]; then
     # NRI (on by default from containerd 2.0) would listen on the machine-wide /var/run/nri/nri.sock.
     printf '[plugins."io.containerd.nri.v1.nri"]\n  disable = true\n' >>"$conf/containerd.toml"
   fi
-  cat >"$W_STATE/cni/net.d/10-kdebug.conflist" <<JSON
-{
-  "cniVersion": "0.4.0",
-  "name": "kdebug",
-  "plugins": [
-    {
-      "type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$W_CIDR", "rangeEnd": "$W_RANGE_END"}]], "routes": [{"dst": "0.0.0.0/0"}],
-               "dataDir": "$W_STATE/cni/ipam"}
-    },
-    {"type": "portmap", "capabilities": {"portMappings": true}}
-  ]
-}
-JSON
+  cni_conflist "$W_CIDR" "$W_RANGE_END" "$W_STATE/cni/ipam" >"$W_STATE/cni/net.d/10-kdebug.conflist"
   # The control-plane node's kubelet configuration, with this node's runtime, address, certificates, cgroup
   # root, pod log directory and (w1) static pod directory.
   sed -e "s|^containerRuntimeEndpoint: .*|containerRuntimeEndpoint: unix://$W_SOCK|" \
