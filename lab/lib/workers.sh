@@ -271,7 +271,7 @@ remove_workers() {
     worker_env "$w"
     kill_node_containers
     stop_node_daemon "containerd-$W"
-    stop_daemon "node-$W"
+    stop_node_daemon "node-$W"  # its pid 1 (the child of unshare, which does not pass TERM on): ends the namespace
     ip netns delete "$W_NETNS" 2>/dev/null
     ip link delete "$W_VETH" 2>/dev/null
     for controller in /sys/fs/cgroup/*/; do
