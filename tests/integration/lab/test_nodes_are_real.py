@@ -3,6 +3,7 @@ its own cgroup root and pod CIDR; pods reach each other and Services across node
 and kdebug-lab-w2 a NoSchedule taint that the agent tolerates."""
 import ipaddress
 import json
+import uuid
 
 import pytest
 
@@ -24,7 +25,7 @@ def pod_on(lab, namespace, name, node, image, command, tolerate=True):
 @pytest.fixture(scope="module")
 def clients(lab):
     """A sleeping busybox pod on each node, in a namespace of this module's own."""
-    namespace = "kdebug-test-nodes-" + __import__("uuid").uuid4().hex[:6]
+    namespace = "kdebug-test-nodes-" + uuid.uuid4().hex[:6]
     lab.kubectl("create", "namespace", namespace)
     names = {node: "client-" + node.replace("kdebug-lab", "cp").replace("cp-", "") for node in NODES}
     for node, name in names.items():
@@ -109,7 +110,7 @@ def test_the_agent_finds_the_target_process_on_every_node(lab, clients, node):
     """kdebug_exec through the agent (hostPID, pid found from the cgroups) on each node's runtime: containerd 1.6
     with the root cgroup, containerd 1.6 and 2.x under a kubelet cgroupRoot, the tainted node included."""
     pod = clients["pods"][node]
-    agents = "kdebug-test-agents-" + __import__("uuid").uuid4().hex[:6]
+    agents = "kdebug-test-agents-" + uuid.uuid4().hex[:6]
     try:
         status, result = lab.module("kdebug_exec", {"pod": pod["metadata"]["name"], "namespace": clients["namespace"],
                                                     "strategy": "agent", "agent_namespace": agents,
