@@ -69,7 +69,7 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     search = [c for c in report["checks"] if c["name"] == "DNS search list"]
     assert len(search) == len(pods_checked) and {c["status"] for c in search} == {"skipped"}
     if strategy == "agent":
-        # one agent for the one node at most while it ran, and none left that this run created
+        # at most one agent per node while it ran, and none left that this run created
         assert own_agents(lab) <= agents_before
         # each node is reported as it finishes, with its own pods, before the task that probes them all ends
         per_node = collections.Counter(p["spec"]["nodeName"] for p in
