@@ -120,8 +120,22 @@ build_binaries() {
   go_build etcd "$LAB_DIR/src/etcd" "$ETCD_VERSION" "-s -w" .
   go_build coredns "$LAB_DIR/src/coredns" "$COREDNS_VERSION" \
     "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" .
+  build_containerd2
   go_build pause "$LAB_DIR/src/smallbins" v1 "-s -w" ./pause
   go_build demoapp "$LAB_DIR/src/smallbins" v1 "-s -w" ./demoapp
+}
+
+# containerd 2.x for the second runtime (node kdebug-lab-w2), from the Go module proxy (lab/src/containerd2 names
+# its commands as go.mod tools). Linked into $LAB_BIN/containerd2/ under their own names, so that directory can
+# lead that containerd's PATH and it finds its own shim.
+build_containerd2() {
+  local cmd pkg=github.com/containerd/containerd/v2/cmd
+  local ldflags="-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD2_VERSION"
+  mkdir -p "$LAB_BIN/containerd2"
+  for cmd in containerd containerd-shim-runc-v2 ctr; do
+    go_build "containerd2-$cmd" "$LAB_DIR/src/containerd2" "$CONTAINERD2_VERSION" "$ldflags" "$pkg/$cmd"
+    ln -sfn "../containerd2-$cmd" "$LAB_BIN/containerd2/$cmd"
+  done
 }
 
 # --- images -----------------------------------------------------------------

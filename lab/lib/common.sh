@@ -11,6 +11,7 @@ REPO_DIR=$(cd "$LAB_DIR/.." && pwd)
 KUBE_VERSION=v1.34.12
 ETCD_VERSION=v3.6.16
 COREDNS_VERSION=v1.14.7
+CONTAINERD2_VERSION=v2.2.9  # the second runtime (node kdebug-lab-w2); pinned in lab/src/containerd2/go.mod
 IMAGES_VERSION=3  # bump when an image recipe in lab/images changes
 
 LAB_CACHE=${KDEBUG_LAB_CACHE:-/var/cache/kdebug-lab}
@@ -23,6 +24,7 @@ LAB_BIN=$LAB_CACHE/bin
 NODE_NAME=kdebug-lab
 NODE_IP=10.250.0.1          # on lo (this kernel has no dummy links), so the lab does not depend on eth0
 POD_CIDR=10.244.0.0/24
+CLUSTER_POD_CIDR=10.244.0.0/16  # every node's pod CIDR (workers: lab/lib/workers.sh)
 POD_RANGE_END=10.244.0.249   # .250-.254 stay free: nothing answers there
 UNREACHABLE_NAMESERVER=10.244.0.253
 SERVICE_CIDR=10.96.0.0/16
@@ -91,6 +93,16 @@ wait_for() {
 kubectl_lab() { "$LAB_BIN/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 docker_lab() { docker -H "unix://$DOCKER_SOCK" "$@"; }
 ctr_lab() { ctr --address "$CONTAINERD_SOCK" "$@"; }
+
+# update_file FILE: write stdin to FILE only when that changes it. kube-proxy watches its configuration file and
+# exits when the file is written, even with the same content: a lab/up that rewrote it would stop kube-proxy.
+update_file() {
+  local new
+  new=$(cat)
+  [ -f "$1" ] && [ "$(cat "$1")" = "$new" ] && return 0
+  printf '%s\n' "$new" >"$1.partial"
+  mv "$1.partial" "$1"
+}
 
 pid_alive() { [ -f "$LAB_PIDS/$1.pid" ] && kill -0 "$(cat "$LAB_PIDS/$1.pid")" 2>/dev/null; }
 

@@ -10,15 +10,16 @@ host_network() {
   sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1
 }
 
-write_configs() {
-  local conf=$LAB_STATE/conf
-  mkdir -p "$conf" "$LAB_STATE/cni/net.d" "$LAB_RUN/containerd"
-  cat >"$conf/containerd.toml" <<TOML
+# containerd_toml ROOT STATE SOCKET CNI_CONF_DIR [RUNC_ROOT]: a node's containerd configuration (every node's
+# containerd reads this version 2 file; containerd 2 migrates it when it loads it).
+containerd_toml() {
+  local root=$1 state=$2 socket=$3 cni_conf_dir=$4 runc_root=${5:-}
+  cat <<TOML
 version = 2
-root = "$LAB_STATE/containerd"
-state = "$LAB_RUN/containerd/state"
+root = "$root"
+state = "$state"
 [grpc]
-  address = "$CONTAINERD_SOCK"
+  address = "$socket"
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$IMAGE_PAUSE"
   # This machine withholds CAP_SYS_RESOURCE, so no process may lower its
@@ -31,28 +32,43 @@ state = "$LAB_RUN/containerd/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+TOML
+  [ -z "$runc_root" ] || printf '        Root = "%s"\n' "$runc_root"
+  cat <<TOML
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
-    conf_dir = "$LAB_STATE/cni/net.d"
+    conf_dir = "$cni_conf_dir"
   # Per registry host: its CA (the lab's private registry, lab/lib/registry.sh).
   [plugins."io.containerd.grpc.v1.cri".registry]
     config_path = "$CONTAINERD_HOSTS_DIR"
 TOML
-  # ipMasq off: nothing in the lab talks to the outside, and nothing should.
-  cat >"$LAB_STATE/cni/net.d/10-kdebug.conflist" <<JSON
+}
+
+# cni_conflist SUBNET RANGE_END IPAM_DIR: a node's CNI network (bridge $CNI_BRIDGE in the node's network namespace).
+# ipMasq off: nothing in the lab talks to the outside, and nothing should.
+cni_conflist() {
+  cat <<JSON
 {
   "cniVersion": "0.4.0",
   "name": "kdebug",
   "plugins": [
     {
       "type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_CIDR", "rangeEnd": "$POD_RANGE_END"}]], "routes": [{"dst": "0.0.0.0/0"}],
-               "dataDir": "$LAB_STATE/cni/ipam"}
+      "ipam": {"type": "host-local", "ranges": [[{"subnet": "$1", "rangeEnd": "$2"}]], "routes": [{"dst": "0.0.0.0/0"}],
+               "dataDir": "$3"}
     },
     {"type": "portmap", "capabilities": {"portMappings": true}}
   ]
 }
 JSON
+}
+
+write_configs() {
+  local conf=$LAB_STATE/conf
+  mkdir -p "$conf" "$LAB_STATE/cni/net.d" "$LAB_RUN/containerd"
+  containerd_toml "$LAB_STATE/containerd" "$LAB_RUN/containerd/state" "$CONTAINERD_SOCK" "$LAB_STATE/cni/net.d" \
+    >"$conf/containerd.toml"
+  cni_conflist "$POD_CIDR" "$POD_RANGE_END" "$LAB_STATE/cni/ipam" >"$LAB_STATE/cni/net.d/10-kdebug.conflist"
   echo "nameserver $DNS_SERVICE_IP" >"$conf/resolv.conf"
   cat >"$conf/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -80,7 +96,7 @@ serializeImagePulls: false
 maxPods: 150
 podPidsLimit: -1
 YAML
-  cat >"$conf/kube-proxy.yaml" <<YAML
+  update_file "$conf/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables

@@ -35,7 +35,7 @@ crashy_crashlooping() {
 }
 
 deploy_demo() {
-  step "demo workloads (namespace kdebug-demo: web, crashy, noshell, dns-broken, multi)"
+  step "demo workloads (namespace kdebug-demo: web, crashy, noshell, dns-broken, multi; spread on every node, dedicated on w2)"
   render "$LAB_DIR/manifests/demo.yaml.in" | kubectl_lab apply -f - >>"$LAB_LOGS/addons.log" 2>&1 ||
     die "applying the demo manifests failed" "$LAB_LOGS/addons.log"
   kubectl_lab -n kdebug-demo rollout status deployment/web --timeout=120s >>"$LAB_LOGS/addons.log" 2>&1 ||
@@ -44,6 +44,12 @@ deploy_demo() {
     die "demo pods noshell/multi did not become ready" "$LAB_LOGS/addons.log"
   kubectl_lab -n kdebug-demo wait --for=jsonpath='{.status.phase}'=Running pod/dns-broken --timeout=120s >>"$LAB_LOGS/addons.log" 2>&1 ||
     die "demo pod dns-broken is not running" "$LAB_LOGS/addons.log"
+  kubectl_lab -n kdebug-demo rollout status deployment/spread --timeout=120s >>"$LAB_LOGS/addons.log" 2>&1 ||
+    die "demo spread did not become ready" "$LAB_LOGS/addons.log"
+  if [[ " $WORKERS " == *" w2 "* ]]; then
+    kubectl_lab -n kdebug-demo wait --for=condition=Ready pod/dedicated --timeout=120s >>"$LAB_LOGS/addons.log" 2>&1 ||
+      die "demo pod dedicated did not become ready on kdebug-lab-w2" "$LAB_LOGS/addons.log"
+  fi
   wait_for "crashy is crashlooping as designed" 120 crashy_crashlooping || die "demo crashy did not crash and restart" "$LAB_LOGS/addons.log"
 }
 

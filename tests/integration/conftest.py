@@ -48,6 +48,34 @@ class Lab:
         self.busybox_image = os.environ.get("KDEBUG_BUSYBOX_IMAGE", "kdebug.local/busybox:1.35")
         self.noshell_image = os.environ.get("KDEBUG_NOSHELL_IMAGE", "kdebug.local/noshell:1")
         self.kubectl_path = os.path.join(self.bin, "kubectl")
+        # node name -> {ip, pod_cidr, containerd_socket, ctr, cgroup_root} (lab/env; lab/lib/workers.sh)
+        self.nodes = json.loads(os.environ.get("KDEBUG_LAB_NODES") or self.run([os.path.join(
+            REPO_ROOT, "lab", "env")]).stdout.split("KDEBUG_LAB_NODES='", 1)[1].split("'", 1)[0])
+
+    def node_tasks(self, node):
+        """{container id: host pid} of the tasks that node's own containerd runs (ctr tasks ls on its socket)."""
+        info = self.nodes[node]
+        out = self.run([info["ctr"], "--address", info["containerd_socket"], "-n", "k8s.io", "tasks", "ls"]).stdout
+        return {line.split()[0]: int(line.split()[1]) for line in out.splitlines()[1:] if line.strip()}
+
+    @staticmethod
+    def host_pid(container_id, pid):
+        """The machine's pid of a container's process that its node numbers PID: a worker node has a PID
+        namespace of its own (lab/lib/workers.sh), so its containerd and a hostPID agent there see other pids."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cgroup" % entry) as handle:
+                    if container_id not in handle.read():
+                        continue
+                with open("/proc/%s/status" % entry) as handle:
+                    nspid = next(line.split()[1:] for line in handle if line.startswith("NSpid:"))
+            except (OSError, StopIteration):
+                continue
+            if str(pid) in nspid:
+                return int(entry)
+        raise AssertionError("no process of container %s is pid %d in any PID namespace" % (container_id, pid))
 
     def run(self, argv, check=True, timeout=120, input=None):
         result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input, check=False)

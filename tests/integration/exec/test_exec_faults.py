@@ -1,8 +1,9 @@
 """kdebug_exec under faults on the lab (issue 14): concurrent runs on one pod, a command that ignores SIGTERM,
 and a pod, container or agent lost mid-command. None of these stops the API server (the lab is shared).
 
-The lab's one node is this machine (lab/up runs its kubelet, containerd and dockerd here), so a process a
-command left on the node is seen with pgrep on this host: that is how "the process is gone" is proven.
+Every lab node runs on this machine (lab/up runs their kubelets, containerds and dockerd here; a worker's own PID
+namespace is inside this host's), so a process a command left on a node is seen with pgrep on this host: that is
+how "the process is gone" is proven.
 """
 import concurrent.futures
 import json

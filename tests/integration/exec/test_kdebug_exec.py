@@ -58,19 +58,21 @@ def wait_phase(lab, namespace, name, phase, timeout=60):
                                                        ("app=multi", ":8081", "app")])
 def test_strategies_see_the_target_network_and_processes(lab, tools, agent_namespace, strategy, selector, port,
                                                          container):
-    pod = demo_pod(lab, selector)
+    target = lab.pod_by_label(DEMO, selector)
+    pod = target["metadata"]["name"]
     args = dict(tools, pod=pod, namespace=DEMO, strategy=strategy, agent_namespace=agent_namespace,
                 shell="ss -ltn; echo ---; ps -eo args")
     result = exec_ok(lab, args)
     assert result["rc"] == 0 and result["strategy"] == strategy
     assert port in result["stdout"], result["stdout"]
     assert result["target"]["container"] == container  # multi: the annotated default, not the first
-    assert result["target"]["node"] == "kdebug-lab"
+    assert result["target"]["node"] == target["spec"]["nodeName"]
     assert result["target"]["container_id"].startswith("containerd://")
     processes = result["stdout"].split("---", 1)[1]
     assert ("demoapp" if "noshell" in selector else "httpd") in processes
     if strategy == "agent":
-        pid = result["target"]["pid"]
+        container_id = result["target"]["container_id"].split("://")[1]
+        pid = lab.host_pid(container_id, result["target"]["pid"])  # the pid as the target's node numbers it
         with open("/proc/%d/cgroup" % pid) as handle:
             assert result["target"]["container_id"].split("://")[1] in handle.read()
         assert result["agent_pod"]["namespace"] == agent_namespace

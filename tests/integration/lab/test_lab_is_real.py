@@ -33,8 +33,7 @@ def test_node_is_ready_and_runs_the_built_version(lab):
 def test_container_process_is_on_the_host_with_the_runtime_pid(lab):
     pod = lab.pod_by_label("kdebug-demo", "app=web")
     container_id = pod["status"]["containerStatuses"][0]["containerID"].split("://", 1)[1]
-    info = lab.run(["ctr", "--address", lab.containerd_sock, "-n", "k8s.io", "tasks", "ls"]).stdout
-    pid = next(line.split()[1] for line in info.splitlines() if line.startswith(container_id))
+    pid = lab.host_pid(container_id, lab.node_tasks(pod["spec"]["nodeName"])[container_id])  # its node's containerd
     with open(f"/proc/{pid}/cmdline", "rb") as handle:
         argv = handle.read().split(b"\0")
     assert b"httpd" in argv[0]

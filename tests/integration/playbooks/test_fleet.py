@@ -1,4 +1,5 @@
 """fleet_dns.yml and fleet_network.yml over 31 pods on the lab: one summary naming exactly the broken ones."""
+import collections
 import json
 import os
 import re
@@ -68,13 +69,18 @@ def test_fleet_dns_names_exactly_the_broken_pods(lab, fleet, strategy):
     search = [c for c in report["checks"] if c["name"] == "DNS search list"]
     assert len(search) == len(pods_checked) and {c["status"] for c in search} == {"skipped"}
     if strategy == "agent":
-        # one agent for the one node at most while it ran, and none left that this run created
+        # at most one agent per node while it ran, and none left that this run created
         assert own_agents(lab) <= agents_before
-        # each node is reported as it finishes, before the task that probes them all ends (the lab has one node)
-        pods = len(fleet["ok"]) + len(fleet["bad"])
-        progress = re.findall(r"\| node (\S+) done \(1/1 nodes\) in [0-9.]+ s: (\d+) targets?, \d+ ran", proc.stdout)
-        assert [int(count) for _node, count in progress] == [pods], proc.stdout[-3000:]
-        assert proc.stdout.index("| node %s done" % progress[0][0]) < proc.stdout.index("PLAY RECAP")
+        # each node is reported as it finishes, with its own pods, before the task that probes them all ends
+        per_node = collections.Counter(p["spec"]["nodeName"] for p in
+                                       lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]
+                                       if p["metadata"]["name"] in set(fleet["ok"]) | set(fleet["bad"]))
+        progress = re.findall(r"\| node (\S+) done \((\d+)/(\d+) nodes\) in [0-9.]+ s: (\d+) targets?, \d+ ran",
+                              proc.stdout)
+        assert {node: int(count) for node, _n, _of, count in progress} == dict(per_node), proc.stdout[-3000:]
+        assert sorted(int(n) for _node, n, _of, _count in progress) == list(range(1, len(per_node) + 1))
+        assert {int(of) for _node, _n, of, _count in progress} == {len(per_node)}
+        assert proc.stdout.index("| node %s done" % progress[-1][0]) < proc.stdout.index("PLAY RECAP")
     else:
         # one ephemeral container per pod, never a new pod
         for pod in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]:

@@ -45,7 +45,8 @@ def container_status(lab, pod, container):
 
 
 def test_web_all_checks_pass(lab):
-    pod = lab.pod_by_label(DEMO, "app=web")["metadata"]["name"]
+    web = lab.pod_by_label(DEMO, "app=web")
+    pod, node = web["metadata"]["name"], web["spec"]["nodeName"]
     result = triage_ok(lab, pod=pod)
     checks = result["checks"]
     assert [c for c in checks if c["status"] != "pass"] == [], describe(checks)
@@ -55,11 +56,11 @@ def test_web_all_checks_pass(lab):
             "node DiskPressure", "node PIDPressure"} <= names, names
     info = result["pod"]
     assert "web" in info["services"]
-    assert (info["namespace"], info["name"], info["phase"], info["node"]) == (DEMO, pod, "Running", "kdebug-lab")
+    assert (info["namespace"], info["name"], info["phase"], info["node"]) == (DEMO, pod, "Running", node)
     assert info["owner"]["kind"] == "ReplicaSet" and info["container_ports"] == [8080]
     assert [c["name"] for c in info["containers"]] == ["web"]
     assert info["containers"][0]["state"] == "running" and info["containers"][0]["ready"] is True
-    assert result["node"]["name"] == "kdebug-lab" and result["node"]["ready"] is True
+    assert result["node"]["name"] == node and result["node"]["ready"] is True
     assert result["logs"]["web"]["previous"] is None
     assert isinstance(result["logs"]["web"]["current"], str)
     events = result["events"]
