@@ -1,5 +1,6 @@
 """fleet_dns.yml and fleet_network.yml over 31 pods on the lab: one summary naming exactly the broken ones."""
 import collections
+import glob
 import json
 import os
 import re
@@ -7,6 +8,8 @@ import shutil
 import uuid
 
 import pytest
+
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.agent import agent_name
 
 from fleet_fixture import create_fleet, temp_dir, write_inventory, UNREACHABLE_NAMESERVER
 
@@ -32,6 +35,24 @@ def run_fleet(lab, fleet, playbook, out, **extra):
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     with open(os.path.join(out, "report.json")) as handle:
         return proc, json.load(handle)
+
+
+AUDIT_LOG = os.environ.get("KDEBUG_LAB_AUDIT_LOG", "/var/lib/kdebug-lab/logs/kube-apiserver-audit.log")
+
+
+def agent_execs(namespace):
+    """{agent pod: the execs the API server's audit log records into it} for the agents of ``namespace``."""
+    seen = {}
+    for path in (AUDIT_LOG,) + tuple(sorted(glob.glob(AUDIT_LOG[:-len(".log")] + "-*.log"))):
+        with open(path) as handle:
+            for line in handle:
+                if namespace not in line:
+                    continue
+                event = json.loads(line)
+                ref = event.get("objectRef") or {}
+                if ref.get("namespace") == namespace and ref.get("subresource") == "exec":
+                    seen.setdefault(ref["name"], set()).add(event["auditID"])
+    return {name: len(ids) for name, ids in seen.items()}
 
 
 def failing_pods(report):
@@ -107,6 +128,16 @@ def test_fleet_takes_the_shared_options_and_removes_its_agent_from_the_agents_na
     assert failing_pods(report) == sorted(fleet["bad"])
     assert lab.kubectl("get", "namespace", agent_namespace, check=False).returncode == 0  # the run used it
     assert lab.live_pods(agent_namespace) == []
+    # across the nodes: the fleet is spread over every lab node, each pod's result comes from its own node, and
+    # each node's agent got two execs (its /proc scan, then one driver for all its pods), whatever its pod count
+    nodes = {p["metadata"]["name"]: p["spec"]["nodeName"]
+             for p in lab.kubectl_json("get", "pods", "-n", fleet["namespace"])["items"]}
+    assert set(nodes.values()) == set(lab.nodes), nodes
+    for check in report["checks"]:
+        assert check["target"]["node"] == nodes[check["target"]["pod"]], check
+    execs = agent_execs(agent_namespace)
+    assert sorted(execs) == sorted(agent_name(node) for node in lab.nodes), execs
+    assert set(execs.values()) == {2}, execs
 
 
 def test_fleet_network_passes_on_healthy_pods(lab, fleet):
