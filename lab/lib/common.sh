@@ -51,6 +51,24 @@ IMAGE_TOOLS=kdebug.local/tools:1
 IMAGE_COREDNS=kdebug.local/coredns:$COREDNS_VERSION
 # kdebug's default tools image, read from the one place that names it: the lab's tools image goes under that name too.
 IMAGE_DEFAULT_TOOLS=$(sed -n 's/^DEFAULT_TOOLS_IMAGE = "\(.*\)"$/\1/p' "$REPO_DIR/plugins/module_utils/options.py")
+# kdebug_fork's default image (the busybox copied into a fork whose image has no shell): the lab's busybox under it.
+IMAGE_DEFAULT_FORK_TOOLS=$(sed -n 's/^DEFAULT_FORK_TOOLS_IMAGE = "\(.*\)"$/\1/p' "$REPO_DIR/plugins/module_utils/options.py")
+
+# tag_default_images CTR WHERE: in the containerd that the function CTR talks to, the lab's tools and busybox images
+# also answer to kdebug's default image names (nothing can be pulled here), so a run with no image option works as
+# it does on a cluster that can pull them.
+tag_default_images() {
+  local ctr=$1 where=$2 pair local_ref default_ref
+  for pair in "$IMAGE_TOOLS $IMAGE_DEFAULT_TOOLS" "$IMAGE_BUSYBOX $IMAGE_DEFAULT_FORK_TOOLS"; do
+    read -r local_ref default_ref <<<"$pair"
+    [ -n "$default_ref" ] || die "a default image name is missing from $REPO_DIR/plugins/module_utils/options.py"
+    if ! "$ctr" -n k8s.io images check "name==$default_ref" 2>/dev/null | grep -q "$default_ref"; then
+      "$ctr" -n k8s.io images tag --force "$local_ref" "$default_ref" >>"$LAB_LOGS/images.log" 2>&1 ||
+        die "tagging $local_ref as $default_ref in the containerd of $where failed" "$LAB_LOGS/images.log"
+      log "    $local_ref tagged $default_ref (a kdebug default image) in $where"
+    fi
+  done
+}
 
 # The lab's private registry (lab/lib/registry.sh): TLS from the lab CA, htpasswd
 # authentication, on the node address. It holds the tools image under a private

@@ -154,14 +154,8 @@ import_images() {
       log "    $ref loaded into Docker"
     fi
   done
-  # Nothing can be pulled here: the tools image also answers to the collection's default tools image name, so a
-  # run with no image option (diagnose.yml -e pod=... alone) works as it does on a cluster that can pull it.
-  [ -n "$IMAGE_DEFAULT_TOOLS" ] || die "no DEFAULT_TOOLS_IMAGE in $REPO_DIR/plugins/module_utils/options.py"
-  if ! ctr_lab -n k8s.io images check "name==$IMAGE_DEFAULT_TOOLS" 2>/dev/null | grep -q "$IMAGE_DEFAULT_TOOLS"; then
-    ctr_lab -n k8s.io images tag --force "$IMAGE_TOOLS" "$IMAGE_DEFAULT_TOOLS" >>"$LAB_LOGS/images.log" 2>&1 ||
-      die "tagging $IMAGE_TOOLS as $IMAGE_DEFAULT_TOOLS in containerd failed" "$LAB_LOGS/images.log"
-    log "    $IMAGE_TOOLS tagged $IMAGE_DEFAULT_TOOLS (the default tools image) in containerd"
-  fi
+  # Nothing can be pulled here: a run with no image option (diagnose.yml -e pod=... alone) works as on a cluster.
+  tag_default_images ctr_lab "$NODE_NAME"
 }
 
 etcd_healthy() { curl -fsS http://127.0.0.1:2379/health | grep -q '"health":"true"'; }

@@ -213,10 +213,7 @@ worker_images() {
       log "    $ref imported into $W_NAME"
     fi
   done
-  if ! ctr_worker -n k8s.io images check "name==$IMAGE_DEFAULT_TOOLS" 2>/dev/null | grep -q "$IMAGE_DEFAULT_TOOLS"; then
-    ctr_worker -n k8s.io images tag --force "$IMAGE_TOOLS" "$IMAGE_DEFAULT_TOOLS" >>"$LAB_LOGS/images.log" 2>&1 ||
-      die "tagging $IMAGE_TOOLS as $IMAGE_DEFAULT_TOOLS in the containerd of $W_NAME failed" "$LAB_LOGS/images.log"
-  fi
+  tag_default_images ctr_worker "$W_NAME"
 }
 
 start_worker_node() {

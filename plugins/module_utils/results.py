@@ -76,6 +76,12 @@ class ExecOutcome(object):
         self.error = "%s%s" % (message, " (%s)" % self.error if self.error else "")
         self.rc = None
 
+    def broke_silently(self):
+        """True when the stream broke before any status or output: whether a process ran is unknown (the caller
+        tells from the container's state)."""
+        return (self.rc is None and not self.timed_out and self.status is None
+                and not self.stdout.size and not self.stderr.size)
+
     def reached_no_process(self):
         """True when the exec certainly ran nothing: a Status without an exit code, and no output.
 

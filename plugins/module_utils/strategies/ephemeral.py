@@ -25,10 +25,11 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, ImagePullError, KdebugError, StartError)
+    ApiConflict, ApiDenied, ApiError, ApiInvalid, ApiNotFound, ApiUnauthorized, ApiUnreachable, ImagePullError,
+    KdebugError, StartError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import DRY_RUN_ALL, api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss, wait_for
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import API_OUTAGES, settled_loss, wait_for
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.audit_event import record_event
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_state_problem, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning, with_timeout
@@ -196,9 +197,10 @@ class EphemeralStrategy(Strategy):
         """exec in the debug container; the first one after prepare() also waits for the container to start.
 
         Until the container is seen running, an exec that reached no process
-        (results.ExecOutcome.reached_no_process, or a refused stream other than
-        401/403) means "not started yet" and is tried again: nothing ran, so
-        nothing runs twice. The pod status is read between tries, so image
+        (results.ExecOutcome.reached_no_process, a refused stream other than
+        401/403, or a stream that broke with nothing said while the container
+        still does not run) means "not started yet" and is tried again: nothing
+        ran, so nothing runs twice. The pod status is read between tries, so image
         errors fail as fast as before; once it says running, or after
         START_KNOCK_SECONDS, the wait is on the status and the next exec counts.
         """
@@ -212,15 +214,26 @@ class EphemeralStrategy(Strategy):
                 outcome = exec_in_container(self.client, self._ns, self._pod, self.debug_name, argv, **kwargs)
             except (ApiDenied, ApiUnauthorized):
                 raise
+            except ApiUnreachable:
+                break  # the API server is away (nothing was reached): wait for the container through the outage
             except ApiError as exc:
                 if exc.status is None:
                     raise  # no answer at all: not a container that is still starting
                 outcome = None  # refused at the handshake (older API servers): no process either
-            if outcome is not None and not outcome.reached_no_process():
+            if outcome is not None and not outcome.reached_no_process() and not outcome.broke_silently():
                 self.unconfirmed = False
                 return outcome
-            self.pod = self._read()
+            try:
+                self.pod = self._read()
+            except API_OUTAGES:
+                break  # as above: wait_for goes on through the outage
             running = self._running(self.pod)  # raises on image errors and the like
+            if outcome is not None and outcome.broke_silently() and running:
+                # The stream broke and the container runs by now: the command may have run; never run it twice.
+                self.unconfirmed = False
+                return outcome
+            # Else nothing ran: no process was reached, or the stream broke (a kubelet that hung, an API server
+            # that restarted) while the container was not running yet, so there was nothing to run the command in.
             if running or time.monotonic() >= knock_until:
                 break
             time.sleep(START_KNOCK_INTERVAL)

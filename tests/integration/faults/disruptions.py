@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -115,9 +116,27 @@ def nodes_ready(lab):
 
 
 def restored(lab, timeout=180):
-    """The API server answers and every node is Ready again."""
+    """The API server answers, every node is Ready again, and the controllers work (controllers_work)."""
     poll("API server answering", lambda: api_answers(lab), timeout)
     poll("every node Ready", lambda: nodes_ready(lab), timeout, step=1)
+    if not controllers_work(lab, 45):
+        # A restarted API server refuses the controller manager's watches until its RBAC caches fill, and the
+        # manager's informers back off for minutes after that: start it again, as an operator would.
+        manager = Daemon.by_pid_file("kube-controller-manager")
+        manager.stop()
+        manager.start()
+        assert controllers_work(lab, 120), "the controller manager does not make ServiceAccounts after a restart"
+
+
+def controllers_work(lab, timeout):
+    """A new namespace gets its default ServiceAccount within timeout seconds (the controller manager is at work)."""
+    name = "kdebug-faults-probe-%s" % uuid.uuid4().hex[:6]
+    lab.kubectl("create", "namespace", name)
+    try:
+        return lab.kubectl("wait", "-n", name, "--for", "create", "serviceaccount/default", "--timeout=%ds" % timeout,
+                           check=False, timeout=timeout + 10).returncode == 0
+    finally:
+        lab.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
 
 def json_or_none(proc):

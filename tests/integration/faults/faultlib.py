@@ -87,6 +87,8 @@ class Scratch:
         self.lab = lab
         self.name = "kdebug-faults-%s-%s" % (role, uuid.uuid4().hex[:6])
         lab.kubectl("create", "namespace", self.name)
+        # pods are admitted once the namespace's default ServiceAccount exists (the controller manager makes it)
+        lab.kubectl("wait", "-n", self.name, "--for", "create", "serviceaccount/default", "--timeout=60s", timeout=70)
 
     def run_pods(self, *pods):
         self.lab.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": pods}))

@@ -177,6 +177,14 @@ def test_reached_no_process_only_for_a_status_without_exit_code_and_without_outp
     assert not outcome(status=not_found, timed_out=True).reached_no_process()
 
 
+def test_broke_silently_only_for_a_stream_that_ended_without_status_output_or_timeout():
+    assert outcome(status=None).broke_silently()  # whether it ran is for the container's state to tell
+    assert not outcome(status=None, out=b"partial").broke_silently()
+    assert not outcome(status=None, timed_out=True).broke_silently()
+    assert not outcome(rc=0, status={"status": "Success"}).broke_silently()
+    assert not outcome(status={"status": "Failure", "message": "container not found"}).broke_silently()
+
+
 class Flood(object):
     """A websocket whose command writes faster than anyone reads: a stdout frame is always ready."""
 
