@@ -222,3 +222,19 @@ def exec_plan(desired, existing, spec, namespaces, now):
     return {"agent_pod": desired["metadata"]["name"], "agent_namespace": desired["metadata"]["namespace"],
             "node": desired["spec"]["nodeName"], "would_create": not reuse,
             "argv": spec.outer_argv(target_argv(spec, PID_PLACEHOLDER, root_path(PID_PLACEHOLDER), namespaces))}
+
+
+# --- a command in a node's host namespaces, from its agent (kdebug_exec node targets) -----------------------------
+
+# What a node target enters by default: every namespace of the node's host process, like kubectl-node-shell
+# (nsenter -t 1 -m -u -i -n -p). With mnt the command runs on the host's filesystem and binaries.
+DEFAULT_NODE_JOIN_NAMESPACES = ("mnt", "uts", "ipc", "net", "pid")
+
+
+def join_namespaces(requested, node_target=False):
+    """The Linux namespaces a command enters: ``requested`` (kdebug_exec join_namespaces) when given, else the
+    default of the target's kind (a pod's container, or a node's host)."""
+    if requested is not None:
+        return list(requested)
+    return list(DEFAULT_NODE_JOIN_NAMESPACES if node_target else DEFAULT_JOIN_NAMESPACES)
+
