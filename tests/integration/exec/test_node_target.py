@@ -29,14 +29,17 @@ def local_addresses(text):
 
 @pytest.fixture(scope="module")
 def nodes(lab):
-    """[{name, ip, local}] of every node the API lists; ``local``: its IP is one of this machine's own."""
+    """[{name, ip, local}] of every Ready node the API lists; ``local``: its IP is one of this machine's own.
+    A NotReady node (a worker while the lab restarts it) may not start an agent: it is not one to test on."""
     with open("/proc/net/fib_trie") as handle:
         mine = local_addresses(handle.read())
     found = []
     for item in lab.kubectl_json("get", "nodes")["items"]:
+        if not any(c["type"] == "Ready" and c["status"] == "True" for c in item["status"]["conditions"]):
+            continue
         ip = next(a["address"] for a in item["status"]["addresses"] if a["type"] == "InternalIP")
         found.append({"name": item["metadata"]["name"], "ip": ip, "local": ip in mine})
-    assert found, "the lab lists no node"
+    assert found, "the lab lists no Ready node"
     return found
 
 
