@@ -38,6 +38,7 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.kube_inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -51,25 +52,10 @@ options:
       - Only nodes whose labels match this selector, in the syntax of C(kubectl get nodes -l), for example
         V(node-role.kubernetes.io/worker) or V(topology.kubernetes.io/zone in (eu-1a,eu-1b)).
     type: str
-  clusters:
-    description:
-      - Several clusters in one inventory, as for P(kdebug.toolkit.pods#inventory). Each item is a C(name) and the
-        auth options of one cluster; options not given there come from the file's own auth options and the
-        E(K8S_AUTH_*) variables.
-      - With O(clusters), host names start with the cluster's name, C(<cluster>/<node>), and the hosts of a cluster
-        are grouped in C(cluster_<name>).
-      - A cluster that cannot be listed fails the inventory with its name.
-    type: list
-    elements: dict
-    default: []
 notes:
   - The caller needs C(list) on C(nodes) (ClusterRole kdebug-agent-nodes, C(docs/rbac.md)). Running commands on the
     nodes needs the rights of a node target (C(docs/node-targets.md)).
-  - >-
-    Besides the options, the E(K8S_AUTH_*) environment variables of the modules apply; an option in the file wins over
-    its variable.
-  - Labels and other values read from the cluster are never templated; only the file's own O(compose), O(groups) and
-    O(keyed_groups) expressions are.
+  - With O(clusters), host names are C(<cluster>/<node>).
 """
 
 EXAMPLES = r"""

@@ -39,6 +39,7 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.kube_inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -71,17 +72,6 @@ options:
     type: list
     elements: str
     default: [Running]
-  clusters:
-    description:
-      - Several clusters in one inventory. Each item is a C(name) and the auth options of one cluster
-        (C(kubeconfig), C(context), C(host)...); options not given there come from the file's own auth options and
-        the E(K8S_AUTH_*) variables.
-      - With O(clusters), host names start with the cluster's name, C(<cluster>/<namespace>/<pod>), and the hosts of
-        a cluster are grouped in C(cluster_<name>).
-      - A cluster that cannot be listed fails the inventory with its name.
-    type: list
-    elements: dict
-    default: []
   include_containers:
     description:
       - When V(false), one host per pod, C(<namespace>/<pod>), whose C(kdebug_container) is the pod's
@@ -94,14 +84,7 @@ options:
 notes:
   - The caller needs C(list) on C(pods) in every namespace of O(namespaces) (cluster-wide when
     O(namespaces) is empty).
-  - >-
-    Besides the options, the E(K8S_AUTH_*) environment variables of the modules apply (for example
-    E(K8S_AUTH_KUBECONFIG), E(K8S_AUTH_HOST), E(K8S_AUTH_API_KEY)); an option in the file wins over its
-    variable.
-  - C(kdebug_connection) holds no token or password unless the file itself names one (C(api_key), C(password));
-    prefer a kubeconfig and context, or E(K8S_AUTH_API_KEY), which stays in the environment.
-  - Labels and other values read from the cluster are never templated; only the file's own
-    O(compose), O(groups) and O(keyed_groups) expressions are.
+  - With O(clusters), host names are C(<cluster>/<namespace>/<pod>).
 """
 
 EXAMPLES = r"""

@@ -237,4 +237,3 @@ def join_namespaces(requested, node_target=False):
     if requested is not None:
         return list(requested)
     return list(DEFAULT_NODE_JOIN_NAMESPACES if node_target else DEFAULT_JOIN_NAMESPACES)
-

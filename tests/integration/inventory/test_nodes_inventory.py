@@ -8,19 +8,10 @@ import sys
 
 import pytest
 
+from inventory_listing import unwrap
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
-
-
-def unwrap(value):
-    """ansible-inventory --list marks values read from the cluster as unsafe: {"__ansible_unsafe": v}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
 
 
 def write_inventory(tmp_path, lab, **options):

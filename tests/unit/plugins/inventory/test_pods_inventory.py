@@ -262,6 +262,8 @@ def test_cluster_entries_need_unique_names(clusters, message):
 
 
 def test_clusters_option_documented():
+    from ansible_collections.kdebug.toolkit.plugins.doc_fragments.kube_inventory import ModuleDocFragment
     doc = yaml.safe_load(pods.DOCUMENTATION)
-    assert doc["options"]["clusters"]["type"] == "list"
+    assert "kdebug.toolkit.kube_inventory" in doc["extends_documentation_fragment"]
+    assert yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["clusters"]["type"] == "list"
     assert "kdebug_connection" in " ".join(doc["description"])
