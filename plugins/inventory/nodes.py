@@ -191,17 +191,17 @@ class InventoryModule(KubeInventory):
     def sort_key(self, host_vars):
         return (host_vars["kdebug_node"] or "",)
 
-    def host_entries(self, node_vars, by_cluster):
-        return [(host_name(node_vars, by_cluster), dict(node_vars), group_names(node_vars, by_cluster))]
+    def host_entries(self, object_vars, by_cluster):
+        return [(host_name(object_vars, by_cluster), dict(object_vars), group_names(object_vars, by_cluster))]
 
-    def list_hosts(self, client, path):
+    def list_hosts(self, client, where):
         label_selector = self.get_option("label_selector")
         try:
             items = list_pages(client, api_path("nodes"), {"labelSelector": label_selector} if label_selector else {})
         except ApiInvalid as exc:
             raise AnsibleParserError("%s: the API server refused label_selector %r: %s. Fix the selector (same syntax "
-                                     "as kubectl get nodes -l)" % (path, label_selector,
+                                     "as kubectl get nodes -l)" % (where, label_selector,
                                                                    exc.server_message or exc.message))
         except KdebugError as exc:
-            raise AnsibleParserError("%s: %s" % (path, exc.message))
+            raise AnsibleParserError("%s: %s" % (where, exc.message))
         return [node_host_vars(node) for node in items if node_selected(node)]

@@ -148,8 +148,7 @@ from ansible.errors import AnsibleParserError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiInvalid, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_names, default_container, owner_of
-from ansible_collections.kdebug.toolkit.plugins.plugin_utils.kube_inventory import (  # noqa: F401 (unit tests)
-    KubeInventory, auth_params, cluster_entries, list_pages, safe_name)
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.kube_inventory import KubeInventory, list_pages, safe_name
 
 FILE_SUFFIXES = ("kdebug_pods.yml", "kdebug_pods.yaml")
 
@@ -256,12 +255,12 @@ class InventoryModule(KubeInventory):
     def sort_key(self, host_vars):
         return (host_vars["kdebug_namespace"] or "", host_vars["kdebug_pod"] or "")
 
-    def host_entries(self, pod_vars, by_cluster):
+    def host_entries(self, object_vars, by_cluster):
         include_containers = self.get_option("include_containers")
         return [(name, host_vars, group_names(host_vars, include_containers, by_cluster))
-                for name, host_vars in host_entries(pod_vars, include_containers, by_cluster)]
+                for name, host_vars in host_entries(object_vars, include_containers, by_cluster)]
 
-    def list_hosts(self, client, path):
+    def list_hosts(self, client, where):
         namespaces = [n for n in (self.get_option("namespaces") or []) if n] or [None]
         label_selector = self.get_option("label_selector")
         field_selector = self.get_option("field_selector")
@@ -277,13 +276,13 @@ class InventoryModule(KubeInventory):
                 items = list_pages(client, pod_path(namespace) if namespace else "/api/v1/pods", query)
             except ApiInvalid as exc:
                 if not (label_selector or field_selector):
-                    raise AnsibleParserError("%s: %s" % (path, exc.message))
-                raise AnsibleParserError("%s: %s" % (path, selector_error(exc, label_selector, field_selector)))
+                    raise AnsibleParserError("%s: %s" % (where, exc.message))
+                raise AnsibleParserError("%s: %s" % (where, selector_error(exc, label_selector, field_selector)))
             except KdebugError as exc:
-                raise AnsibleParserError("%s: %s" % (path, exc.message))
+                raise AnsibleParserError("%s: %s" % (where, exc.message))
             selected.extend(pod_host_vars(p) for p in items if pod_selected(p, phases))
             if namespace and not items:
-                self._require_namespace(client, path, namespace)
+                self._require_namespace(client, where, namespace)
         return selected
 
     @staticmethod

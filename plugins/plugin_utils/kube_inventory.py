@@ -204,7 +204,7 @@ class KubeInventory(BaseInventoryPlugin, Constructable, Cacheable):
         """A tuple that orders the hosts of one cluster."""
         raise NotImplementedError
 
-    def host_entries(self, host_vars, by_cluster):
+    def host_entries(self, object_vars, by_cluster):
         """[(host name, host vars, [group])] for one object's host variables."""
         raise NotImplementedError
 

@@ -70,8 +70,8 @@ def test_each_node_runs_in_its_own_host_namespaces(lab, agent_namespace, nodes):
     assert all(a["metadata"]["annotations"]["kdebug.io/requested-by"] == "node-test" for a in agents)
 
 
-def test_the_host_filesystem_through_its_path_through_chroot_and_in_the_host_mount_namespace(lab, agent_namespace,
-                                                                                           nodes):
+def test_the_host_filesystem_through_its_path_through_chroot_and_in_the_host_mount_namespace(
+        lab, agent_namespace, nodes):
     for node in nodes:
         # Default: the host's mount namespace, so its own files and binaries. The root's device and inode say
         # which filesystem each command sees as the host's.
