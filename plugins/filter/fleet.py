@@ -14,20 +14,25 @@ from ansible.errors import AnsibleFilterError
 
 
 def fleet_targets(hosts_vars, hosts=None):
-    """[{namespace, pod, container, host}] from the host vars of kdebug.toolkit.pods inventory hosts.
+    """[{namespace, pod, container, host}] from the host vars of kdebug.toolkit.pods inventory hosts, and
+    [{node, host}] from those of kdebug.toolkit.nodes hosts (which have a kdebug_node and no kdebug_pod).
 
     ``hosts_vars`` is a list of host variable mappings (``ansible_play_hosts | map('extract', hostvars)``);
     ``hosts`` their names, else each mapping's ``inventory_hostname``.
     """
     targets = []
     for index, host_vars in enumerate(hosts_vars or []):
+        host = hosts[index] if hosts else (host_vars or {}).get("inventory_hostname") if isinstance(
+            host_vars, Mapping) else None
+        if isinstance(host_vars, Mapping) and not host_vars.get("kdebug_pod") and host_vars.get("kdebug_node"):
+            targets.append({"node": host_vars["kdebug_node"], "host": host})
+            continue
         if not isinstance(host_vars, Mapping) or not host_vars.get("kdebug_pod"):
-            name = hosts[index] if hosts else (host_vars or {}).get("inventory_hostname", "#%d" % index)
-            raise AnsibleFilterError("host %s has no kdebug_pod: fleet targets come from a kdebug.toolkit.pods "
-                                     "inventory (-i <file>.kdebug_pods.yml)" % name)
+            raise AnsibleFilterError("host %s has no kdebug_pod nor kdebug_node: fleet targets come from a "
+                                     "kdebug.toolkit.pods or kdebug.toolkit.nodes inventory (-i <file>.kdebug_pods.yml, "
+                                     "-i <file>.kdebug_nodes.yml)" % (host or "#%d" % index))
         targets.append({"namespace": host_vars.get("kdebug_namespace") or "default", "pod": host_vars["kdebug_pod"],
-                        "container": host_vars.get("kdebug_container") or None,
-                        "host": hosts[index] if hosts else host_vars.get("inventory_hostname")})
+                        "container": host_vars.get("kdebug_container") or None, "host": host})
     return targets
 
 

@@ -39,6 +39,7 @@ author:
   - kdebug.toolkit contributors (@kdebug)
 extends_documentation_fragment:
   - kdebug.toolkit.auth
+  - kdebug.toolkit.kube_inventory
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 options:
@@ -71,17 +72,6 @@ options:
     type: list
     elements: str
     default: [Running]
-  clusters:
-    description:
-      - Several clusters in one inventory. Each item is a C(name) and the auth options of one cluster
-        (C(kubeconfig), C(context), C(host)...); options not given there come from the file's own auth options and
-        the E(K8S_AUTH_*) variables.
-      - With O(clusters), host names start with the cluster's name, C(<cluster>/<namespace>/<pod>), and the hosts of
-        a cluster are grouped in C(cluster_<name>).
-      - A cluster that cannot be listed fails the inventory with its name.
-    type: list
-    elements: dict
-    default: []
   include_containers:
     description:
       - When V(false), one host per pod, C(<namespace>/<pod>), whose C(kdebug_container) is the pod's
@@ -94,14 +84,7 @@ options:
 notes:
   - The caller needs C(list) on C(pods) in every namespace of O(namespaces) (cluster-wide when
     O(namespaces) is empty).
-  - >-
-    Besides the options, the E(K8S_AUTH_*) environment variables of the modules apply (for example
-    E(K8S_AUTH_KUBECONFIG), E(K8S_AUTH_HOST), E(K8S_AUTH_API_KEY)); an option in the file wins over its
-    variable.
-  - C(kdebug_connection) holds no token or password unless the file itself names one (C(api_key), C(password));
-    prefer a kubeconfig and context, or E(K8S_AUTH_API_KEY), which stays in the environment.
-  - Labels and other values read from the cluster are never templated; only the file's own
-    O(compose), O(groups) and O(keyed_groups) expressions are.
+  - With O(clusters), host names are C(<cluster>/<namespace>/<pod>).
 """
 
 EXAMPLES = r"""
@@ -160,41 +143,16 @@ cache_timeout: 3600
 #         command: [nslookup, db.shop.svc.cluster.local]
 """
 
-import re
-
 from ansible.errors import AnsibleParserError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-try:
-    from ansible.template import trust_as_template
-except ImportError:  # ansible-core < 2.19 templates every inventory string
-    def trust_as_template(value):
-        return value
-
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiInvalid, ConfigError, KdebugError
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import (
-    AUTH_ARG_NAMES,
-    HAS_KUBERNETES,
-    auth_argument_spec,
-    describe_connection,
-    kube_client,
-    listed_connection,
-)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiInvalid, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import container_names, default_container, owner_of
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils.kube_inventory import KubeInventory, list_pages, safe_name
 
-PAGE_SIZE = 500
 FILE_SUFFIXES = ("kdebug_pods.yml", "kdebug_pods.yaml")
-# A variable of the ``all`` group: why each kdebug.toolkit.pods source of the run could not list its pods.
-ERRORS_VAR = "kdebug_inventory_errors"
 
 # --- pure parts: names, host variables, groups (unit-tested) ----------------
-
-
-def safe_name(value):
-    """``value`` with every character other than letters, digits and ``_`` turned into ``_``."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", str(value))
 
 
 def host_name(namespace, pod, container=None, cluster=None):
@@ -269,45 +227,6 @@ def group_names(host_vars, include_containers=False, by_cluster=False):
     return groups
 
 
-CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def cluster_entries(options, clusters):
-    """``[(name, options)]``: one per item of ``clusters`` (the file's auth ``options`` under its own), else one
-    unnamed from ``options``. Raises ConfigError for an item without a usable, unique name."""
-    if not clusters:
-        return [(None, dict(options))]
-    entries, seen = [], set()
-    for number, item in enumerate(clusters, 1):
-        item = dict(item or {})
-        name = str(item.pop("name", "") or "")
-        if not CLUSTER_NAME.match(name):
-            raise ConfigError("clusters item %d needs a name of letters, digits, '.', '_' and '-' (it names the hosts, "
-                              "<cluster>/<namespace>/<pod>), got %r" % (number, name))
-        if name in seen:
-            raise ConfigError("clusters names %s twice: each cluster needs a name of its own" % name)
-        seen.add(name)
-        merged = dict(options)
-        merged.update((key, value) for key, value in item.items() if value is not None)
-        entries.append((name, merged))
-    return entries
-
-
-def auth_params(options):
-    """Auth options of the inventory file, with ``K8S_AUTH_*`` folded in as the modules do.
-
-    ``options`` maps the auth option names to the values given in the file (None when
-    not given). The environment variables are those of ``AUTH_ARG_SPEC`` (read from
-    ``os.environ``); an option given in the file wins. Returns the validated parameters;
-    raises :class:`ConfigError` when one is malformed (for example K8S_AUTH_VERIFY_SSL=maybe).
-    """
-    given = dict((name, value) for name, value in options.items() if value is not None)
-    result = ArgumentSpecValidator(auth_argument_spec()).validate(given)
-    if result.error_messages:
-        raise ConfigError("invalid Kubernetes auth option: %s" % "; ".join(result.error_messages))
-    return result.validated_parameters
-
-
 def selector_error(exc, label_selector, field_selector):
     """A sentence for a selector the API server refused (HTTP 400 on the list)."""
     given = []
@@ -326,126 +245,44 @@ def selector_error(exc, label_selector, field_selector):
                                                                      exc.server_message or exc.message, hint)
 
 
-# --- the plugin --------------------------------------------------------------
+# --- the plugin (plugin_utils/kube_inventory.py: auth, clusters, cache, filling the inventory) ---------------
 
 
-class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+class InventoryModule(KubeInventory):
     NAME = "kdebug.toolkit.pods"
+    FILE_SUFFIXES = FILE_SUFFIXES
 
-    def verify_file(self, path):
-        if not super(InventoryModule, self).verify_file(path):
-            return False
-        if path.endswith(FILE_SUFFIXES):
-            return True
-        self.display.vvv("kdebug.toolkit.pods: skipping %s, the file name must end in %s"
-                         % (path, " or ".join(FILE_SUFFIXES)))
-        return False
+    def sort_key(self, host_vars):
+        return (host_vars["kdebug_namespace"] or "", host_vars["kdebug_pod"] or "")
 
-    def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
-        self._read_config_data(path)
+    def host_entries(self, object_vars, by_cluster):
+        include_containers = self.get_option("include_containers")
+        return [(name, host_vars, group_names(host_vars, include_containers, by_cluster))
+                for name, host_vars in host_entries(object_vars, include_containers, by_cluster)]
 
-        cache_key = self.get_cache_key(path)
-        use_cache = self.get_option("cache")
-        pods = None
-        if use_cache and cache:
-            try:
-                pods = self._cache[cache_key]
-            except KeyError:
-                pods = None
-        if pods is None:
-            try:
-                pods = self._fetch(path)
-            except AnsibleParserError as exc:
-                self._record_error(exc)
-                raise
-            if use_cache:
-                self._cache[cache_key] = pods
-        self._populate(pods)
-
-    def _record_error(self, exc):
-        """Keep why this source could not list its pods in the ``all`` group's ERRORS_VAR, then let Ansible warn.
-
-        Ansible turns an inventory source that fails into a warning, and a fleet play into "skipping: no hosts
-        matched" and exit 0; the fleet playbook's first play fails the run with these messages instead.
-        """
-        errors = list(self.inventory.groups["all"].get_vars().get(ERRORS_VAR) or [])
-        errors.append(str(getattr(exc, "message", exc)))
-        self.inventory.set_variable("all", ERRORS_VAR, errors)
-
-    # -- talking to the API --
-
-    def _fetch(self, path):
-        """The host variables of every selected pod, sorted by namespace and name."""
-        if not HAS_KUBERNETES:
-            raise AnsibleParserError(
-                "%s: the kdebug.toolkit.pods inventory needs the kubernetes Python library on the controller: "
-                "pip install kubernetes (in the Python that runs ansible)" % path
-            )
-        options = dict((name, self.get_option(name)) for name in AUTH_ARG_NAMES)
-        try:
-            entries = cluster_entries(options, self.get_option("clusters"))
-        except KdebugError as exc:
-            raise AnsibleParserError("%s: %s" % (path, exc.message))
-        selected = []
-        for name, cluster_options in entries:
-            selected.extend(self._fetch_cluster(path, name, cluster_options))
-        selected.sort(key=lambda v: (v["kdebug_cluster"] or "", v["kdebug_namespace"] or "", v["kdebug_pod"] or ""))
-        return selected
-
-    def _fetch_cluster(self, path, name, options):
-        """The pods of one cluster, each with the connection they were listed with."""
-        where = "%s: cluster %s" % (path, name) if name else path
-        try:
-            params = auth_params(options)
-            connection = listed_connection(params, given=[k for k, v in options.items() if v is not None])
-            client = kube_client(params)
-        except KdebugError as exc:
-            raise AnsibleParserError("%s: %s" % (where, exc.message))
-        cluster = name or connection.get("context") or connection.get("host")
-        if not name and describe_connection(connection):
-            where = "%s (%s)" % (path, describe_connection(connection))
-        elif name:
-            where = "%s (%s)" % (where, describe_connection(connection) or "in-cluster")
-        try:
-            # Raw REST: CoreV1Api costs 1-2 s of model building per run (see module_utils/kube/client.py).
-            pods = self._list_pods(client, where)
-        finally:
-            close = getattr(client.api_client, "close", None)
-            if close is not None:
-                close()
-        for pod_vars in pods:
-            pod_vars.update(kdebug_cluster=cluster, kdebug_connection=dict(connection))
-        return pods
-
-    def _list_pods(self, client, path):
+    def list_hosts(self, client, where):
         namespaces = [n for n in (self.get_option("namespaces") or []) if n] or [None]
         label_selector = self.get_option("label_selector")
         field_selector = self.get_option("field_selector")
         phases = self.get_option("phases") or []
+        query = {}
+        if label_selector:
+            query["labelSelector"] = label_selector
+        if field_selector:
+            query["fieldSelector"] = field_selector
         selected = []
         for namespace in sorted(set(namespaces), key=lambda n: n or ""):
-            query = {"limit": PAGE_SIZE}
-            if label_selector:
-                query["labelSelector"] = label_selector
-            if field_selector:
-                query["fieldSelector"] = field_selector
-            while True:
-                try:
-                    page = client.get(pod_path(namespace) if namespace else "/api/v1/pods", query=query)
-                except ApiInvalid as exc:
-                    if not (label_selector or field_selector):
-                        raise AnsibleParserError("%s: %s" % (path, exc.message))
-                    raise AnsibleParserError("%s: %s" % (path, selector_error(exc, label_selector, field_selector)))
-                except KdebugError as exc:
-                    raise AnsibleParserError("%s: %s" % (path, exc.message))
-                selected.extend(pod_host_vars(p) for p in page.get("items") or [] if pod_selected(p, phases))
-                token = (page.get("metadata") or {}).get("continue")
-                if not token:
-                    break
-                query["continue"] = token
-            if namespace and "continue" not in query and not page.get("items"):
-                self._require_namespace(client, path, namespace)
+            try:
+                items = list_pages(client, pod_path(namespace) if namespace else "/api/v1/pods", query)
+            except ApiInvalid as exc:
+                if not (label_selector or field_selector):
+                    raise AnsibleParserError("%s: %s" % (where, exc.message))
+                raise AnsibleParserError("%s: %s" % (where, selector_error(exc, label_selector, field_selector)))
+            except KdebugError as exc:
+                raise AnsibleParserError("%s: %s" % (where, exc.message))
+            selected.extend(pod_host_vars(p) for p in items if pod_selected(p, phases))
+            if namespace and not items:
+                self._require_namespace(client, where, namespace)
         return selected
 
     @staticmethod
@@ -459,25 +296,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if found is None:
             raise AnsibleParserError("%s: namespace %r does not exist in this cluster: fix the namespaces option "
                                      "(kubectl get namespaces lists them)" % (path, namespace))
-
-    # -- filling the inventory --
-
-    def _populate(self, pods):
-        include_containers = self.get_option("include_containers")
-        by_cluster = bool(self.get_option("clusters"))
-        strict = self.get_option("strict")
-        # A template the controller fills in, not a value read from the cluster.
-        interpreter = trust_as_template("{{ ansible_playbook_python }}")
-        for pod_vars in pods:
-            for name, host_vars in host_entries(pod_vars, include_containers, by_cluster):
-                self.inventory.add_host(name)
-                for group in group_names(host_vars, include_containers, by_cluster):
-                    self.inventory.add_group(group)
-                    self.inventory.add_child(group, name)
-                for key, value in host_vars.items():
-                    self.inventory.set_variable(name, key, value)
-                self.inventory.set_variable(name, "ansible_connection", "local")
-                self.inventory.set_variable(name, "ansible_python_interpreter", interpreter)
-                self._set_composite_vars(self.get_option("compose"), host_vars, name, strict=strict)
-                self._add_host_to_composed_groups(self.get_option("groups"), host_vars, name, strict=strict)
-                self._add_host_to_keyed_groups(self.get_option("keyed_groups"), host_vars, name, strict=strict)

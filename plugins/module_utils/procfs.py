@@ -114,3 +114,38 @@ def find_container_pid(processes, container_id):
     """The host pid of the container's init, or None."""
     process = find_container_process(processes, container_id)
     return process["pid"] if process else None
+
+
+# --- a node's own namespaces (kdebug_exec node targets) -------------------------------------------------------------
+
+# Shell run in the agent (hostPID, hostNetwork): the process whose namespaces are the node's host namespaces. That is
+# pid 1 (what kubectl-node-shell enters) when it shares the agent's network namespace (the agent's is the node's: it
+# is hostNetwork) and its namespaces can be opened; some inits cannot be entered (a non-dumpable init, as in sandboxes
+# and micro-VMs), and on a machine running several nodes pid 1 belongs to none of them. Then it is the node's kubelet:
+# the kubelet process in the agent's network namespace, which runs in the node's host namespaces. Prints "PID COMM".
+HOST_PROCESS_SCRIPT = r"""
+net=$(readlink /proc/self/ns/net) || exit 125
+for d in /proc/1 /proc/[0-9]*; do
+  [ "$d" = /proc/1 ] || [ "$(cat "$d/comm" 2>/dev/null)" = kubelet ] || continue
+  [ "$(readlink "$d/ns/net" 2>/dev/null)" = "$net" ] || continue
+  readlink "$d/ns/mnt" >/dev/null 2>&1 || continue
+  echo "${d#/proc/} $(cat "$d/comm" 2>/dev/null)"
+  exit 0
+done
+exit 3
+"""
+
+
+def parse_host_process(output):
+    """{pid, comm} from HOST_PROCESS_SCRIPT output, or None when it found none."""
+    for line in output.splitlines():
+        fields = line.split(None, 1)
+        if fields and fields[0].isdigit():
+            return {"pid": int(fields[0]), "comm": fields[1].strip() if len(fields) > 1 else ""}
+    return None
+
+
+def no_host_process_message(node):
+    return ("node %s: cannot enter the node's host namespaces: pid 1 cannot be entered from the node's agent (or is "
+            "not in the node's network namespace) and no kubelet process runs in it. Use a pod target on that node "
+            "with join_namespaces, or kubectl debug node/%s." % (node, node))

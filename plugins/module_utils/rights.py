@@ -77,6 +77,17 @@ def node_wide():
     return [Right("get", "nodes/proxy", None, NODE_WIDE_ROLE)]
 
 
+def node(agent_namespace):
+    """A command in a node's host namespaces (kdebug_exec ``node``): the agent, and the node-wide right, since a
+    host shell sees every process and file of the node, as kubelet's own API (nodes/proxy) would let one."""
+    return agent(agent_namespace) + node_wide()
+
+
+def nodes_inventory():
+    """The kdebug.toolkit.nodes inventory: one list of the nodes."""
+    return [Right("list", "nodes", None, NODES_ROLE)]
+
+
 def batch(namespaces, agent_namespace):
     """kdebug_exec with targets: one list of pods and exec per target namespace, plus the agents."""
     rights = []

@@ -33,6 +33,14 @@ description:
     run at all (no exit code), with a message that says why.
   - C(changed) is true only when a tools container or an agent was created. Running a diagnostic command is not
     counted as a change; use C(changed_when) for commands that change something.
+  - With O(node), the command runs on a node itself, in its host namespaces, like C(kubectl debug node/<node>),
+    C(oc debug node/<node>) or kubectl-node-shell (see C(docs/node-targets.md)). The node's agent (always the
+    C(agent) strategy) enters the namespaces of the node's host process - pid 1, or the node's kubelet when pid 1
+    cannot be entered from the agent - with C(nsenter), by default all of mnt, uts, ipc, net and pid, so the
+    command runs with the host's own files and binaries, as C(chroot /host) after C(kubectl debug node) would.
+    O(join_namespaces) narrows that; without C(mnt) the command runs from the tools image and finds the host's root
+    filesystem at E(KDEBUG_TARGET_ROOT) (C(/proc/<pid>/root), RV(target.pid) being the host process). O(chroot)
+    runs it chrooted into the host's root. RV(target) names the C(node); its pod keys are V(null).
   - With O(targets), the same command runs in many pods at once through the node agents (the C(agent) strategy).
     One call reads the pods (one list per namespace), ensures one agent per node, finds every target's host pid
     with one /proc scan per node, and runs the command in all of that node's targets from a single exec into the
@@ -65,23 +73,33 @@ attributes:
     support: partial
 options:
   pod:
-    description: Name of the target pod. Required unless O(docker_container) or O(targets) is given.
+    description: Name of the target pod. Required unless O(docker_container), O(node) or O(targets) is given.
+    type: str
+  node:
+    description:
+      - A node as the target (mutually exclusive with O(pod), O(docker_container) and O(targets)) - the command runs
+        in the node's host namespaces through the node's agent. O(strategy) must be C(auto) or C(agent).
+      - Needs the rights of the agent and C(get) on C(nodes/proxy) (ClusterRole kdebug-agent-node-wide,
+        C(docs/rbac.md)) - a shell on the host sees every process and file of the node.
+      - An unknown node fails with C(error_class=not_found); a NotReady node is a warning (its agent may not start).
     type: str
   targets:
     description:
-      - Many target pods at once (mutually exclusive with O(pod) and O(docker_container)), run through the node
-        agents with one exec per node; O(strategy) must be C(auto) or C(agent).
+      - Many target pods (or nodes) at once (mutually exclusive with O(pod), O(node) and O(docker_container)), run
+        through the node agents with one exec per node; O(strategy) must be C(auto) or C(agent).
       - Each is C({pod, namespace, container, host}); O(namespace) and O(container) are the defaults of a target
-        that does not set its own.
+        that does not set its own. A node target is C({node, host}) (as O(node); needs the same rights).
       - The filter P(kdebug.toolkit.fleet_targets#filter) builds the list from a P(kdebug.toolkit.pods#inventory)
         play.
     type: list
     elements: dict
     suboptions:
       pod:
-        description: The pod's name.
+        description: The pod's name. Exactly one of O(targets[].pod) and O(targets[].node).
         type: str
-        required: true
+      node:
+        description: A node's name, to run the command in that node's host namespaces (as O(node)).
+        type: str
       namespace:
         description: The pod's namespace. Default is O(namespace).
         type: str
@@ -106,7 +124,9 @@ options:
     type: list
     elements: str
   shell:
-    description: A shell command line, run by C(sh -c) in the tools container (in the target with O(chroot)).
+    description:
+      - A shell command line, run by C(sh -c) in the tools container (in the target with O(chroot); on a node target
+        that joins C(mnt), the default, the host's C(sh)).
     type: str
   stdin:
     description: Text sent to the command's standard input (then closed).
@@ -134,6 +154,7 @@ options:
     description:
       - Run the command chrooted into the target's root filesystem (C(/proc/<pid>/root)), so it sees the target
         image's files. The binary must then exist in the target image (or be given by path under it).
+      - For a O(node), the host's root filesystem, like C(chroot /host) after C(kubectl debug node).
       - Without chroot, the command finds the target's root filesystem as seen from the tools context in the
         environment variable E(KDEBUG_TARGET_ROOT) (for example C(/proc/1/root)) whenever the strategy knows it
         without extra work, so tools can read the target's own files, such as its C(/etc/resolv.conf).
@@ -176,13 +197,14 @@ options:
   join_namespaces:
     description:
       - The Linux namespaces of the target the agent strategy (and O(targets)) enters (C(nsenter) flags).
+      - Default is C([net, uts, ipc, pid]) for a pod, C([mnt, uts, ipc, net, pid]) for a O(node) (the host's files
+        and binaries; without C(mnt), the tools image's, with the host's root at E(KDEBUG_TARGET_ROOT)).
       - With C(pid) (the default) the command sees only the target's processes, so C(/proc/*/root) reaches no
         other pod. Without C(pid) it sees every process of the node, which needs C(get) on C(nodes/proxy)
         (ClusterRole kdebug-agent-node-wide, docs/rbac.md); without that right the task fails before it runs.
       - Before 1.0 this option was C(namespaces), which is now a deprecated alias.
     type: list
     elements: str
-    default: [net, uts, ipc, pid]
     choices: [net, uts, ipc, pid, mnt, cgroup]
     aliases: [namespaces]
   ttl_seconds:
@@ -244,6 +266,24 @@ EXAMPLES = r"""
 - name: The pods whose command failed
   ansible.builtin.debug:
     msg: "{{ fleet.results | rejectattr('rc', 'eq', 0) | map(attribute='host') | list }}"
+  run_once: true
+
+- name: The node's own view, like kubectl debug node/worker-1 and chroot /host
+  kdebug.toolkit.kdebug_exec:
+    node: worker-1
+    shell: systemctl is-active kubelet containerd; df -h /var/lib; dmesg | tail -n 20
+  register: node_view
+
+- name: A host file, read with the tools image's tools (the host's root is at KDEBUG_TARGET_ROOT)
+  kdebug.toolkit.kdebug_exec:
+    node: worker-1
+    join_namespaces: [net, pid]
+    shell: grep -c . "$KDEBUG_TARGET_ROOT/etc/hosts"; ss -s
+
+- name: The same command on every node of a kdebug.toolkit.nodes inventory play, one agent exec per node
+  kdebug.toolkit.kdebug_exec:
+    targets: "{{ ansible_play_hosts | map('extract', hostvars) | kdebug.toolkit.fleet_targets(ansible_play_hosts) }}"
+    command: [cat, /proc/loadavg]
   run_once: true
 
 - name: A plain Docker container
@@ -347,40 +387,42 @@ target:
   type: dict
   contains:
     namespace:
-      description: Pod namespace.
+      description: Pod namespace (V(null) for a node target).
       type: str
       returned: for pods
     pod:
-      description: Pod name.
+      description: Pod name (V(null) for a node target).
       type: str
       returned: for pods
     container:
-      description: Container name.
+      description: Container name (V(null) for a node target).
       type: str
       returned: always
     container_id:
-      description: Runtime container id, such as C(containerd://...).
+      description: Runtime container id, such as C(containerd://...) (V(null) for a node target).
       type: str
       returned: always
     node:
-      description: Node (or Docker host) it runs on.
+      description: Node (or Docker host) it runs on; for a node target, the node itself.
       type: str
       returned: always
     pid:
-      description: Host pid of the target's main process, when the strategy needed it.
+      description:
+        - Host pid of the target's main process, when the strategy needed it.
+        - For a node target, the node's host process whose namespaces the command entered (pid 1, or the kubelet).
       type: int
       returned: always
     network:
       description:
         - V(node) when the pod runs in its node's network namespace (C(spec.hostNetwork)), so what a command sees of
           the network (interfaces, routes, listening sockets, the resolv.conf of dnsPolicy C(ClusterFirst)) is the
-          node's; V(pod) otherwise.
+          node's; V(pod) otherwise. Always V(node) for a node target.
       type: str
-      returned: for pods
+      returned: always
     dns_policy:
-      description: The pod's C(dnsPolicy) (V(ClusterFirst) when unset).
+      description: The pod's C(dnsPolicy) (V(ClusterFirst) when unset); V(null) for a node target.
       type: str
-      returned: for pods
+      returned: always
 plan:
   description:
     - In check mode, what would be created and run.

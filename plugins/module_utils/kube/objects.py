@@ -40,6 +40,15 @@ def read_pod(client, namespace, name):
         raise pod_not_found(client, namespace, name)
 
 
+def read_node(client, name):
+    """The node as a dict; ApiNotFound naming it and how to list the nodes when it is not there."""
+    try:
+        return client.get(api_path("nodes", name))
+    except ApiNotFound:
+        raise ApiNotFound("node %s not found: check the node option (kubectl get nodes lists them)." % name,
+                          status=404, endpoint=client.host)
+
+
 def pod_not_found(client, namespace, name):
     """The ApiNotFound to raise for a pod that is not there: is it the namespace that is missing (one read)?"""
     try:

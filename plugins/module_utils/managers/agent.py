@@ -15,7 +15,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
-    delete_and_wait, ensure_by_spec_hash, wait_for)
+    delete_and_wait, ensure_by_spec_hash, read_node, wait_for)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
@@ -50,10 +50,7 @@ class AgentManager(object):
         return pod_path(self.namespace, agent_spec.agent_name(node))
 
     def check_node(self, node):
-        try:
-            self.client.get(api_path("nodes", node))
-        except ApiNotFound:
-            raise KdebugError("node %s not found: check the node option (kubectl get nodes)." % node)
+        read_node(self.client, node)
 
     def read(self, node):
         return self.client.get_or_none(self._path(node))
@@ -167,6 +164,19 @@ class AgentManager(object):
                               % (agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
         processes = procfs.parse_scan(outcome.stdout.text())
         return dict((raw_id, procfs.find_container_process(processes, raw_id)) for raw_id in raw_ids)
+
+    def find_host_process(self, agent_pod, timeout=30):
+        """The process whose namespaces are the node's host namespaces ({pid, comm}: procfs.HOST_PROCESS_SCRIPT);
+        KdebugError when there is none to enter."""
+        outcome = self.exec(agent_pod, ["sh", "-c", procfs.HOST_PROCESS_SCRIPT, "kdebug-host-process"],
+                            timeout=timeout)
+        process = procfs.parse_host_process(outcome.stdout.text())
+        if process is None:
+            if outcome.rc not in (0, 3):
+                raise KdebugError("could not scan /proc in agent pod %s: %s %s" % (
+                    agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
+            raise KdebugError(procfs.no_host_process_message(agent_pod["spec"]["nodeName"]))
+        return process
 
     def delete(self, node, wait=True, wait_timeout=60):
         """(old pod or None, changed)."""

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Agent strategy: nsenter from the node's privileged agent into the target's host pid.
+"""Agent strategy: nsenter from the node's privileged agent into the target's host pid (or, for a node target, the
+node's host process).
 
 The target's host pid is found by the cgroup that names its container id
 (procfs.py), which works for containerd, CRI-O and Docker alike. Shell-less
@@ -18,6 +19,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import settled_loss
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import node_target
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed, ttl_warning
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
@@ -75,10 +77,14 @@ class AgentStrategy(Strategy):
                 outcome.lose("agent_pod", "the agent pod %s/%s went away while the command ran (deleted, or its TTL "
                              "ended)" % (self.agent_pod["metadata"]["namespace"], self.agent_pod["metadata"]["name"]))
             else:
-                lost = settled_loss(self.client, self.pod, self.container)
+                lost = self._target_lost()
                 if lost:
                     outcome.lose(*lost)
         return outcome
+
+    def _target_lost(self):
+        """(what, why) when the target ended under the command (kube/objects.py settled_loss), else None."""
+        return settled_loss(self.client, self.pod, self.container)
 
     def _agent_still_there(self):
         pod = self.manager.read(self.desired["spec"]["nodeName"])
@@ -93,3 +99,27 @@ class AgentStrategy(Strategy):
     def handle(self):
         return {"debug_container": None,
                 "agent_pod": agent_spec.agent_summary(self.agent_pod, self.created, time.time())}
+
+
+class NodeAgentStrategy(AgentStrategy):
+    """The agent strategy for a node target (kdebug_exec ``node``): the command runs in the node's host namespaces.
+
+    Like ``kubectl debug node/<node>`` and kubectl-node-shell, but through the node's agent: nsenter into the node's
+    host process (pid 1, else the node's kubelet: procfs.HOST_PROCESS_SCRIPT) with ``namespaces`` (default
+    transforms/agent.py DEFAULT_NODE_JOIN_NAMESPACES). The host's root filesystem is that process's
+    ``/proc/<pid>/root``: KDEBUG_TARGET_ROOT, and what ``chroot`` enters.
+    """
+
+    def __init__(self, client, node, desired_agent, namespaces=agent_spec.DEFAULT_NODE_JOIN_NAMESPACES, **kwargs):
+        super(NodeAgentStrategy, self).__init__(client, None, None, desired_agent, namespaces, **kwargs)
+        self.node = node
+
+    def _find_pid(self):
+        self.process = self.manager.find_host_process(self.agent_pod)
+        return self.process["pid"]
+
+    def _target_lost(self):
+        return None  # a node does not end under a command: only its agent can (AgentStrategy.run checks that)
+
+    def target(self):
+        return node_target(self.node, self.pid)

@@ -13,7 +13,9 @@ outputs cannot mix. Nodes are served in parallel, each from its agent's start
 to its last frame, so a node whose agent is slow to start holds up no other.
 
 Each target runs exactly the argv the agent strategy runs for one target
-(strategies/agent.py), so every exec option means the same for a batch. A
+(strategies/agent.py), so every exec option means the same for a batch. A node
+target (``{node: ...}``) runs in its node's host process, found with one more
+/proc scan, from a driver exec of its own (its default join_namespaces differ). A
 target that cannot run (missing, not running, no process found, its node's
 agent refused) gets an error result naming why; the others still run. Only a
 failure to reach the API at all fails the whole call.
@@ -33,8 +35,9 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiProxyError, ApiTlsError, ApiUnauthorized, ApiUnreachable, ConfigError, KdebugError, MissingLibrary)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found, read_node
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import node_target, not_ready_problem
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import life_needed
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import Strategy
@@ -60,19 +63,35 @@ class Member(object):
         self.node = pod["spec"].get("nodeName")
 
 
+class NodeMember(object):
+    """A node target (``{node: ...}``): the command runs in the node's host namespaces (strategies/agent.py
+    NodeAgentStrategy), from the same agent as that node's pod targets."""
+
+    raw_id = None
+
+    def __init__(self, index, target):
+        self.index = index
+        self.target = target
+        self.node = target["node"]
+        self.block = node_target(self.node)
+
+
 class BatchStrategy(Strategy):
     """``targets`` (normalized: transforms/batch.py normalize_targets) through the agents made by ``desired_for(node)``."""
 
     name = batch.STRATEGY
 
-    def __init__(self, client, targets, desired_for, namespaces=agent_spec.DEFAULT_JOIN_NAMESPACES, wait_timeout=120,
+    def __init__(self, client, targets, desired_for, namespaces=None, wait_timeout=120,
                  check_mode=False, probe=None, pull_secrets=None):
         self.client = client
         self.probe = probe  # kube/access.py AccessProbe: the caller's own rights in each target namespace
         self.pull_secrets = pull_secrets or {}  # AgentManager's pull_secrets_mode and pull_secrets_from
         self.targets = list(targets)
         self.desired_for = desired_for
-        self.namespaces = list(namespaces)
+        # The Linux namespaces a pod target and a node target enter: ``namespaces`` (join_namespaces) for both when
+        # given, else each kind's default (transforms/agent.py join_namespaces).
+        self.namespaces = {kind: agent_spec.join_namespaces(namespaces, kind) for kind in (False, True)}
+        self.warnings = []  # by prepare(): node targets that are NotReady
         self.wait_timeout = wait_timeout
         self.check_mode = check_mode
         self.members = None  # node -> [Member], by prepare()
@@ -84,7 +103,7 @@ class BatchStrategy(Strategy):
     def prepare(self):
         """Read the targets' pods (one list per namespace) and group the joinable ones by node; creates nothing."""
         pods, missing = {}, {}
-        for namespace in sorted(set(t["namespace"] for t in self.targets)):
+        for namespace in sorted(set(t["namespace"] for t in self.targets if t.get("pod"))):
             try:
                 if self.probe is not None:
                     self.probe.require(rights.reach_target(namespace, rights.FLEET_ROLE, "list"),
@@ -95,7 +114,16 @@ class BatchStrategy(Strategy):
             except KdebugError as err:
                 missing[namespace] = err
         self.members = {}
+        nodes = {}
         for index, target in enumerate(self.targets):
+            if target.get("node"):
+                try:
+                    self._node_member(index, target, nodes)
+                except UNUSABLE_API:
+                    raise
+                except KdebugError as err:
+                    self.results[index] = batch.error_result(target, err.message, err)
+                continue
             namespace = target["namespace"]
             pod = pods.get(namespace, {}).get(target["pod"])
             try:
@@ -115,6 +143,16 @@ class BatchStrategy(Strategy):
             self.members.setdefault(member.node, []).append(member)
         return False
 
+    def _node_member(self, index, target, nodes):
+        """Read a node target's node (once per node) and add it to the members, warning when it is NotReady."""
+        name = target["node"]
+        if name not in nodes:
+            nodes[name] = read_node(self.client, name)
+            problem = not_ready_problem(nodes[name])
+            if problem:
+                self.warnings.append("%s: its agent may not start or answer." % problem)
+        self.members.setdefault(name, []).append(NodeMember(index, target))
+
     def plan(self, spec):
         if self.members is None:
             self.prepare()
@@ -122,8 +160,9 @@ class BatchStrategy(Strategy):
         for node, members in sorted(self.members.items()):
             desired = self.desired_for(node)
             try:
-                plan = agent_spec.exec_plan(desired, self._manager(desired).read(node), spec, self.namespaces,
-                                            time.time())
+                existing = self._manager(desired).read(node)
+                plans = dict((kind, agent_spec.exec_plan(desired, existing, spec, self.namespaces[kind], time.time()))
+                             for kind in set(member.raw_id is None for member in members))
             except UNUSABLE_API:
                 raise
             except KdebugError as err:
@@ -132,21 +171,21 @@ class BatchStrategy(Strategy):
                                                                err, member.block)
                 continue
             for member in members:
-                results[member.index] = batch.plan_result(member.target, plan, member.block)
+                results[member.index] = batch.plan_result(member.target, plans[member.raw_id is None], member.block)
         return [results[index] for index in range(len(self.targets))]
 
     def run(self, spec, progress=None):
         """Run ``spec`` in every target, the nodes in parallel; ``progress(line)`` hears of each node as it ends."""
         if self.members is None:
             self.prepare()
-        template = batch.command_template(spec, self.namespaces)
+        templates = dict((kind, batch.command_template(spec, namespaces)) for kind, namespaces in self.namespaces.items())
         outputs, errors = {}, []
         lock = threading.Lock()
 
         def serve(node, members):
             started = time.monotonic()
             try:
-                outputs[node] = self._run_node(node, members, spec, template)
+                outputs[node] = self._run_node(node, members, spec, templates)
             except Exception as exc:  # pylint: disable=broad-except  # re-raised below, in the module's thread
                 errors.append(exc)
                 return
@@ -167,8 +206,9 @@ class BatchStrategy(Strategy):
         self.results = results
         return [results[index] for index in range(len(self.targets))]
 
-    def _run_node(self, node, members, spec, template):
-        """{index: result} for the members on ``node``: its agent, one /proc scan, one driver exec."""
+    def _run_node(self, node, members, spec, templates):
+        """{index: result} for the members on ``node``: its agent, one /proc scan, one driver exec per kind of target
+        (pods, the node itself: ``templates`` by kind)."""
         started = time.monotonic()
         desired = self.desired_for(node)
         manager = self._manager(desired)
@@ -177,44 +217,62 @@ class BatchStrategy(Strategy):
             agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout,
                                                 needed_seconds=life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]))
             summary = agent_spec.agent_summary(agent_pod, created, time.time())
-            processes = manager.find_processes(agent_pod, [m.raw_id for m in members])
-            runnable = []
-            for member in members:
+            runnable = {}  # kind (node target or not) -> [(member, process)]
+            pod_members = [m for m in members if m.raw_id is not None]
+            processes = manager.find_processes(agent_pod, [m.raw_id for m in pod_members]) if pod_members else {}
+            for member in pod_members:
                 process = processes.get(member.raw_id)
                 if process is None:
                     results[member.index] = batch.error_result(
                         member.target, procfs.no_process_message(member.container, member.raw_id, node),
                         target_block=member.block, agent_pod=summary)
                 else:
-                    runnable.append((member, process))
-            if not runnable:
-                return results
-            exec_started = time.monotonic()
-            outcome = manager.exec(
-                agent_pod, spec.outer_argv(batch.driver_argv(
-                    template, [(p["pid"], agent_spec.target_root(p, self.namespaces)) for _m, p in runnable],
-                    spec.max_output_bytes, spec.stdin is not None)),
-                stdin=spec.stdin_data(), timeout=spec.timeout + DRIVER_GRACE_SECONDS,
-                max_output_bytes=batch.output_budget(len(runnable), spec.max_output_bytes))
-            finished = time.monotonic()
-            frames = batch.parse_driver_output(outcome.stdout.text(), len(runnable), spec.max_output_bytes)
-            for (member, process), frame in zip(runnable, frames):
-                block = dict(member.block, pid=process["pid"])
-                if frame is None:
-                    results[member.index] = batch.error_result(
-                        member.target, "the agent exec on node %s ended without this target's result: %s %s"
-                        % (node, outcome.error or "", outcome.stderr.text()[-500:]), target_block=block,
-                        agent_pod=summary)
-                else:
-                    results[member.index] = batch.target_result(
-                        member.target, frame, finished - started, finished - exec_started, spec.timeout, block,
-                        summary, created)
+                    runnable.setdefault(False, []).append((member, process))
+            node_members = [m for m in members if m.raw_id is None]
+            if node_members:
+                try:
+                    host = manager.find_host_process(agent_pod)
+                    runnable[True] = [(member, host) for member in node_members]
+                except UNUSABLE_API:
+                    raise
+                except KdebugError as err:
+                    for member in node_members:
+                        results[member.index] = batch.error_result(member.target, err.message, err, member.block,
+                                                                   summary)
+            for kind, pairs in sorted(runnable.items()):
+                results.update(self._exec_driver(manager, agent_pod, node, pairs, spec, templates[kind],
+                                                 self.namespaces[kind], started, summary, created))
         except UNUSABLE_API:
             raise
         except KdebugError as err:
             for member in members:
                 results.setdefault(member.index, batch.error_result(
                     member.target, "node %s: %s" % (node, err.message), err, member.block, summary))
+        return results
+
+    def _exec_driver(self, manager, agent_pod, node, runnable, spec, template, namespaces, started, summary, created):
+        """{index: result} of one driver exec in ``agent_pod`` running ``template`` in each (member, process)."""
+        results = {}
+        exec_started = time.monotonic()
+        outcome = manager.exec(
+            agent_pod, spec.outer_argv(batch.driver_argv(
+                template, [(p["pid"], agent_spec.target_root(p, namespaces)) for _m, p in runnable],
+                spec.max_output_bytes, spec.stdin is not None)),
+            stdin=spec.stdin_data(), timeout=spec.timeout + DRIVER_GRACE_SECONDS,
+            max_output_bytes=batch.output_budget(len(runnable), spec.max_output_bytes))
+        finished = time.monotonic()
+        frames = batch.parse_driver_output(outcome.stdout.text(), len(runnable), spec.max_output_bytes)
+        for (member, process), frame in zip(runnable, frames):
+            block = dict(member.block, pid=process["pid"])
+            if frame is None:
+                results[member.index] = batch.error_result(
+                    member.target, "the agent exec on node %s ended without this target's result: %s %s"
+                    % (node, outcome.error or "", outcome.stderr.text()[-500:]), target_block=block,
+                    agent_pod=summary)
+            else:
+                results[member.index] = batch.target_result(
+                    member.target, frame, finished - started, finished - exec_started, spec.timeout, block,
+                    summary, created)
         return results
 
     def target(self):

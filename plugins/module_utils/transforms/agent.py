@@ -248,3 +248,18 @@ def node_silence(node, lease, now):
                 "API server, so it starts no pod. Check the kubelet on that node (kubectl get lease -n "
                 "kube-node-lease %s), or debug a pod on another node." % (name, now - renewed.timestamp(), name))
     return None
+
+
+# --- a command in a node's host namespaces, from its agent (kdebug_exec node targets) -----------------------------
+
+# What a node target enters by default: every namespace of the node's host process, like kubectl-node-shell
+# (nsenter -t 1 -m -u -i -n -p). With mnt the command runs on the host's filesystem and binaries.
+DEFAULT_NODE_JOIN_NAMESPACES = ("mnt", "uts", "ipc", "net", "pid")
+
+
+def join_namespaces(requested, node_target=False):
+    """The Linux namespaces a command enters: ``requested`` (kdebug_exec join_namespaces) when given, else the
+    default of the target's kind (a pod's container, or a node's host)."""
+    if requested is not None:
+        return list(requested)
+    return list(DEFAULT_NODE_JOIN_NAMESPACES if node_target else DEFAULT_JOIN_NAMESPACES)

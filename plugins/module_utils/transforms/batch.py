@@ -29,6 +29,9 @@ import binascii
 import re
 import shlex
 
+from ansible_collections.kdebug.toolkit.plugins.module_utils import options
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import node_target
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
     BoundedOutput, exec_result, plan_result as single_plan_result, was_timed_out)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
@@ -80,13 +83,29 @@ SLOT_VARIABLES = ("pid", "root")
 
 
 def normalize_targets(targets, namespace, container):
-    """Each target as {pod, namespace, container, host}: the module's ``namespace``/``container`` fill the gaps."""
-    return [{"pod": t["pod"], "namespace": t.get("namespace") or namespace,
-             "container": t.get("container") or container or None, "host": t.get("host")} for t in targets]
-
-
-def target_key(target):
-    return "%s/%s" % (target["namespace"], target["pod"])
+    """Each target as {pod, namespace, container, node, host}: a pod's (the module's ``namespace``/``container``
+    fill its gaps) or a node's (``node``, the others null). OptionError for an entry that is neither or both."""
+    normalized = []
+    for number, target in enumerate(targets, 1):
+        if bool(target.get("pod")) == bool(target.get("node")):
+            raise OptionError("targets item %d (%s) needs exactly one of pod (a pod, with its namespace and "
+                              "container) and node (the node's host namespaces)."
+                              % (number, ", ".join("%s=%s" % (k, v) for k, v in sorted(target.items()) if v) or "empty"))
+        if target.get("node"):
+            problem = options.name_problem("targets item %d node" % number, target["node"], "node",
+                                           hint="kubectl get nodes lists them")
+            if problem:
+                raise OptionError(problem)
+            if target.get("namespace") or target.get("container"):
+                raise OptionError("targets item %d is node %s: namespace and container are a pod's, not a node's. "
+                                  "Remove them, or give the pod." % (number, target["node"]))
+            normalized.append({"pod": None, "namespace": None, "container": None, "node": target["node"],
+                               "host": target.get("host")})
+            continue
+        normalized.append({"pod": target["pod"], "namespace": target.get("namespace") or namespace,
+                           "container": target.get("container") or container or None, "node": None,
+                           "host": target.get("host")})
+    return normalized
 
 
 def shell_words(argv, slots=None):
@@ -170,7 +189,9 @@ def parse_driver_output(text, count, max_output_bytes):
 
 
 def unresolved_target(target):
-    """The ``target`` block of a target whose pod could not be read."""
+    """The ``target`` block of a target whose pod (or node) could not be read."""
+    if target.get("node"):
+        return node_target(target["node"])
     return {"namespace": target["namespace"], "pod": target["pod"], "container": target.get("container"),
             "container_id": None, "node": None, "pid": None}
 
@@ -226,7 +247,10 @@ def batch_summary(results):
     """Counts over the per-target results, the nodes served and the nodes whose agent was (or would be) created."""
     nodes, created = set(), set()
     for result in results:
-        node = (result.get("target") or {}).get("node")
+        target = result.get("target") or {}
+        node = target.get("node")
+        if not target.get("pod") and result.get("error_class") == "not_found":
+            node = None  # a node target whose node does not exist: no node was served
         if node:
             nodes.add(node)
         would_create = (result.get("plan") or {}).get("would_create")

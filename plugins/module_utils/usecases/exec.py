@@ -18,8 +18,9 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ImagePullError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_node, read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
+from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import not_ready_problem
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     check_joinable, choose_container, mirror_pod_refusal)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
@@ -50,23 +51,28 @@ def argument_spec():
     spec = options.module_spec(
         options.target_options(pod_required=False), options.tools_image_options(), options.lifetime_options(),
         options.agent_namespace_option(), options.audit_options(), command_options(),
+        node=dict(type="str"),
         targets=dict(type="list", elements="dict", options=dict(
-            pod=dict(type="str", required=True), namespace=dict(type="str"), container=dict(type="str"),
+            pod=dict(type="str"), node=dict(type="str"), namespace=dict(type="str"), container=dict(type="str"),
             host=dict(type="str"))),
         docker_container=dict(type="str"),
         docker_host=dict(type="str"),
         strategy=dict(type="str", default="auto", choices=["auto", "ephemeral", "agent", "docker"]),
         profile=dict(type="str", choices=list(options.PROFILES)),
-        join_namespaces=dict(type="list", elements="str", default=list(agent_spec.DEFAULT_JOIN_NAMESPACES),
-                             choices=list(options.LINUX_NAMESPACES)),
+        # Unset: each target kind's default (transforms/agent.py join_namespaces): a pod's, or a node's (with mnt).
+        join_namespaces=dict(type="list", elements="str", choices=list(options.LINUX_NAMESPACES)),
     )
     # Before 1.0 the Linux namespaces were `namespaces`, a word that means Kubernetes namespaces elsewhere.
     options.deprecated_alias(spec, "join_namespaces", "namespaces")
     return spec
 
 
-MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), ("pod", "docker_container", "targets")],
-                     required_one_of=[("command", "shell"), ("pod", "docker_container", "targets")])
+TARGET_KINDS = ("pod", "docker_container", "node", "targets")
+MODULE_KWARGS = dict(mutually_exclusive=[("command", "shell"), TARGET_KINDS],
+                     required_one_of=[("command", "shell"), TARGET_KINDS])
+# Why a node target runs through the agent.
+NODE_REASON = ("node %s: a node target runs through the node's privileged agent (nsenter into the host's namespaces), "
+               "the only strategy that reaches a node")
 
 
 def exec_spec(params):
@@ -136,8 +142,33 @@ def kube_strategy(module):
             module.warn("%s: using strategy agent." % spent.why)
     from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import AgentStrategy  # pylint: disable=import-outside-toplevel
     return AgentStrategy(client, pod, container, desired_agent(module, pod["spec"]["nodeName"]),
-                         params["join_namespaces"], params["wait_timeout"], module.check_mode,
-                         params["timeout"], agent_pull_secrets(params)), reason
+                         agent_spec.join_namespaces(params["join_namespaces"]), params["wait_timeout"],
+                         module.check_mode, params["timeout"], agent_pull_secrets(params)), reason
+
+
+def node_strategy(module):
+    """(strategy, reason) for a node target: the agent strategy in the node's host namespaces."""
+    params = module.params
+    node = params["node"]
+    if params["strategy"] not in ("auto", "agent"):
+        raise OptionError("node %s is a node, not a pod: strategy %s cannot reach it (%s). Use strategy auto or agent: "
+                          "the node's agent runs the command in the host's namespaces." % (
+                              node, params["strategy"], "ephemeral adds a debug container to a pod"
+                              if params["strategy"] == "ephemeral" else "docker targets a Docker container"))
+    if params["container"]:
+        raise OptionError("container %s is a pod's: node %s is a node, whose host namespaces the command enters. "
+                          "Remove container, or give the pod instead of node." % (params["container"], node))
+    client = module.kube()
+    AccessProbe(client).require(node_rights(params), "run a command on node %s through its agent" % node)
+    problem = not_ready_problem(read_node(client, node))
+    if problem:
+        module.warn("%s: its agent may not start or answer (kubectl describe node %s)." % (problem, node))
+    from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.agent import NodeAgentStrategy  # pylint: disable=import-outside-toplevel
+    return NodeAgentStrategy(client, node, desired_agent(module, node),
+                             agent_spec.join_namespaces(params["join_namespaces"], node_target=True),
+                             wait_timeout=params["wait_timeout"], check_mode=module.check_mode,
+                             timeout=params["timeout"], pull_secrets=agent_pull_secrets(params)), (
+        "requested" if params["strategy"] == "agent" else NODE_REASON % node)
 
 
 def agent_rights(params, namespace=None):
@@ -146,9 +177,14 @@ def agent_rights(params, namespace=None):
     (join_namespaces without pid: every process of the node in view) needs the node-wide right."""
     needed = rights.reach_target(namespace) if namespace else []
     needed += rights.agent(params["agent_namespace"])
-    if "pid" not in params["join_namespaces"]:
+    if "pid" not in agent_spec.join_namespaces(params["join_namespaces"]):
         needed += rights.node_wide()
     return needed
+
+
+def node_rights(params):
+    """A node target's rights (rights.node): the agent's, and the node-wide right, whatever join_namespaces says."""
+    return rights.node(params["agent_namespace"])
 
 
 def ephemeral_pull_gap(client, pod, params):
@@ -206,12 +242,16 @@ def run_batch(module, spec, started):
     # The batch's pre-check, before any agent is created: the agents' rights here, each target namespace's in
     # BatchStrategy.prepare (a namespace the caller may not reach fails its targets only).
     probe = AccessProbe(module.kube())
-    probe.require(agent_rights(params), "run a command through the node agents in namespace %s"
-                  % params["agent_namespace"])
+    needed = agent_rights(params)
+    if any(t["node"] for t in targets):
+        needed += [r for r in node_rights(params) if r not in needed]
+    probe.require(needed, "run a command through the node agents in namespace %s" % params["agent_namespace"])
     strategy = BatchStrategy(module.kube(), targets, lambda node: desired_agent(module, node),
                              params["join_namespaces"], params["wait_timeout"], module.check_mode, probe,
                              agent_pull_secrets(params))
     results = strategy.plan(spec) if module.check_mode else strategy.run(spec, progress=module.progress)
+    for warning in strategy.warnings:
+        module.warn(warning)
     result = dict(changed=any(r.get("changed") for r in results), results=results,
                   summary=batch.batch_summary(results), strategy=strategy.name, strategy_reason=batch.STRATEGY_REASON,
                   duration_ms=int((time.monotonic() - started) * 1000))
@@ -233,6 +273,8 @@ def run_exec(module):
             raise OptionError("docker_container runs on a Docker engine: strategy must be auto or docker, not %s."
                               % params["strategy"])
         strategy, reason = docker_strategy(module)
+    elif params["node"]:
+        strategy, reason = node_strategy(module)
     else:
         strategy, reason = kube_strategy(module)
     if module.check_mode:

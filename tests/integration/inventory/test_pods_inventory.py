@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from inventory_listing import unwrap
+
 # cwd for ansible: ansible.cfg there makes kdebug.toolkit resolve to this checkout.
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
@@ -25,17 +27,6 @@ def pod_manifest(name, labels, containers=("app",), annotations=None):
             ],
         },
     }
-
-
-def unwrap(value):
-    """ansible-inventory --list marks values read from the cluster as unsafe: {"__ansible_unsafe": v}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
 
 
 def write_inventory(tmp_path, lab, namespace, **options):

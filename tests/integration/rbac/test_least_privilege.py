@@ -93,6 +93,12 @@ class Run:
                                 "metadata": dict(meta, namespace=namespace), "subjects": [self.subject(account)]})
         return objects
 
+    def ensure_agent_namespace(self):
+        """The agents' namespace, for the RoleBindings bound there: made by the rbac role in the first test, here
+        when a test runs alone."""
+        if self.lab.kubectl("get", "namespace", self.agent_ns, check=False).returncode != 0:
+            self.lab.kubectl("create", "namespace", self.agent_ns)
+
     def wait_granted(self, account, roles, removed=None):
         """RBAC reaches the authorizer through its informers: wait until one right of each bound rule answers yes."""
         for name in roles:
@@ -248,6 +254,7 @@ def test_the_agent_leaves_the_targets_pid_namespace_only_with_the_node_wide_righ
     and with it (the lab's admin) the same command does reach the other pod: the test can fail."""
     account = "agent-user"
     roles = roles_by_use()["agent"]
+    run.ensure_agent_namespace()
     run.apply(run.bindings_for(account, roles))
     run.wait_granted(account, roles)
     module, args = call(run, "agent", run.auth(account))
@@ -264,6 +271,30 @@ def test_the_agent_leaves_the_targets_pid_namespace_only_with_the_node_wide_righ
         refused
     status, wide_result, _s = results["node-wide admin"]
     assert status in ("SUCCESS", "CHANGED") and "other" in wide_result["stdout"].split(), wide_result
+
+
+def test_a_node_target_runs_with_the_node_use_and_is_refused_without_the_node_wide_right(lab, run):
+    """A shell on the node sees every pod's files: with the roles of use `node` it does (the test can fail), with
+    the agent's roles alone it is refused before anything is created, naming the missing role."""
+    node = lab.kubectl_json("get", "pod", "-n", run.target_ns, "target")["spec"]["nodeName"]
+    roles = roles_by_use()
+    run.ensure_agent_namespace()
+    run.apply(run.bindings_for("node-user", roles["node"]) + run.bindings_for("agent-only", roles["agent"]))
+    run.wait_granted("node-user", roles["node"])
+    run.wait_granted("agent-only", roles["agent"])
+    args = {"image": lab.tools_image, "image_pull_policy": "Never", "node": node, "agent_namespace": run.agent_ns,
+            "shell": "cat /proc/*/root/tmp/kdebug-*-%s 2>/dev/null | sort; echo ok" % run.id}
+    results, output = lab.tasks([
+        {"name": "node", "kdebug.toolkit.kdebug_exec": dict(args, **run.auth("node-user")), "ignore_errors": True},
+        {"name": "agent only", "kdebug.toolkit.kdebug_exec": dict(args, **run.auth("agent-only")),
+         "ignore_errors": True}])
+    status, result, _s = results["node"]
+    assert status in ("SUCCESS", "CHANGED") and result["stdout_lines"] == ["other", "target", "ok"], \
+        (result, output[-2000:])
+    status, refused, _s = results["agent only"]
+    assert status == "FAILED!" and "get nodes/proxy cluster-wide (role kdebug-agent-node-wide)" in refused["msg"], \
+        refused
+    assert "run a command on node %s" % node in refused["msg"] and "Nothing was created" in refused["msg"]
 
 
 def test_a_quota_in_the_agents_namespace_is_a_quota_not_missing_rights(lab, run):

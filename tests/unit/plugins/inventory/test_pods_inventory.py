@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from ansible_collections.kdebug.toolkit.plugins.inventory import pods
+from ansible_collections.kdebug.toolkit.plugins.plugin_utils import kube_inventory
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ConfigError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.auth import AUTH_ARG_NAMES
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.failures import Request, http_error
@@ -60,7 +61,7 @@ def test_host_names_unique_across_namespaces():
     ("plain_name1", "plain_name1"),
 ])
 def test_safe_name(raw, safe):
-    assert pods.safe_name(raw) == safe
+    assert kube_inventory.safe_name(raw) == safe
 
 
 # --- host vars ---------------------------------------------------------------
@@ -159,7 +160,7 @@ def test_auth_env_fallback(monkeypatch):
     monkeypatch.setenv("K8S_AUTH_HOST", "https://api.example:6443")
     monkeypatch.setenv("K8S_AUTH_API_KEY", "tok")
     monkeypatch.setenv("K8S_AUTH_VERIFY_SSL", "no")
-    params = pods.auth_params(options())
+    params = kube_inventory.auth_params(options())
     assert params["host"] == "https://api.example:6443"
     assert params["api_key"] == "tok"
     assert params["validate_certs"] is False
@@ -167,13 +168,13 @@ def test_auth_env_fallback(monkeypatch):
 
 def test_auth_file_option_wins_over_env(monkeypatch):
     monkeypatch.setenv("K8S_AUTH_KUBECONFIG", "/env/config")
-    assert pods.auth_params(options(kubeconfig="/file/config"))["kubeconfig"] == "/file/config"
+    assert kube_inventory.auth_params(options(kubeconfig="/file/config"))["kubeconfig"] == "/file/config"
 
 
 def test_auth_bad_env_value_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("K8S_AUTH_VERIFY_SSL", "maybe")
     with pytest.raises(ConfigError, match="validate_certs"):
-        pods.auth_params(options())
+        kube_inventory.auth_params(options())
 
 
 def test_auth_options_documented_like_the_modules():
@@ -244,11 +245,11 @@ def test_group_names_with_clusters():
 
 def test_cluster_entries_merge_the_file_options_under_each_cluster():
     options = {"kubeconfig": "/k", "context": None, "request_timeout": 5}
-    entries = pods.cluster_entries(options, [{"name": "a", "context": "ctx-a"},
+    entries = kube_inventory.cluster_entries(options, [{"name": "a", "context": "ctx-a"},
                                              {"name": "b", "kubeconfig": "/other", "context": "ctx-b"}])
     assert entries == [("a", {"kubeconfig": "/k", "context": "ctx-a", "request_timeout": 5}),
                        ("b", {"kubeconfig": "/other", "context": "ctx-b", "request_timeout": 5})]
-    assert pods.cluster_entries(options, []) == [(None, options)]
+    assert kube_inventory.cluster_entries(options, []) == [(None, options)]
 
 
 @pytest.mark.parametrize("clusters, message", [
@@ -258,10 +259,12 @@ def test_cluster_entries_merge_the_file_options_under_each_cluster():
 ])
 def test_cluster_entries_need_unique_names(clusters, message):
     with pytest.raises(ConfigError, match=message):
-        pods.cluster_entries({}, clusters)
+        kube_inventory.cluster_entries({}, clusters)
 
 
 def test_clusters_option_documented():
+    from ansible_collections.kdebug.toolkit.plugins.doc_fragments.kube_inventory import ModuleDocFragment
     doc = yaml.safe_load(pods.DOCUMENTATION)
-    assert doc["options"]["clusters"]["type"] == "list"
+    assert "kdebug.toolkit.kube_inventory" in doc["extends_documentation_fragment"]
+    assert yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["clusters"]["type"] == "list"
     assert "kdebug_connection" in " ".join(doc["description"])

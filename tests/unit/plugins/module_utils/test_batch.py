@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import results
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError, OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent, batch
 
@@ -68,9 +68,29 @@ def test_driver_argv_is_argv_never_one_shell_string():
 def test_normalize_targets_fills_namespace_and_container_from_the_module():
     got = batch.normalize_targets([{"pod": "a"}, {"pod": "b", "namespace": "n", "container": "c", "host": "h"}],
                                   "shop", None)
-    assert got == [{"pod": "a", "namespace": "shop", "container": None, "host": None},
-                   {"pod": "b", "namespace": "n", "container": "c", "host": "h"}]
+    assert got == [{"pod": "a", "namespace": "shop", "container": None, "node": None, "host": None},
+                   {"pod": "b", "namespace": "n", "container": "c", "node": None, "host": "h"}]
     assert batch.normalize_targets([{"pod": "a", "container": ""}], "default", "app")[0]["container"] == "app"
+
+
+def test_normalize_targets_takes_nodes_and_refuses_an_entry_that_is_neither_or_both():
+    got = batch.normalize_targets([{"node": "n1", "host": "h"}, {"pod": "a"}], "shop", "app")
+    assert got[0] == {"pod": None, "namespace": None, "container": None, "node": "n1", "host": "h"}
+    assert got[1]["pod"] == "a" and got[1]["node"] is None
+    for bad, words in (({"host": "h"}, "targets item 1 (host=h) needs exactly one of pod"),
+                       ({"pod": "a", "node": "n1"}, "needs exactly one of pod"),
+                       ({"node": "n1", "namespace": "x"}, "targets item 1 is node n1: namespace and container"),
+                       ({"node": "Bad/Node"}, "targets item 1 node 'Bad/Node' is not a valid node name")):
+        with pytest.raises(OptionError) as err:
+            batch.normalize_targets([bad], "default", None)
+        assert words in err.value.message
+
+
+def test_a_node_target_that_cannot_be_read_has_a_node_block():
+    result = batch.error_result({"node": "n1", "host": "h"}, "node n1 not found")
+    assert result["target"] == {"namespace": None, "pod": None, "container": None, "container_id": None,
+                                "node": "n1", "pid": None, "network": "node", "dns_policy": None}
+    assert result["failed"] and result["host"] == "h"
 
 
 def b64(text):

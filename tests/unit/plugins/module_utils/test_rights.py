@@ -11,7 +11,7 @@ import yaml
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import choose_strategy
-from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.exec import agent_rights
+from ansible_collections.kdebug.toolkit.plugins.module_utils.usecases.exec import agent_rights, node_rights
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 FILES = os.path.join(ROOT, "roles", "rbac", "files")
@@ -38,6 +38,7 @@ def grants(role, verb, resource):
 def every_right():
     return (rights.ephemeral("shop") + rights.agent_strategy("shop", "kdebug-system") + rights.node_wide()
             + rights.batch(["a", "b"], "kdebug-system") + rights.fork("shop", replay=True)
+            + rights.node("kdebug-system") + rights.nodes_inventory()
             + rights.cleanup(["pods", "configmaps", "secrets", "namespaces"], ["shop"]))
 
 
@@ -110,6 +111,13 @@ def test_the_agent_asks_for_the_callers_own_reach_in_the_target_namespace():
     assert ("get", "nodes/proxy", None) not in needed
     node_wide = set(r[:3] for r in agent_rights(dict(params, join_namespaces=["net"]), "shop"))
     assert ("get", "nodes/proxy", None) in node_wide, "leaving the target's pid namespace is a node-wide right"
+
+
+def test_a_node_target_asks_for_the_node_wide_right_whatever_join_namespaces_says():
+    for join in (None, ["net", "uts", "ipc", "pid"], ["net"]):
+        needed = set(r[:3] for r in node_rights({"agent_namespace": "kdebug-system", "join_namespaces": join}))
+        assert ("get", "nodes/proxy", None) in needed and ("create", "pods", "kdebug-system") in needed
+        assert not any(r[2] not in (None, "kdebug-system") for r in needed), "no target namespace: a node has none"
 
 
 def test_auto_does_not_pick_the_agent_for_a_caller_who_may_not_exec_in_the_target_namespace():
