@@ -11,7 +11,7 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, ApiNotFound, KdebugError, WaitTimeout)
+    ApiConflict, ApiDenied, ApiError, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
