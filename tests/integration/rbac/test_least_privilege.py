@@ -118,6 +118,9 @@ class Run:
                     time.sleep(0.2)
 
 
+SAME_NODE = "kdebug-lab"  # the lab's control-plane node
+
+
 @pytest.fixture(scope="module")
 def run(lab, tmp_path_factory):
     run = Run(lab, tmp_path_factory.mktemp("rbac"))
@@ -127,7 +130,8 @@ def run(lab, tmp_path_factory):
         lab.kubectl("create", "namespace", namespace)
     for namespace, name in ((run.target_ns, "target"), (run.other_ns, "other")):
         run.apply([{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace},
-                    "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+                    # one node for both: the point is that a pod's neighbour on the same node is out of reach
+                    "spec": {"terminationGracePeriodSeconds": 1, "nodeName": SAME_NODE, "containers": [{
                         "name": "app", "image": lab.busybox_image, "imagePullPolicy": "Never",
                         "command": ["sh", "-c", "echo %s > /tmp/kdebug-%s-%s; exec sleep 3600" % (name, name, run.id)]
                     }]}}])
