@@ -1,4 +1,12 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, kdebug.toolkit contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """kube/objects.py wait_for: a wait goes on through an API server outage, and says so when it times out."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
