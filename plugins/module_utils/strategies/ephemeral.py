@@ -220,7 +220,8 @@ class EphemeralStrategy(Strategy):
                 if exc.status is None:
                     raise  # no answer at all: not a container that is still starting
                 outcome = None  # refused at the handshake (older API servers): no process either
-            if outcome is not None and not outcome.reached_no_process() and not outcome.broke_silently():
+            unknown = outcome is not None and outcome.broke_silently()  # whether it ran: the container's state says
+            if outcome is not None and not outcome.reached_no_process() and not unknown:
                 self.unconfirmed = False
                 return outcome
             try:
@@ -228,7 +229,7 @@ class EphemeralStrategy(Strategy):
             except API_OUTAGES:
                 break  # as above: wait_for goes on through the outage
             running = self._running(self.pod)  # raises on image errors and the like
-            if outcome is not None and outcome.broke_silently() and running:
+            if unknown and running:
                 # The stream broke and the container runs by now: the command may have run; never run it twice.
                 self.unconfirmed = False
                 return outcome

@@ -17,6 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ImagePullError, OptionError, StartError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import not_ready_problem
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     container_state_problem, pod_summary, seconds_left, unschedulable_problem)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import parse_timestamp
@@ -234,14 +235,10 @@ def node_silence(node, lease, now):
     """Why the kubelet of ``node`` (the Node, or None) would not start a pod, from its Ready condition and its
     Lease in kube-node-lease (or None when it cannot be read): a sentence, or None when the node looks alive."""
     name = (node or lease or {}).get("metadata", {}).get("name", "?")
-    if node is not None:
-        ready = [c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"]
-        if ready and ready[0].get("status") != "True":
-            cond = ready[0]
-            return ("node %s is NotReady (Ready=%s since %s: %s %s): its kubelet does not run new pods. Check the "
-                    "node and its kubelet (kubectl describe node %s), or debug a pod on another node."
-                    % (name, cond.get("status"), cond.get("lastTransitionTime"), cond.get("reason") or "",
-                       cond.get("message") or "", name))
+    not_ready = not_ready_problem(node) if node is not None else None
+    if not_ready:
+        return ("%s: its kubelet does not run new pods. Check the node and its kubelet (kubectl describe node %s), "
+                "or debug a pod on another node." % (not_ready, name))
     renewed = parse_timestamp(((lease or {}).get("spec") or {}).get("renewTime"))
     if renewed is not None and now - renewed.timestamp() > LEASE_SILENCE_SECONDS:
         return ("the kubelet of node %s has not renewed its lease for %ds: it is stopped, hung or cut off from the "
