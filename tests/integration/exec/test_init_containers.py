@@ -40,8 +40,8 @@ def test_exec_joins_a_running_init_container(lab, scratch_namespace, agent_names
     status_id = lab.kubectl_json("get", "pod", "-n", scratch_namespace, pod)["status"]["initContainerStatuses"][1]
     assert result["target"]["container_id"] == status_id["containerID"]
     if strategy == "agent":
-        with open("/proc/%d/cgroup" % result["target"]["pid"]) as handle:
-            assert status_id["containerID"].split("://")[1] in handle.read()
+        # The pid is the one the target's node numbers: a worker has a PID namespace of its own.
+        assert lab.host_pid(status_id["containerID"].split("://")[1], result["target"]["pid"]), result["target"]
     else:
         ephemeral = lab.kubectl_json("get", "pod", "-n", scratch_namespace, pod)["spec"]["ephemeralContainers"]
         assert [e["targetContainerName"] for e in ephemeral] == ["setup"]
