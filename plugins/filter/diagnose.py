@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-RUNBOOKS = ("triage", "dns", "network", "crashloop", "capture")
+RUNBOOKS = ("triage", "dns", "network", "crashloop", "capture", "node")
 # Waiting reasons that mean "it ran and died", as opposed to "it never started".
 CRASH_REASONS = ("CrashLoopBackOff", "RunContainerError")
 
@@ -64,12 +64,13 @@ def _pick(pod_info, container):
     return containers[0] if containers else {}
 
 
-def diagnose_runbooks(pod_info, requested=None, container=None):
+def diagnose_runbooks(pod_info, requested=None, container=None, checks=None):
     """The runbooks to run, in order, triage first.
 
     ``requested`` (names, or a comma-separated string) wins; otherwise by
     state: a crash-looping or failed target container (or init container the pod is stuck on) gets crashloop, a
-    running one dns and network, anything else (Pending, say) triage only.
+    running one dns and network, anything else (Pending, say) triage only; and node when triage's ``checks``
+    (or the pod itself) point at the pod's node (node_suspicions).
     """
     if isinstance(requested, str):
         requested = [part.strip() for part in requested.split(",") if part.strip()]
@@ -81,14 +82,55 @@ def diagnose_runbooks(pod_info, requested=None, container=None):
         return [name for name in RUNBOOKS if name in requested or name == "triage"]
     if not isinstance(pod_info, Mapping) or not pod_info:
         return ["triage"]
+    chosen = _by_state(pod_info, container)
+    if pod_info.get("node") and node_suspicions(pod_info, checks):
+        chosen.append("node")
+    return chosen
+
+
+def _by_state(pod_info, container):
     target = _pick(pod_info, container)
     # A pod stuck in init on a crash-looping init container: unless another container was asked for.
     stuck = _crashing_init(pod_info)
+    # A pod the node failed (evicted, shut down, refused at admission) did not crash: there is nothing to replay.
+    if pod_info.get("reason") in NODE_POD_REASONS:
+        return ["triage"]
     if pod_info.get("phase") == "Failed" or _crashing(target) or (stuck and container in (None, "", stuck)):
         return ["triage", "crashloop"]
     if pod_info.get("phase") == "Running" and container_state(target)[0] == "running":
         return ["triage", "dns", "network"]
     return ["triage"]
+
+
+# Pod event reasons that the kubelet, the runtime or the node lifecycle controller give when the trouble is the
+# node's rather than the pod's: its sandbox cannot be made or killed, it was evicted, the node went away.
+NODE_EVENT_REASONS = ("Evicted", "NodeNotReady", "NodeShutdown", "FailedCreatePodSandBox", "FailedKillPod",
+                      "ContainerGCFailed", "SystemOOM", "TaintManagerEviction")
+# Pod status reasons that name the node as the cause.
+NODE_POD_REASONS = ("Evicted", "NodeLost", "NodeShutdown", "Terminated", "UnexpectedAdmissionError",
+                    "OutOfcpu", "OutOfmemory", "OutOfpods", "NodeAffinity")
+
+
+def node_suspicions(pod_info, checks=None):
+    """Why the pod's node is suspect, from triage's view (empty when it is not): a failed ``node <condition>``
+    check (NotReady, a pressure), the pod's status reason, an Unknown phase, node-side warning events."""
+    reasons = []
+    for check in checks or []:
+        if not isinstance(check, Mapping) or check.get("status") != "fail":
+            continue
+        name = check.get("name") or ""
+        if name.startswith("node ") and name != "node conditions":
+            reasons.append(check.get("summary") or name)
+        elif name == "pod events":
+            found = sorted(r for r in (check.get("details") or {}).get("reasons") or {} if r in NODE_EVENT_REASONS)
+            if found:
+                reasons.append("the pod's events: %s" % ", ".join(found))
+    if isinstance(pod_info, Mapping):
+        if pod_info.get("reason") in NODE_POD_REASONS:
+            reasons.append("the pod is %s: %s" % (pod_info["reason"], pod_info.get("message") or "no message"))
+        if pod_info.get("phase") == "Unknown":
+            reasons.append("the pod's phase is Unknown: its node's kubelet stopped reporting")
+    return reasons
 
 
 def _crashing_init(pod_info):
@@ -132,5 +174,5 @@ class FilterModule(object):
 
     def filters(self):
         return {"diagnose_runbooks": diagnose_runbooks, "service_endpoints": service_endpoints,
-                "fork_container": fork_container,
+                "fork_container": fork_container, "node_suspicions": node_suspicions,
                 "created_agent_nodes": created_agent_nodes}

@@ -94,3 +94,40 @@ def test_a_pod_stuck_on_a_crash_looping_init_container_gets_the_crashloop_runboo
     assert fork_container(info) == "migrate" and fork_container(info, "app") == "app"
     running = dict(info, init_blocker={"name": "migrate", "crash_looping": False})
     assert diagnose_runbooks(running, [], None) == ["triage"] and fork_container(running) is None
+
+
+NODE_READY_FAIL = {"name": "node Ready", "status": "fail", "summary": "node w1: Ready is Unknown (NodeStatusUnknown)"}
+DISK_PRESSURE = {"name": "node DiskPressure", "status": "fail", "summary": "node w1: DiskPressure is True"}
+SANDBOX_EVENTS = {"name": "pod events", "status": "fail", "summary": "Warning events: FailedCreatePodSandBox (x3)",
+                  "details": {"reasons": {"FailedCreatePodSandBox": 3, "BackOff": 2}}}
+APP_EVENTS = {"name": "pod events", "status": "fail", "details": {"reasons": {"BackOff": 2, "Unhealthy": 9}}}
+
+
+@pytest.mark.parametrize("info, checks, expected", [
+    # a running pod on a NotReady node: its own runbooks, then the node's
+    (pod("Running", RUNNING, node="w1"), [NODE_READY_FAIL], ["triage", "dns", "network", "node"]),
+    (pod("Pending", PULLING, node="w1"), [DISK_PRESSURE], ["triage", "node"]),
+    (pod("Pending", PULLING, node="w1"), [SANDBOX_EVENTS], ["triage", "node"]),
+    (pod("Failed", PULLING, node="w1", reason="Evicted", message="The node was low on resource: ephemeral-storage."),
+     [], ["triage", "node"]),
+    (pod("Unknown", RUNNING, node="w1"), [], ["triage", "node"]),
+    # the pod's own trouble, a node that passed, or a pod on no node: not the node
+    (pod("Running", CRASHING, node="w1"), [APP_EVENTS, dict(NODE_READY_FAIL, status="pass")], ["triage", "crashloop"]),
+    (pod("Pending", PULLING), [NODE_READY_FAIL], ["triage"]),
+    (pod("Running", RUNNING, node="w1"), [{"name": "node conditions", "status": "error"}], ["triage", "dns", "network"]),
+])
+def test_the_node_runbook_runs_when_triage_points_at_the_node(info, checks, expected):
+    assert diagnose_runbooks(info, [], None, checks) == expected
+
+
+def test_node_suspicions_say_why():
+    from ansible_collections.kdebug.toolkit.plugins.filter.diagnose import node_suspicions
+    info = pod("Failed", RUNNING, node="w1", reason="Evicted", message="The node was low on resource: memory.")
+    assert node_suspicions(info, [NODE_READY_FAIL, SANDBOX_EVENTS]) == [
+        "node w1: Ready is Unknown (NodeStatusUnknown)", "the pod's events: FailedCreatePodSandBox",
+        "the pod is Evicted: The node was low on resource: memory."]
+    assert node_suspicions(pod("Running", RUNNING, node="w1"), [APP_EVENTS]) == []
+
+
+def test_the_node_runbook_can_be_asked_for():
+    assert diagnose_runbooks(pod("Running", RUNNING, node="w1"), "node") == ["triage", "node"]
