@@ -675,13 +675,31 @@ def fork_progress(pod, container):
         return "failed", "; ".join(problems)
     unschedulable = unschedulable_problem(pod)
     if unschedulable:
-        return "pending", unschedulable
+        return ("failed" if ports_held_everywhere(unschedulable) else "pending"), unschedulable
     waiting = []
     for cstatus in inits + mains:
         reason = ((cstatus.get("state") or {}).get("waiting") or {}).get("reason")
         if reason:
             waiting.append("%s %s" % (cstatus.get("name"), reason))
     return "pending", "phase %s%s" % (phase or "unknown", " (%s)" % ", ".join(waiting) if waiting else "")
+
+
+# The scheduler's reasons for a node that no wait will change for a hostNetwork fork: its host ports are held (by a
+# DaemonSet's pod, which a new node would get too) or it is the source's node the fork is kept off (the fork's node
+# affinity; the source's own selector and affinity, copied, exclude the same nodes the source could not use).
+_LASTING_REASONS = ("didn't have free ports", "didn't match pod anti-affinity rules",
+                    "didn't match Pod's node affinity/selector")
+
+
+def ports_held_everywhere(unschedulable):
+    """True when the scheduler's message (``0/3 nodes are available: 1 node(s) didn't match pod anti-affinity
+    rules, 2 node(s) didn't have free ports ...``) excludes every node for lasting reasons, host ports among them:
+    the fork would stay Pending until wait_timeout, so it fails at once. Insufficient resources or a taint may
+    change (an autoscaler, a drain ending): those keep the wait."""
+    counts = unschedulable.split("nodes are available:", 1)[-1].split("preemption:", 1)[0]
+    reasons = [part.strip().rstrip(".") for part in counts.split(",") if part.strip()]
+    return (any("free ports" in reason for reason in reasons)
+            and all(any(lasting in reason for lasting in _LASTING_REASONS) for reason in reasons))
 
 
 def source_termination(pod, container):

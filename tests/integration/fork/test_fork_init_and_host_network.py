@@ -213,3 +213,33 @@ def test_a_host_network_fork_that_no_other_node_fits_runs_beside_the_source_and_
     finally:
         fork_module(lab, dict(pod=name, namespace=scratch_namespace, state="absent"))
         lab.kubectl("delete", "daemonset", "-n", scratch_namespace, "hostnet", "--wait=false", check=False)
+
+
+def test_a_host_network_fork_whose_port_every_other_node_holds_fails_at_once_and_says_what_to_do(
+        lab, scratch_namespace):
+    """The DaemonSet runs on every node (tolerating every taint), so each other node's pod holds the host port: the
+    fork kept off its source's node cannot be scheduled anywhere, now or after any wait. It fails at once, well
+    within wait_timeout, names the ports, says other_node=false, and leaves no fork behind."""
+    port = 19419
+    source = host_network_daemonset(lab, scratch_namespace, port, lambda first: {
+        "tolerations": [{"operator": "Exists"}]})
+    name = source["metadata"]["name"]
+    nodes = schedulable_nodes(lab, source)
+    try:
+        wait_until(lambda: lab.kubectl_json("get", "pods", "-n", scratch_namespace, "-l", "app=hostnet")["items"],
+                   lambda pods: len(pods) == len(nodes), "a DaemonSet pod on each of %s" % nodes)
+        started = time.monotonic()
+        status, result = fork_module(lab, dict(pod=name, namespace=scratch_namespace, image=lab.busybox_image,
+                                               image_pull_policy="Never", replay=False, wait_timeout=120))
+        elapsed = time.monotonic() - started
+        if len(nodes) == 1:  # a one-node lab: no other node, so the fork runs beside its source (tested above)
+            assert status == "CHANGED", result
+            return
+        assert status == "FAILED!", result
+        assert elapsed < 60, "failed after %.0fs, as if it had waited for wait_timeout: %s" % (elapsed, result["msg"])
+        assert "free ports" in result["msg"] and "other_node=false" in result["msg"], result["msg"]
+        forks = lab.kubectl_json("get", "pods", "-n", scratch_namespace, "-l", "app.kubernetes.io/managed-by=kdebug")
+        assert forks["items"] == [] or result.get("fork", {}).get("name") in result["msg"], result
+    finally:
+        fork_module(lab, dict(pod=name, namespace=scratch_namespace, state="absent"))
+        lab.kubectl("delete", "daemonset", "-n", scratch_namespace, "hostnet", "--wait=false", check=False)

@@ -623,6 +623,23 @@ def _cs(name, **state):
      "failed", "CreateContainerError"),
     (_pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                        "message": "0/1 nodes are available: 1 Insufficient cpu."}]), "pending", "Insufficient cpu"),
+    # a hostNetwork fork kept off its source's node, whose port every other node's DaemonSet pod holds: at once
+    (_pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                       "message": "0/3 nodes are available: 1 node(s) didn't match pod anti-affinity rules, 2 "
+                                  "node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes "
+                                  "are available: 3 No preemption victims found for incoming pod."}]),
+     "failed", "free ports"),
+    # the same as the lab's scheduler (v1.34) words it: the fork's node affinity keeps it off the source's node
+    (_pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                       "message": "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 "
+                                  "node(s) didn't have free ports for the requested pod ports. no new claims to "
+                                  "deallocate, preemption: 0/3 nodes are available: 1 Preemption is not helpful for "
+                                  "scheduling, 2 No preemption victims found for incoming pod."}]),
+     "failed", "free ports"),
+    # one node short of cpu may free up: keep waiting
+    (_pod(conditions=[{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                       "message": "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't have free ports "
+                                  "for the requested pod ports."}]), "pending", "free ports"),
     (_pod("Failed", reason="DeadlineExceeded", message="Pod was active on the node longer than specified"),
      "failed", "DeadlineExceeded"),
     (_pod("Failed", mains=[_cs("app", terminated={"exitCode": 127, "reason": "StartError",
