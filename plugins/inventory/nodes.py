@@ -25,6 +25,7 @@ description:
     listed in), C(kdebug_node_ip) (the first InternalIP), C(kdebug_addresses) (C({type: address}), the first of each
     type), C(kdebug_kubelet_version), C(kdebug_container_runtime) (for example C(containerd://1.6.20)),
     C(kdebug_os_image), C(kdebug_kernel_version), C(kdebug_ready) (bool), C(kdebug_conditions) (C({type: status})),
+    C(kdebug_ready_since) (the Ready condition's last transition, RFC 3339), C(kdebug_created) (when the node registered),
     C(kdebug_taints) (C([{key, value, effect}])), C(kdebug_roles) (from the C(node-role.kubernetes.io/<role>)
     labels), C(kdebug_unschedulable) (cordoned), C(kdebug_labels), C(kdebug_allocatable) and C(kdebug_capacity)
     (C({resource: quantity}))."
@@ -142,6 +143,8 @@ def node_host_vars(node):
         "kdebug_kernel_version": info.get("kernelVersion"),
         "kdebug_ready": nodes.is_ready(node),
         "kdebug_conditions": nodes.conditions(node),
+        "kdebug_ready_since": nodes.ready_since(node),
+        "kdebug_created": metadata.get("creationTimestamp"),
         "kdebug_taints": nodes.taints(node),
         "kdebug_roles": nodes.roles(node),
         "kdebug_unschedulable": bool((node.get("spec") or {}).get("unschedulable")),

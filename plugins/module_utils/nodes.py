@@ -26,6 +26,12 @@ def is_ready(node):
     return bool((summarize_node(node) or {}).get("ready"))
 
 
+def ready_since(node):
+    """When the node's Ready condition last changed (its lastTransitionTime, RFC 3339), or None."""
+    ready = next((c for c in (node.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+    return ready.get("lastTransitionTime")
+
+
 def not_ready_problem(node):
     """A sentence when the node is not Ready (its Ready condition's status, reason and message), else None."""
     summary = summarize_node(node)

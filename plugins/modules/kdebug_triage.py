@@ -193,7 +193,7 @@ logs:
   returned: success
   type: dict
 node:
-  description: "The pod's node C({name, ready, unschedulable, conditions}); null when not scheduled or not read."
+  description: "The pod's node C({name, ready, unschedulable, conditions, created}); null when not scheduled or not read."
   returned: success
   type: dict
 checks:

@@ -247,6 +247,7 @@ def summarize_node(node):
         "ready": ready,
         "unschedulable": bool((node.get("spec") or {}).get("unschedulable")),
         "conditions": conditions,
+        "created": node["metadata"].get("creationTimestamp"),
     }
 
 

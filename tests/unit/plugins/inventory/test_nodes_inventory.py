@@ -15,14 +15,15 @@ from ansible_collections.kdebug.toolkit.plugins.inventory import nodes
 
 def make_node(name="worker-1", ready="True", conditions=None, taints=None, labels=None, unschedulable=False,
               deleting=False):
-    metadata = {"name": name, "labels": labels if labels is not None else {"kubernetes.io/hostname": name}}
+    metadata = {"name": name, "labels": labels if labels is not None else {"kubernetes.io/hostname": name},
+                "creationTimestamp": "2026-11-01T09:00:00Z"}
     if deleting:
         metadata["deletionTimestamp"] = "2026-12-01T10:00:00Z"
     return {
         "metadata": metadata,
         "spec": {"taints": taints or [], "unschedulable": unschedulable},
         "status": {
-            "conditions": [{"type": "Ready", "status": ready}] + [
+            "conditions": [{"type": "Ready", "status": ready, "lastTransitionTime": "2026-12-01T10:00:00Z"}] + [
                 {"type": kind, "status": status} for kind, status in (conditions or {}).items()],
             "addresses": [{"type": "InternalIP", "address": "10.250.0.2"}, {"type": "Hostname", "address": name}],
             "nodeInfo": {"kubeletVersion": "v1.34.12", "containerRuntimeVersion": "containerd://2.1.4",
@@ -41,7 +42,8 @@ def test_host_vars_of_a_node():
         "kdebug_addresses": {"InternalIP": "10.250.0.2", "Hostname": "worker-1"},
         "kdebug_kubelet_version": "v1.34.12", "kdebug_container_runtime": "containerd://2.1.4",
         "kdebug_os_image": "Debian GNU/Linux 12 (bookworm)", "kdebug_kernel_version": "6.1.0",
-        "kdebug_ready": True, "kdebug_conditions": {"Ready": "True"},
+        "kdebug_ready": True, "kdebug_conditions": {"Ready": "True"}, "kdebug_ready_since": "2026-12-01T10:00:00Z",
+        "kdebug_created": "2026-11-01T09:00:00Z",
         "kdebug_taints": [{"key": "dedicated", "value": "tools", "effect": "NoSchedule"}],
         "kdebug_roles": ["worker"], "kdebug_unschedulable": False,
         "kdebug_labels": {"node-role.kubernetes.io/worker": ""},
