@@ -137,6 +137,20 @@ def exec_result(rc, stdout, stderr, duration_ms, strategy, strategy_reason, targ
     }
 
 
+def outcome_failure(outcome):
+    """What makes an exec result a failure, from its ExecOutcome: the same for a single target and each target of
+    a batch. A lost command (ExecOutcome.lose) is ``error_class=lost`` and ``lost`` naming what ended under it; no
+    exit code otherwise (not at the timeout) is ``no_exit_code``; {} when the command ran to its exit code."""
+    if outcome.lost:
+        return dict(failed=True, error_class="lost", lost=outcome.lost,
+                    msg="the command did not run to an exit code: %s. Its output so far is in stdout and stderr."
+                    % outcome.error)
+    if outcome.rc is None and not outcome.timed_out:
+        return dict(failed=True, error_class="no_exit_code",
+                    msg="the command did not run to an exit code: %s" % outcome.error)
+    return {}
+
+
 def plan_result(plan, strategy, strategy_reason, target):
     """The documented check-mode result of kdebug_exec: the plan, and the exec keys empty (nothing ran)."""
     return {"changed": bool(plan.get("would_create")), "plan": plan, "strategy": strategy,

@@ -223,7 +223,8 @@ notes:
   - A command ended by a signal (rc 137 or 143, not at its O(timeout)), or whose stream broke, is checked against
     what it ran in. When the target pod was deleted, the target container stopped, or the debug container, the
     docker tools container or the agent was killed or deleted, the task fails with C(error_class=lost) and
-    RV(lost) naming which, instead of returning the signal as the command's exit code.
+    RV(lost) naming which, instead of returning the signal as the command's exit code. With O(targets), each
+    target so hit is failed that way in RV(results); the other targets keep their own exit codes.
   - O(timeout) acts inside the target's namespaces. A command that ignores SIGTERM gets SIGKILL 2 seconds later
     from every strategy. With the agent, the C(timeout) runs after C(nsenter), as the command's parent.
   - With O(targets), the rights are those of the C(agent) strategy (docs/rbac.md), with C(list) on pods in the
@@ -371,14 +372,15 @@ debug_container:
 agent_pod:
   description:
     - The agent pod (name, namespace, node, phase, image, created, expires_in_seconds), when the agent strategy
-      ran. C(expires_in_seconds) is the time left of its TTL.
-  returned: when strategy is agent
+      ran. C(expires_in_seconds) is the time left of its TTL when the command ended; C(created) is true when
+      this run created it (or replaced one, which the task warns about).
+  returned: when strategy is agent (with O(targets), in each of RV(results))
   type: dict
 lost:
   description:
     - What ended under the command, when the task failed with C(error_class=lost). One of V(target_pod),
       V(target_container), V(debug_container), V(tools_container) (docker), V(agent_pod).
-  returned: when the command was lost
+  returned: when the command was lost (with O(targets), in each of RV(results) that was)
   type: str
   sample: target_pod
 target:

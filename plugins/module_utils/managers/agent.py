@@ -150,6 +150,17 @@ class AgentManager(object):
             pass
         return agent_spec.node_silence(node_obj, lease, time.time())
 
+    def loss(self, agent_pod):
+        """("agent_pod", why) when ``agent_pod`` is no longer its node's agent (deleted, being deleted, replaced),
+        else None: asked of a command that ended by a signal or without an exit code (ExecOutcome.may_be_lost)."""
+        node = agent_pod["spec"]["nodeName"]
+        pod = self.read(node)
+        meta = (pod or {}).get("metadata") or {}
+        if meta.get("uid") == agent_pod["metadata"]["uid"] and not meta.get("deletionTimestamp"):
+            return None
+        return "agent_pod", ("the agent pod %s/%s of node %s went away while the command ran (deleted, or its TTL "
+                             "ended)" % (agent_pod["metadata"]["namespace"], agent_pod["metadata"]["name"], node))
+
     def exec(self, agent_pod, argv, **kwargs):
         """Run argv in the agent's container (kube/exec.py exec_in_container keywords): an ExecOutcome."""
         return exec_in_container(self.client, agent_pod["metadata"]["namespace"], agent_pod["metadata"]["name"],

@@ -73,23 +73,14 @@ class AgentStrategy(Strategy):
         outcome = self.manager.exec(self.agent_pod, spec.outer_argv(argv), stdin=spec.stdin_data(), timeout=spec.timeout,
                                     max_output_bytes=spec.max_output_bytes)
         if outcome.may_be_lost():
-            if not self._agent_still_there():
-                outcome.lose("agent_pod", "the agent pod %s/%s went away while the command ran (deleted, or its TTL "
-                             "ended)" % (self.agent_pod["metadata"]["namespace"], self.agent_pod["metadata"]["name"]))
-            else:
-                lost = self._target_lost()
-                if lost:
-                    outcome.lose(*lost)
+            lost = self.manager.loss(self.agent_pod) or self._target_lost()
+            if lost:
+                outcome.lose(*lost)
         return outcome
 
     def _target_lost(self):
         """(what, why) when the target ended under the command (kube/objects.py settled_loss), else None."""
         return settled_loss(self.client, self.pod, self.container)
-
-    def _agent_still_there(self):
-        pod = self.manager.read(self.desired["spec"]["nodeName"])
-        return bool(pod and pod["metadata"]["uid"] == self.agent_pod["metadata"]["uid"]
-                    and not pod["metadata"].get("deletionTimestamp"))
 
     def target(self):
         info = target_info(self.pod, self.container)

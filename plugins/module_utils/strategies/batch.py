@@ -18,7 +18,10 @@ target (``{node: ...}``) runs in its node's host process, found with one more
 /proc scan, from a driver exec of its own (its default join_namespaces differ). A
 target that cannot run (missing, not running, no process found, its node's
 agent refused) gets an error result naming why; the others still run. Only a
-failure to reach the API at all fails the whole call.
+failure to reach the API at all fails the whole call. A target whose command
+ended by a signal or without a frame is checked as a single target's is
+(strategies/agent.py): its node's agent gone, its pod deleted or its container
+stopped is a failure ``error_class=lost`` naming it, never the signal's exit code.
 
 Against the strategies/base.py interface: ``plan`` and ``run`` return one
 result per target (in the order of the targets) instead of one outcome, and
@@ -35,7 +38,8 @@ import time
 from ansible_collections.kdebug.toolkit.plugins.module_utils import procfs, rights
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
     ApiProxyError, ApiTlsError, ApiUnauthorized, ApiUnreachable, ConfigError, KdebugError, MissingLibrary)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pods, pod_not_found, read_node
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
+    list_pods, pod_not_found, read_node, settled_loss)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.agent import AgentManager
 from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import node_target, not_ready_problem
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import check_joinable, choose_container, target_info
@@ -48,6 +52,36 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import b
 UNUSABLE_API = (ApiUnreachable, ApiTlsError, ApiProxyError, ApiUnauthorized, ConfigError, MissingLibrary)
 # Seconds the driver's exec may outlast the command's own timeout: the targets' `timeout -k 2`, then the framing.
 DRIVER_GRACE_SECONDS = 30
+# Targets of one node whose loss is settled at once (each is a read and a watch of its pod, for up to
+# kube/objects.py LOSS_SETTLE_SECONDS): a command that kills itself in a hundred targets costs seconds, not minutes.
+LOSS_THREADS = 8
+
+
+def in_parallel(work, items, workers):
+    """``work(item)`` for every item, on up to ``workers`` threads; the first exception is raised here, in the
+    caller's thread (no item is started after it)."""
+    pending, errors = list(reversed(items)), []
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                if not pending or errors:
+                    return
+                item = pending.pop()
+            try:
+                work(item)
+            except Exception as exc:  # pylint: disable=broad-except  # raised below, in the caller's thread
+                with lock:
+                    errors.append(exc)
+                return
+    threads = [threading.Thread(target=worker) for _n in range(min(len(items), workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 class Member(object):
@@ -179,27 +213,18 @@ class BatchStrategy(Strategy):
         if self.members is None:
             self.prepare()
         templates = dict((kind, batch.command_template(spec, namespaces)) for kind, namespaces in self.namespaces.items())
-        outputs, errors = {}, []
+        outputs = {}
         lock = threading.Lock()
 
-        def serve(node, members):
+        def serve(item):
+            node, members = item
             started = time.monotonic()
-            try:
-                outputs[node] = self._run_node(node, members, spec, templates)
-            except Exception as exc:  # pylint: disable=broad-except  # re-raised below, in the module's thread
-                errors.append(exc)
-                return
+            outputs[node] = self._run_node(node, members, spec, templates)
             if progress is not None:
                 with lock:
                     progress(batch.node_progress(node, outputs[node].values(), time.monotonic() - started,
                                                  len(outputs), len(self.members)))
-        threads = [threading.Thread(target=serve, args=item) for item in sorted(self.members.items())]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        in_parallel(serve, sorted(self.members.items()), len(self.members))
         results = dict(self.results)
         for node_results in outputs.values():
             results.update(node_results)
@@ -216,6 +241,8 @@ class BatchStrategy(Strategy):
         try:
             agent_pod, created = manager.ensure(desired, wait=True, wait_timeout=self.wait_timeout,
                                                 needed_seconds=life_needed(spec.timeout, desired["spec"]["activeDeadlineSeconds"]))
+            if manager.note:
+                self.warnings.append(manager.note)  # it replaced an agent (the single target's warning, as is)
             summary = agent_spec.agent_summary(agent_pod, created, time.time())
             runnable = {}  # kind (node target or not) -> [(member, process)]
             pod_members = [m for m in members if m.raw_id is not None]
@@ -241,7 +268,7 @@ class BatchStrategy(Strategy):
                                                                    summary)
             for kind, pairs in sorted(runnable.items()):
                 results.update(self._exec_driver(manager, agent_pod, node, pairs, spec, templates[kind],
-                                                 self.namespaces[kind], started, summary, created))
+                                                 self.namespaces[kind], started, created))
         except UNUSABLE_API:
             raise
         except KdebugError as err:
@@ -250,30 +277,47 @@ class BatchStrategy(Strategy):
                     member.target, "node %s: %s" % (node, err.message), err, member.block, summary))
         return results
 
-    def _exec_driver(self, manager, agent_pod, node, runnable, spec, template, namespaces, started, summary, created):
+    def _exec_driver(self, manager, agent_pod, node, runnable, spec, template, namespaces, started, created):
         """{index: result} of one driver exec in ``agent_pod`` running ``template`` in each (member, process)."""
-        results = {}
         exec_started = time.monotonic()
-        outcome = manager.exec(
+        driver = manager.exec(
             agent_pod, spec.outer_argv(batch.driver_argv(
                 template, [(p["pid"], agent_spec.target_root(p, namespaces)) for _m, p in runnable],
                 spec.max_output_bytes, spec.stdin is not None)),
             stdin=spec.stdin_data(), timeout=spec.timeout + DRIVER_GRACE_SECONDS,
             max_output_bytes=batch.output_budget(len(runnable), spec.max_output_bytes))
         finished = time.monotonic()
-        frames = batch.parse_driver_output(outcome.stdout.text(), len(runnable), spec.max_output_bytes)
-        for (member, process), frame in zip(runnable, frames):
-            block = dict(member.block, pid=process["pid"])
-            if frame is None:
-                results[member.index] = batch.error_result(
-                    member.target, "the agent exec on node %s ended without this target's result: %s %s"
-                    % (node, outcome.error or "", outcome.stderr.text()[-500:]), target_block=block,
-                    agent_pod=summary)
-            else:
-                results[member.index] = batch.target_result(
-                    member.target, frame, finished - started, finished - exec_started, spec.timeout, block,
-                    summary, created)
-        return results
+        frames = batch.parse_driver_output(driver.stdout.text(), len(runnable), spec.max_output_bytes)
+        driver_error = "%s %s" % (driver.error or "", driver.stderr.text()[-500:])
+        outcomes = [batch.frame_outcome(frame, finished - exec_started, spec.timeout, node, driver_error)
+                    for frame in frames]
+        self._find_losses(manager, agent_pod, [(member, o) for (member, _p), o in zip(runnable, outcomes)])
+        # The agent's time left when the commands ended, as a single target's result says it.
+        summary = agent_spec.agent_summary(agent_pod, created, time.time())
+        return dict((member.index, batch.target_result(member.target, outcome, finished - started,
+                                                       dict(member.block, pid=process["pid"]), summary, created))
+                    for (member, process), outcome in zip(runnable, outcomes))
+
+    def _find_losses(self, manager, agent_pod, members_outcomes):
+        """What a single target's run checks (strategies/agent.py AgentStrategy.run), for each target whose command
+        ended by a signal or without an exit code: the node's agent gone (once for the node), else the target's pod
+        or container (kube/objects.py settled_loss; a node target has none). Each one lost gets ExecOutcome.lose.
+        The targets are settled in parallel: each may wait up to LOSS_SETTLE_SECONDS for the kubelet's word."""
+        suspects = [(member, outcome) for member, outcome in members_outcomes if outcome.may_be_lost()]
+        if not suspects:
+            return
+        agent_lost = manager.loss(agent_pod)
+        if agent_lost:
+            for _member, outcome in suspects:
+                outcome.lose(*agent_lost)
+            return
+
+        def settle(item):
+            member, outcome = item
+            lost = settled_loss(self.client, member.pod, member.container)
+            if lost:
+                outcome.lose(*lost)
+        in_parallel(settle, [(m, o) for m, o in suspects if m.raw_id is not None], LOSS_THREADS)
 
     def target(self):
         """The ``target`` block of each target, in order (once run: with each one's pid)."""

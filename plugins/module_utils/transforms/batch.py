@@ -14,7 +14,8 @@ about that exec that needs no API:
   target as they were given, whatever characters they hold;
 - DRIVER_SCRIPT and :func:`driver_argv`: the one exec per node;
 - :func:`parse_driver_output`: each target's rc, stdout and stderr back from
-  the framed output;
+  the framed output, and :func:`frame_outcome`: each target's ExecOutcome, as a
+  single target's exec gives it (the strategy checks it for a loss the same way);
 - the results: :func:`target_result`, :func:`error_result`, :func:`plan_result`
   (check mode), :func:`batch_summary`, all with the keys of a single
   kdebug_exec result plus ``host``.
@@ -33,7 +34,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils import options
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import node_target
 from ansible_collections.kdebug.toolkit.plugins.module_utils.results import (
-    BoundedOutput, exec_result, plan_result as single_plan_result, was_timed_out)
+    BoundedOutput, ExecOutcome, exec_result, outcome_failure, plan_result as single_plan_result, was_timed_out)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
 
 STRATEGY = "agent"
@@ -43,15 +44,17 @@ STRATEGY_REASON = "targets: one agent exec per node runs the command in every ta
 # TEMPLATE is command_template(): sh words in which "$pid" and "$root" stand for the target's. Every target runs in
 # the background at once, and each job frames its own result as soon as its command ends:
 #
-#   @@kdebug-batch N rc=RC
+#   @@kdebug-batch N rc=RC start=UPTIME end=UPTIME
 #   (stdout: its first MAX_BYTES + 1 bytes in base64, so the reader can tell it was cut)
 #   @@kdebug-batch-stderr N
 #   (stderr, the same way)
 #
 # base64 has no '@', so a marker cannot be forged by a target's output. Framing in the jobs overlaps the slow
 # targets (a DNS timeout) instead of queueing after the last of them, and the few processes per target are
-# counted: on a node with a hundred targets each one is CPU the others wait for. With STDIN=1 the driver's
-# standard input is given to every target; otherwise each reads an empty file.
+# counted: on a node with a hundred targets each one is CPU the others wait for. start and end (/proc/uptime, read
+# with the builtin read: no process) time each target's command on its own: a target killed early by a signal is
+# not taken for one stopped at its timeout because another target of its node ran that long. With STDIN=1 the
+# driver's standard input is given to every target; otherwise each reads an empty file.
 DRIVER_SCRIPT = r"""
 cap=$(($1 + 1)); stdin=$2; template=$3; shift 3
 dir=$(mktemp -d) || exit 125
@@ -62,10 +65,12 @@ while [ "$#" -ge 2 ]; do
   i=$((i + 1))
   (
     eval "set -- $template"
+    read -r start _ </proc/uptime
     "$@" <"$dir/in" >"$dir/$i.out" 2>"$dir/$i.err"
     rc=$?
+    read -r end _ </proc/uptime
     {
-      echo "@@kdebug-batch $i rc=$rc"
+      echo "@@kdebug-batch $i rc=$rc start=$start end=$end"
       [ -s "$dir/$i.out" ] && head -c "$cap" "$dir/$i.out" | base64
       echo "@@kdebug-batch-stderr $i"
       [ -s "$dir/$i.err" ] && head -c "$cap" "$dir/$i.err" | base64
@@ -162,8 +167,9 @@ def _marker_number(line, marker):
 
 
 def parse_driver_output(text, count, max_output_bytes):
-    """[{rc, stdout, stderr}] per target, stdout/stderr as BoundedOutput (None where nothing came for it)."""
-    frames = {}  # target number -> {"rc", "out": base64 lines, "err": base64 lines}
+    """[{rc, seconds, stdout, stderr}] per target, stdout/stderr as BoundedOutput, seconds the command's own time
+    (None when the frame does not tell it); None where nothing came for a target."""
+    frames = {}  # target number -> {"rc", "seconds", "out": base64 lines, "err": base64 lines}
     section = None  # the list the next base64 lines belong to
     for line in text.splitlines():
         if line.startswith(STDERR_MARKER):
@@ -174,8 +180,11 @@ def parse_driver_output(text, count, max_output_bytes):
             if number is None or not 1 <= number <= count:
                 section = None
                 continue
-            rc = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f).get("rc", "")
-            frames[number] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None, "out": [], "err": []}
+            fields = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f)
+            rc = fields.get("rc", "")
+            frames[number] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None,
+                              "seconds": _seconds_between(fields.get("start"), fields.get("end")),
+                              "out": [], "err": []}
             section = frames[number]["out"]
         elif section is not None:
             section.append(line)
@@ -184,8 +193,16 @@ def parse_driver_output(text, count, max_output_bytes):
         out, err = BoundedOutput(max_output_bytes), BoundedOutput(max_output_bytes)
         out.write(_decode(frame["out"]))
         err.write(_decode(frame["err"]))
-        found[number - 1] = {"rc": frame["rc"], "stdout": out, "stderr": err}
+        found[number - 1] = {"rc": frame["rc"], "seconds": frame["seconds"], "stdout": out, "stderr": err}
     return found
+
+
+def _seconds_between(start, end):
+    """``end - start`` (two /proc/uptime readings), None when either is missing or not a number."""
+    try:
+        return max(float(end) - float(start), 0.0)
+    except (TypeError, ValueError):
+        return None
 
 
 def unresolved_target(target):
@@ -210,19 +227,29 @@ def error_result(target, message, error=None, target_block=None, agent_pod=None)
     return result
 
 
-def target_result(target, frame, seconds, exec_seconds, timeout, target_block, agent_pod, changed):
-    """The result of a target that ran, from its frame (parse_driver_output).
-
-    ``seconds`` is the node's time (agent start included, as a single kdebug_exec's duration_ms),
-    ``exec_seconds`` the driver's exec alone, which says whether a timeout's exit code came at the deadline.
-    """
+def frame_outcome(frame, exec_seconds, timeout, node, driver_error):
+    """One target's ExecOutcome, as a single target's exec would give it: from its frame (parse_driver_output),
+    whose ``seconds`` (else ``exec_seconds``, the driver's exec) say whether a timeout's exit code came at the
+    deadline. Without a frame (the driver's exec ended before it framed this target: its agent killed, the stream
+    broken), no exit code, with ``driver_error`` (how the driver's exec ended) as the error."""
+    if frame is None:
+        return ExecOutcome(None, BoundedOutput(), BoundedOutput(),
+                           "the agent exec on node %s ended without this target's result: %s"
+                           % (node, driver_error.strip() or "no error given"), exec_seconds)
     rc = frame["rc"]
-    result = exec_result(rc, frame["stdout"], frame["stderr"], seconds * 1000, STRATEGY, STRATEGY_REASON,
-                         target_block, timed_out=was_timed_out(rc, exec_seconds, timeout), agent_pod=agent_pod,
-                         changed=changed)
+    seconds = exec_seconds if frame.get("seconds") is None else frame["seconds"]
+    return ExecOutcome(rc, frame["stdout"], frame["stderr"], None if rc is not None else "no exit code was framed",
+                       seconds, was_timed_out(rc, seconds, timeout))
+
+
+def target_result(target, outcome, seconds, target_block, agent_pod, changed):
+    """The result of a target the driver ran, from its ExecOutcome (frame_outcome, then checked for a loss):
+    ``failed`` as a single target's result is (results.outcome_failure). ``seconds`` is the node's time (agent
+    start included, as a single kdebug_exec's duration_ms)."""
+    result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, seconds * 1000, STRATEGY, STRATEGY_REASON,
+                         target_block, timed_out=outcome.timed_out, agent_pod=agent_pod, changed=changed)
     result.update(host=target.get("host"), failed=False)
-    if rc is None:
-        result.update(failed=True, error_class="no_exit_code", msg="the command did not run to an exit code")
+    result.update(outcome_failure(outcome))
     return result
 
 

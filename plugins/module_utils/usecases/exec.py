@@ -23,7 +23,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secre
 from ansible_collections.kdebug.toolkit.plugins.module_utils.nodes import not_ready_problem
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
     check_joinable, choose_container, mirror_pod_refusal)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, plan_result
+from ansible_collections.kdebug.toolkit.plugins.module_utils.results import exec_result, outcome_failure, plan_result
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.base import ExecSpec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.strategies.choose import (
     choose_strategy, when_mirror_pod, when_no_profile_admitted)
@@ -286,11 +286,5 @@ def run_exec(module):
     result = exec_result(outcome.rc, outcome.stdout, outcome.stderr, (time.monotonic() - started) * 1000,
                          strategy.name, reason, strategy.target(), timed_out=outcome.timed_out, changed=changed,
                          **strategy.handle())
-    if outcome.lost:
-        result.update(failed=True, error_class="lost", lost=outcome.lost,
-                      msg="the command did not run to an exit code: %s. Its output so far is in stdout and stderr."
-                      % outcome.error)
-    elif outcome.rc is None and not outcome.timed_out:
-        result.update(failed=True, error_class="no_exit_code",
-                      msg="the command did not run to an exit code: %s" % outcome.error)
+    result.update(outcome_failure(outcome))
     return result

@@ -1,5 +1,6 @@
 """kdebug_exec under faults on the lab (issue 14): concurrent runs on one pod, a command that ignores SIGTERM,
-and a pod, container or agent lost mid-command. None of these stops the API server (the lab is shared).
+and a pod, container or agent lost mid-command (for one target, and in a batch: ``targets``). None of these
+stops the API server (the lab is shared).
 
 Every lab node runs on this machine (lab/up runs their kubelets, containerds and dockerd here; a worker's own PID
 namespace is inside this host's), so a process a command left on a node is seen with pgrep on this host: that is
@@ -37,13 +38,34 @@ def wait_until(condition, timeout, what):
         time.sleep(0.2)
 
 
-def target_pod(lab, namespace, name="target"):
-    """A busybox pod that sleeps, ready: a target whose pid 1 ignores SIGTERM, so it goes within 1 s of a delete."""
+def target_pod(lab, namespace, name="target", node=None, wait=True):
+    """A busybox pod that sleeps, ready: a target whose pid 1 ignores SIGTERM, so it goes within 1 s of a delete.
+    With ``node``, placed there (whatever its taints)."""
+    spec = {"terminationGracePeriodSeconds": 1}
+    if node:
+        spec.update(nodeSelector={"kubernetes.io/hostname": node}, tolerations=[{"operator": "Exists"}])
     lab.kubectl("run", "-n", namespace, name, "--image", lab.busybox_image, "--image-pull-policy", "Never",
-                "--overrides", json.dumps({"spec": {"terminationGracePeriodSeconds": 1}}), "--command", "--",
-                "sleep", "3600")
-    lab.kubectl("wait", "-n", namespace, "pod/" + name, "--for=condition=Ready", "--timeout=60s")
+                "--overrides", json.dumps({"spec": spec}), "--command", "--", "sleep", "3600")
+    if wait:
+        lab.kubectl("wait", "-n", namespace, "pod/" + name, "--for=condition=Ready", "--timeout=60s")
     return name
+
+
+def pods_on_two_nodes(lab, namespace, counts=(2, 1)):
+    """Target pods on two Ready nodes of the lab, ``counts`` on each: [(node, [pod names])], each node as the pods
+    report it."""
+    ready = sorted(n["metadata"]["name"] for n in lab.kubectl_json("get", "nodes")["items"]
+                   if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"]))
+    assert len(ready) >= 2, "the lab needs two Ready nodes: %s" % ready
+    names = [(node, ["t%d-%d" % (i, j) for j in range(count)]) for i, (node, count) in enumerate(zip(ready, counts))]
+    for node, pods in names:
+        for pod in pods:
+            target_pod(lab, namespace, pod, node, wait=False)
+    lab.kubectl("wait", "-n", namespace, "pods", "--all", "--for=condition=Ready", "--timeout=90s")
+    placed = {p["metadata"]["name"]: p["spec"]["nodeName"]
+              for p in lab.kubectl_json("get", "pods", "-n", namespace)["items"]}
+    assert all(placed[pod] == node for node, pods in names for pod in pods), placed
+    return names
 
 
 def kdebug_tools(lab, target):
@@ -162,6 +184,80 @@ def test_the_agent_deleted_mid_command_is_a_failure_that_says_so(lab, scratch_na
     assert result["error_class"] == "lost" and result["lost"] == "agent_pod", result
     assert "agent pod %s/" % agent_namespace in result["msg"] and result.get("rc") is None
     assert after < 30
+
+
+def batch_args(lab, namespace, agent_namespace, pods, seconds, **args):
+    """kdebug_exec over ``pods`` (one target each, ``host`` its name): ``sleep SECONDS`` in every one."""
+    return dict(TOOLS, image=lab.tools_image, namespace=namespace, agent_namespace=agent_namespace,
+                targets=[{"pod": pod, "host": pod} for pod in pods], command=["sleep", seconds], **args)
+
+
+def test_a_batch_target_pod_deleted_mid_command_fails_that_target_only(lab, scratch_namespace, agent_namespace):
+    """A batch over pods on two nodes: one pod deleted while every target runs the command. That target fails
+    `lost` naming its pod, as a single target does; its neighbour on the same node (the same agent exec) and the
+    pod on the other node end with their own exit code."""
+    (node, (victim, neighbour)), (_other_node, (other,)) = pods_on_two_nodes(lab, scratch_namespace)
+    seconds = "20.%s" % marker()  # the command's time, and its fingerprint in the process table
+    args = batch_args(lab, scratch_namespace, agent_namespace, [victim, neighbour, other], seconds, timeout=60,
+                      ttl_seconds=600)
+    status, result, after = run_while(lab, args, lambda: len(node_pids(seconds)) == 3, lambda: lab.kubectl(
+        "delete", "pod", "-n", scratch_namespace, victim, "--grace-period=1", "--wait=false"))
+    assert status == "CHANGED", result  # the agents were created
+    got = {r["host"]: r for r in result["results"]}
+    lost = got[victim]
+    assert lost["failed"] is True and lost["error_class"] == "lost" and lost["lost"] == "target_pod", lost
+    assert "target pod %s/%s" % (scratch_namespace, victim) in lost["msg"] and lost["rc"] is None, lost
+    assert lost["target"]["node"] == node and lost["agent_pod"]["node"] == node
+    for pod in (neighbour, other):
+        assert got[pod]["failed"] is False and got[pod]["rc"] == 0 and got[pod]["timed_out"] is False, got[pod]
+        assert "lost" not in got[pod]
+    for one in result["results"]:
+        # As a single target's result: the agent this run created, and its TTL left when the command ended.
+        assert one["agent_pod"]["created"] is True, one
+        assert 500 <= one["agent_pod"]["expires_in_seconds"] <= 600 - 20, one["agent_pod"]
+    assert result["summary"]["failed"] == 1 and result["summary"]["ran"] == 2
+    assert after < 30 and "Traceback" not in lost["msg"]
+    assert node_pids(seconds) == []
+
+
+def test_a_batch_agent_deleted_mid_command_fails_that_nodes_targets_only(lab, scratch_namespace, agent_namespace):
+    """The agent of one node deleted while the batch's command runs: that node's targets fail `lost` naming the
+    agent pod and its node, as a single target does; the other node's target ends with its own exit code. The
+    next batch makes a new agent there, and replaces the other node's agent that has too little of its TTL left,
+    saying so as a single target does."""
+    (node, (first, second)), (_other_node, (other,)) = pods_on_two_nodes(lab, scratch_namespace)
+    seconds = "20.%s" % marker()
+    args = batch_args(lab, scratch_namespace, agent_namespace, [first, second, other], seconds, timeout=60,
+                      ttl_seconds=120)
+
+    def delete_the_agent():
+        (agent,) = [a for a in lab.live_pods(agent_namespace, "kdebug.io/component=agent")
+                    if a["spec"]["nodeName"] == node]
+        lab.kubectl("delete", "pod", "-n", agent_namespace, agent["metadata"]["name"], "--grace-period=0", "--force")
+    status, result, after = run_while(lab, args, lambda: len(node_pids(seconds)) == 3, delete_the_agent)
+    assert status == "CHANGED", result
+    got = {r["host"]: r for r in result["results"]}
+    for pod in (first, second):
+        lost = got[pod]
+        assert lost["failed"] is True and lost["error_class"] == "lost" and lost["lost"] == "agent_pod", lost
+        assert "agent pod %s/%s of node %s" % (agent_namespace, lost["agent_pod"]["name"], node) in lost["msg"], lost
+        assert lost["rc"] is None and "Traceback" not in lost["msg"]
+    kept = got[other]
+    assert kept["failed"] is False and kept["rc"] == 0 and "lost" not in kept, kept
+    assert kept["agent_pod"]["created"] is True and kept["agent_pod"]["expires_in_seconds"] <= 120 - 20, kept
+    assert result["summary"]["failed"] == 2 and result["summary"]["ran"] == 1 and after < 30
+    wait_until(lambda: node_pids(seconds) == [], 30, "the commands of the deleted agent to end")
+
+    # Again, needing 119 s of an agent's TTL: the deleted one is made anew, the other one (less than 100 s left)
+    # is replaced, and the task warns saying so.
+    status, again = lab.module("kdebug_exec", dict(args, command=["true"], timeout=89))
+    assert status == "CHANGED", again
+    assert all(r["rc"] == 0 and r["agent_pod"]["created"] is True for r in again["results"]), again["results"]
+    warnings = " ".join(again.get("warnings") or [])
+    assert "replaced the existing agent pod %s/%s" % (agent_namespace, kept["agent_pod"]["name"]) in warnings
+    assert "TTL ends in" in warnings, again
+    assert sorted(a["spec"]["nodeName"] for a in lab.live_pods(agent_namespace, "kdebug.io/component=agent")) == \
+        sorted({r["target"]["node"] for r in again["results"]})
 
 
 def test_the_docker_tools_container_killed_mid_command_is_a_failure_that_says_so(lab, docker_target):

@@ -103,10 +103,10 @@ def b64_lines(text, width=8):
     return [encoded[i:i + width] for i in range(0, len(encoded), width)]
 
 
-def plain(frame):
-    return None if frame is None else {"rc": frame["rc"], "stdout": frame["stdout"].text(),
-                                       "stderr": frame["stderr"].text(),
-                                       "truncated": frame["stdout"].truncated or frame["stderr"].truncated}
+def plain(found):
+    return None if found is None else {"rc": found["rc"], "stdout": found["stdout"].text(),
+                                       "stderr": found["stderr"].text(),
+                                       "truncated": found["stdout"].truncated or found["stderr"].truncated}
 
 
 def test_parse_driver_output_frames_each_target():
@@ -118,6 +118,12 @@ def test_parse_driver_output_frames_each_target():
     assert first == {"rc": 0, "stdout": "hello\n", "stderr": "", "truncated": False}
     assert second == {"rc": 3, "stdout": "012345", "stderr": "oops", "truncated": True}
     assert third is None  # nothing printed for it: the caller reports an error for that target
+
+
+def test_parse_driver_output_reads_each_targets_own_time():
+    timed, untimed = batch.parse_driver_output(
+        "@@kdebug-batch 1 rc=137 start=100.25 end=102.75\n@@kdebug-batch 2 rc=0 start= end=\n", 2, 10)
+    assert timed["seconds"] == 2.5 and untimed["seconds"] is None
 
 
 def test_parse_driver_output_reads_exactly_max_bytes_as_whole():
@@ -138,17 +144,51 @@ SINGLE_KEYS = set(results.exec_result(0, results.BoundedOutput(), results.Bounde
 TARGET = {"pod": "web", "namespace": "shop", "container": None, "host": "shop_web"}
 
 
-def test_a_target_result_has_the_keys_of_a_single_result_plus_host():
+def frame(rc, seconds=None, stdout=b""):
     out = results.BoundedOutput()
-    out.write(b"a\nb\n")
-    got = batch.target_result(TARGET, {"rc": 124, "stdout": out, "stderr": results.BoundedOutput()}, 12.5, 10.0, 10,
-                              {"pod": "web", "node": "n1", "pid": 7}, {"node": "n1", "created": True}, True)
+    out.write(stdout)
+    return {"rc": rc, "seconds": seconds, "stdout": out, "stderr": results.BoundedOutput()}
+
+
+def test_a_target_result_has_the_keys_of_a_single_result_plus_host():
+    outcome = batch.frame_outcome(frame(124, stdout=b"a\nb\n"), 10.0, 10, "n1", "")
+    got = batch.target_result(TARGET, outcome, 12.5, {"pod": "web", "node": "n1", "pid": 7},
+                              {"node": "n1", "created": True}, True)
     assert set(got) == SINGLE_KEYS | {"host", "failed"}
     assert got["rc"] == 124 and got["timed_out"] is True and got["duration_ms"] == 12500
     assert got["stdout_lines"] == ["a", "b"] and got["host"] == "shop_web" and got["changed"] is True
-    early = batch.target_result(TARGET, {"rc": 124, "stdout": out, "stderr": results.BoundedOutput()}, 12.5, 1.0, 10,
-                                {}, None, False)
+    early = batch.target_result(TARGET, batch.frame_outcome(frame(124), 1.0, 10, "n1", ""), 12.5, {}, None, False)
     assert early["timed_out"] is False  # 124 of its own, long before the deadline
+
+
+def test_a_targets_own_time_says_whether_it_was_stopped_at_the_timeout():
+    # The driver ran 10 s (another target of the node ran to the deadline); this one was killed at 1 s: it may be
+    # lost, it was not timed out.
+    killed = batch.frame_outcome(frame(137, seconds=1.0), 10.0, 10, "n1", "")
+    assert killed.timed_out is False and killed.may_be_lost()
+    assert batch.frame_outcome(frame(137, seconds=10.0), 10.0, 10, "n1", "").timed_out is True
+    assert batch.frame_outcome(frame(137), 10.0, 10, "n1", "").timed_out is True  # no time framed: the driver's
+
+
+def test_a_lost_target_is_the_single_targets_failure():
+    lost = batch.frame_outcome(frame(137, seconds=2.0, stdout=b"so far\n"), 20.0, 60, "n1", "")
+    lost.lose("target_pod", "the target pod shop/web was deleted while the command ran")
+    got = batch.target_result(TARGET, lost, 21.0, {"pod": "web", "node": "n1", "pid": 7}, {"node": "n1"}, False)
+    single = results.outcome_failure(lost)
+    assert single["error_class"] == "lost" and single["lost"] == "target_pod"
+    assert {k: got[k] for k in single} == single and got["rc"] is None and got["stdout"] == "so far\n"
+    assert "the target pod shop/web was deleted" in got["msg"]
+
+
+def test_a_target_the_driver_never_framed_has_no_exit_code_and_says_how_the_driver_ended():
+    outcome = batch.frame_outcome(None, 3.0, 60, "n1", "the exec stream broke before the command ended: EOF ")
+    assert outcome.rc is None and outcome.may_be_lost()
+    got = batch.target_result(TARGET, outcome, 4.0, {"pod": "web", "node": "n1", "pid": 7}, None, False)
+    assert got["failed"] is True and got["error_class"] == "no_exit_code"
+    assert "the agent exec on node n1 ended without this target's result: the exec stream broke" in got["msg"]
+    outcome.lose("agent_pod", "the agent pod kdebug/kdebug-agent-n1 of node n1 went away while the command ran")
+    got = batch.target_result(TARGET, outcome, 4.0, {"pod": "web", "node": "n1", "pid": 7}, None, False)
+    assert got["error_class"] == "lost" and got["lost"] == "agent_pod" and "kdebug-agent-n1 of node n1" in got["msg"]
 
 
 def test_an_error_result_names_why_and_keeps_the_error_class():
@@ -234,6 +274,14 @@ def test_the_driver_script_cuts_output_at_max_bytes(printed, truncated):
 def test_the_driver_stops_a_target_at_its_timeout():
     got = run_driver(ExecSpec(command=["sleep", "30"], timeout=1), [os.getpid()])[0]
     assert got["rc"] in results.TIMEOUT_EXIT_CODES
+
+
+@NEEDS_NSENTER
+def test_the_driver_times_each_target_on_its_own():
+    spec = ExecSpec(command=["sleep", "1"], timeout=10)
+    argv = batch.driver_argv(batch.command_template(spec, ["net"]), [(os.getpid(), "/")], 100)
+    out = subprocess.run(argv, capture_output=True, timeout=30, check=True).stdout.decode()
+    assert 0.9 <= batch.parse_driver_output(out, 1, 100)[0]["seconds"] < 5
 
 
 def test_node_progress_counts_what_ran_what_exited_non_zero_and_what_could_not_run():
