@@ -16,7 +16,7 @@ import yaml
 from ansible_collections.kdebug.toolkit.plugins.module_utils import module_base, options
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
 
-MODULES = ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup"]
+MODULES = ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup", "kdebug_get"]
 
 
 class Captured(Exception):

@@ -100,6 +100,16 @@ ROWS = name_rows() + [
     ("kdebug_agent", {"node": "n1", "resources": {"limits": "1 cpu"}}, ["resources.limits must be a mapping"]),
     # a duration that is none
     ("kdebug_cleanup", {"older_than": "yesterday"}, ["older_than", "'yesterday'", "90m"]),
+    # objects the API cannot be asked for
+    ("kdebug_get", {"objects": [{"kind": "deployment", "name": "web"}]}, ["objects[0].kind 'deployment'", "Deployment"]),
+    ("kdebug_get", {"objects": [{"kind": "Deployment", "api_version": "apps", "name": "web"}]},
+     ["objects[0].api_version 'apps'", "apps/v1"]),
+    ("kdebug_get", {"objects": [{"kind": "Pod", "name": "web"}, {"kind": "Pod"}]}, ["objects[1]: name is required"]),
+    ("kdebug_get", {"objects": [{"kind": "Pod", "name": "../x"}]}, ["objects[0].name '../x'", "no '/'"]),
+    ("kdebug_get", {"objects": [{"kind": "Pod", "name": "web", "namespace": "Shop"}]},
+     ["objects[0].namespace 'Shop'", "Fix the objects[0].namespace option"]),
+    ("kdebug_get", {"objects": [{"kind": "Pod", "node_of": {"pod": "web"}}]}, ["node_of", "kind Node"]),
+    ("kdebug_get", {"objects": [{"kind": "Node", "node_of": {"pod": "web/x"}}]}, ["objects[0].node_of.pod 'web/x'"]),
 ]
 
 

@@ -153,7 +153,8 @@ def test_the_claimed_range_is_the_one_ci_runs():
     assert claim == ">=%s.0,<%s.%d" % (in_worker.core_series(oldest), major, int(minor) + 1)
 
 
-@pytest.mark.parametrize("name", ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup"])
+@pytest.mark.parametrize("name", ["kdebug_exec", "kdebug_agent", "kdebug_fork", "kdebug_triage", "kdebug_cleanup",
+                                  "kdebug_get"])
 def test_every_module_has_an_action_plugin_that_imports_its_main(name):
     action = __import__("ansible_collections.kdebug.toolkit.plugins.action." + name, fromlist=["ActionModule"])
     module = __import__("ansible_collections.kdebug.toolkit.plugins.modules." + name, fromlist=["main"])
