@@ -540,8 +540,9 @@ def _oom_check(ctx):
                           "seconds_ago": None if age is None else int(age), "line": line.strip()})
     details = {"kills": kills, "window_minutes": ctx.limits["since_minutes"], "source": oom["fields"].get("source")}
     if kills:
-        named = ", ".join("%s (pid %d, %s)" % (k["process"], k["pid"], "recently" if k["seconds_ago"] is None
-                                                 else _ago(k["seconds_ago"])) for k in kills[-5:])
+        def when(kill):
+            return "recently" if kill["seconds_ago"] is None else _ago(kill["seconds_ago"])
+        named = ", ".join("%s (pid %d, %s)" % (k["process"], k["pid"], when(k)) for k in kills[-5:])
         return ctx.check("OOM kills", "fail", "the kernel of node %s killed %d processes for memory within %d min: %s"
                          % (ctx.node, len(kills), ctx.limits["since_minutes"], named), details,
                          [{"label": "kernel log", "text": "\n".join(k["line"] for k in kills[-EVIDENCE_LINES:])}])
@@ -655,8 +656,8 @@ def node_check_results(result, node=None, node_states=None, condition_checks=Tru
                            % (node, result.get("rc"), ": " + stderr.splitlines()[-1] if stderr else ""), target,
                            {"rc": result.get("rc")}, [text for text in (result.get("stdout"), stderr) if text])]
     ctx = _Node(result, node, sections, limits)
-    conditions, ready_since, created = normal_state((node_states or {}).get(node) if isinstance(node_states, Mapping)
-                                           else None)
+    state = node_states.get(node) if isinstance(node_states, Mapping) else None
+    conditions, ready_since, created = normal_state(state)
     checks = []
     if conditions is not None and condition_checks:
         checks.append(_conditions_check(ctx, conditions))

@@ -44,7 +44,8 @@ description:
   - With O(targets), the same command runs in many pods at once through the node agents (the C(agent) strategy).
     One call reads the pods (one list per namespace), ensures one agent per node, finds every target's host pid
     with one /proc scan per node, and runs the command in all of that node's targets from a single exec into the
-    agent, nodes in parallel. Each target runs exactly what the C(agent) strategy runs for one target, so every
+    agent (at most 24 targets of a node at once, so a hundred pods' commands do not thrash its CPUs), nodes in
+    parallel. Each target runs exactly what the C(agent) strategy runs for one target, so every
     option (O(command) or O(shell), O(env), O(stdin), O(timeout), O(max_output_bytes), O(chroot),
     O(join_namespaces), the image and lifetime options) means the same. RV(results) holds one result per target,
     in the order of O(targets), with the keys of a single result; a target that cannot run (missing, not running,

@@ -59,7 +59,9 @@ def test_a_shell_command_is_one_word_and_the_placeholders_never_match_the_users_
 def test_driver_argv_is_argv_never_one_shell_string():
     argv = batch.driver_argv("true", [(101, "/proc/101/root"), (202, "/proc/1/root")], 4096)
     assert argv[:4] == ["sh", "-c", batch.DRIVER_SCRIPT, "kdebug-batch"]
-    assert argv[4:] == ["4096", "0", "true", "101", "/proc/101/root", "202", "/proc/1/root"]
+    assert argv[4:] == ["4096", "0", str(batch.MAX_PARALLEL_PER_NODE), "true", "101", "/proc/101/root", "202",
+                        "/proc/1/root"]
+    assert batch.driver_argv("true", [], 10, parallel=3)[6] == "3"
     assert batch.driver_argv("true", [], 10, stdin=True)[5] == "1"
     with pytest.raises(ValueError):
         batch.driver_argv("true", [("1; reboot", "/")], 10)  # a pid is a number
@@ -282,6 +284,21 @@ def test_the_driver_times_each_target_on_its_own():
     argv = batch.driver_argv(batch.command_template(spec, ["net"]), [(os.getpid(), "/")], 100)
     out = subprocess.run(argv, capture_output=True, timeout=30, check=True).stdout.decode()
     assert 0.9 <= batch.parse_driver_output(out, 1, 100)[0]["seconds"] < 5
+
+
+def test_the_driver_runs_at_most_parallel_targets_at_once(tmp_path):
+    """Six targets whose command notes itself in a directory, waits, and leaves: never more than two at once, and
+    every one frames its result (the driver's FIFO of slots, run by a real sh)."""
+    seen = tmp_path / "running"
+    seen.mkdir()
+    template = ("sh -c 'touch %s/$0; ls %s | wc -l >>%s/counts; sleep 0.2; rm %s/$0' \"$pid\""
+                % (seen, seen, tmp_path, seen))
+    argv = batch.driver_argv(template, [(pid, "/") for pid in range(1, 7)], 100, parallel=2)
+    out = subprocess.run(argv, capture_output=True, timeout=30, check=True).stdout.decode()
+    frames = batch.parse_driver_output(out, 6, 100)
+    assert [frame["rc"] for frame in frames] == [0] * 6
+    counts = [int(line) for line in (tmp_path / "counts").read_text().split()]
+    assert len(counts) == 6 and max(counts) <= 2
 
 
 def test_node_progress_counts_what_ran_what_exited_non_zero_and_what_could_not_run():
