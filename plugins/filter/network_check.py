@@ -65,17 +65,11 @@ def parse_probe_output(stdout):
 
 
 def _int(value, default=None):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    return probe_output.number(value, default)
 
 
 def _float(value, default=None):
-    try:
-        return float(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    return probe_output.number(value, default, float)
 
 
 def _first_line(text):

@@ -77,17 +77,11 @@ EVIDENCE_LINES = 10
 # ---------------------------------------------------------------------------- small parsers
 
 def _int(value, default=None):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    return probe_output.number(value, default)
 
 
 def _float(value, default=None):
-    try:
-        return float(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    return probe_output.number(value, default, float)
 
 
 def _percent(part, whole):

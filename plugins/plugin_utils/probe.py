@@ -40,10 +40,7 @@ class Section(object):
 
     def int(self, key, default=None):
         """A field as an int (``default`` when missing or not a number)."""
-        try:
-            return int(self.fields.get(key, "").strip())
-        except (TypeError, ValueError):
-            return default
+        return number(self.fields.get(key), default)
 
     @property
     def text(self):
@@ -52,6 +49,14 @@ class Section(object):
 
     def __repr__(self):
         return "Section(%r, %r, %d lines)" % (self.name, self.fields, len(self.lines))
+
+
+def number(value, default=None, kind=int):
+    """A probe field (or any value) as ``kind`` (int or float); ``default`` when missing or not a number."""
+    try:
+        return kind(str(value).strip())
+    except (TypeError, ValueError):
+        return default
 
 
 def header(line):
