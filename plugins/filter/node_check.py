@@ -217,10 +217,10 @@ def _ago(seconds):
 class _Node(object):
     """What the checks share: the node, the parsed probe, the time, the thresholds."""
 
-    def __init__(self, result, node, sections, limits):
+    def __init__(self, result, node, target, sections, limits):
         self.result = result
         self.node = node
-        self.target = dict(result.get("target") or {}, node=node) if result.get("target") else {"node": node}
+        self.target = target
         self.sections = sections
         self.limits = limits
         time = sections.get("time", {}).get("fields", {})
@@ -410,6 +410,16 @@ def _filesystems_check(ctx, label, section, used_key, limit_key, unit):
         "no filesystem of node %s to judge" % ctx.node, details, evidence)
 
 
+def _share_check(ctx, name, used, limit, limit_key, what, consequence, details):
+    """A count against its kernel limit: fails at or above the ``limit_key`` percentage, saying ``consequence``."""
+    percent = 100.0 * used / limit
+    details = dict(details, percent=round(percent, 1), threshold_percent=ctx.limits[limit_key])
+    summary = (what + " on node %s (%.0f%%)") % (used, limit, ctx.node, percent)
+    if percent >= ctx.limits[limit_key]:
+        return ctx.check(name, "fail", "%s: %s" % (summary, consequence), details)
+    return ctx.check(name, "pass", summary, details)
+
+
 def _pids_check(ctx):
     pids = ctx.sections.get("pids")
     if pids is None:
@@ -419,13 +429,8 @@ def _pids_check(ctx):
     if not threads or not pid_max:
         return ctx.missing("PIDs", "the kernel's task counts could not be read")
     limit = min(x for x in (pid_max, threads_max) if x)
-    percent = 100.0 * threads / limit
-    details = {"tasks": threads, "pid_max": pid_max, "threads_max": threads_max, "percent": round(percent, 1),
-               "threshold_percent": ctx.limits["pid_percent"]}
-    summary = "%d tasks of %d on node %s (%.0f%%)" % (threads, limit, ctx.node, percent)
-    if percent >= ctx.limits["pid_percent"]:
-        return ctx.check("PIDs", "fail", summary + ": new processes will soon fail to start (fork: retry)", details)
-    return ctx.check("PIDs", "pass", summary, details)
+    return _share_check(ctx, "PIDs", threads, limit, "pid_percent", "%d tasks of %d", "new processes will soon fail "
+                        "to start (fork: retry)", {"tasks": threads, "pid_max": pid_max, "threads_max": threads_max})
 
 
 def _conntrack_check(ctx):
@@ -439,15 +444,10 @@ def _conntrack_check(ctx):
     count, maximum = _int(fields.get("count")), _int(fields.get("max"))
     if count is None or not maximum:
         return ctx.missing("conntrack", "nf_conntrack_count or nf_conntrack_max could not be read")
-    percent = 100.0 * count / maximum
-    details = {"count": count, "max": maximum, "percent": round(percent, 1),
-               "threshold_percent": ctx.limits["conntrack_percent"]}
-    summary = "%d of %d conntrack entries used on node %s (%.0f%%)" % (count, maximum, ctx.node, percent)
-    if percent >= ctx.limits["conntrack_percent"]:
-        return ctx.check("conntrack", "fail", summary + ": when the table is full the kernel drops new connections "
-                         "('nf_conntrack: table full, dropping packet'); raise net.netfilter.nf_conntrack_max or "
-                         "find what opens so many", details)
-    return ctx.check("conntrack", "pass", summary, details)
+    return _share_check(ctx, "conntrack", count, maximum, "conntrack_percent", "%d of %d conntrack entries used",
+                        "when the table is full the kernel drops new connections ('nf_conntrack: table full, "
+                        "dropping packet'); raise net.netfilter.nf_conntrack_max or find what opens so many",
+                        {"count": count, "max": maximum})
 
 
 def _firewall_check(ctx):
@@ -649,7 +649,7 @@ def node_check_results(result, node=None, node_states=None, condition_checks=Tru
         return [make_check("node check", "error", "the node probe printed nothing it could read on node %s (rc %s)%s"
                            % (node, result.get("rc"), ": " + stderr.splitlines()[-1] if stderr else ""), target,
                            {"rc": result.get("rc")}, [text for text in (result.get("stdout"), stderr) if text])]
-    ctx = _Node(result, node, sections, limits)
+    ctx = _Node(result, node, target, sections, limits)
     state = node_states.get(node) if isinstance(node_states, Mapping) else None
     conditions, ready_since, created = normal_state(state)
     checks = []

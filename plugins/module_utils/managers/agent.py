@@ -166,15 +166,27 @@ class AgentManager(object):
         return exec_in_container(self.client, agent_pod["metadata"]["namespace"], agent_pod["metadata"]["name"],
                                  agent_spec.AGENT_CONTAINER, argv, **kwargs)
 
+    # Pauses before scanning /proc again for the containers a scan did not find: a scan that raced with the agent's
+    # start or with many other scans on a busy node can come back empty while the container runs.
+    SCAN_RETRY_PAUSES = (0.3, 1.0)
+
     def find_processes(self, agent_pod, raw_ids, timeout=60):
-        """{container id: its init process ({pid, nspid, ...}) or None}, from one /proc scan in the agent."""
-        outcome = self.exec(agent_pod, ["sh", "-c", procfs.PID_SCAN_SCRIPT, "kdebug-pid-scan"] + list(raw_ids),
-                            timeout=timeout)
-        if outcome.rc != 0:
-            raise KdebugError("could not scan /proc in agent pod %s: %s %s"
-                              % (agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
-        processes = procfs.parse_scan(outcome.stdout.text())
-        return dict((raw_id, procfs.find_container_process(processes, raw_id)) for raw_id in raw_ids)
+        """{container id: its init process ({pid, nspid, ...}) or None}, from a /proc scan in the agent (again,
+        for the ids it missed, after each of SCAN_RETRY_PAUSES)."""
+        found = dict.fromkeys(raw_ids)
+        for pause in self.SCAN_RETRY_PAUSES + (None,):
+            missing = [raw_id for raw_id in raw_ids if found[raw_id] is None]
+            outcome = self.exec(agent_pod, ["sh", "-c", procfs.PID_SCAN_SCRIPT, "kdebug-pid-scan"] + missing,
+                                timeout=timeout)
+            if outcome.rc != 0:
+                raise KdebugError("could not scan /proc in agent pod %s: %s %s" % (
+                    agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
+            processes = procfs.parse_scan(outcome.stdout.text())
+            found.update((raw_id, procfs.find_container_process(processes, raw_id)) for raw_id in missing)
+            if pause is None or all(found.values()):
+                return found
+            time.sleep(pause)
+        return found
 
     def find_host_process(self, agent_pod, timeout=30):
         """The process whose namespaces are the node's host namespaces ({pid, comm}: procfs.HOST_PROCESS_SCRIPT);

@@ -60,19 +60,12 @@ class AgentStrategy(Strategy):
         self.pid = self._find_pid()
         return self.created
 
-    # Pauses before scanning /proc again when the container's process was not found: a scan that raced with the
-    # agent's start or with many other scans on a busy node can come back empty while the container runs.
-    SCAN_RETRY_PAUSES = (0.3, 1.0)
-
     def _find_pid(self):
         raw_id = procfs.raw_container_id(self.pod, self.container)
-        for pause in self.SCAN_RETRY_PAUSES + (None,):
-            self.process = self.manager.find_processes(self.agent_pod, [raw_id], timeout=30)[raw_id]
-            if self.process is not None:
-                return self.process["pid"]
-            if pause is not None:
-                time.sleep(pause)
-        raise KdebugError(procfs.no_process_message(self.container, raw_id, self.pod["spec"].get("nodeName")))
+        self.process = self.manager.find_processes(self.agent_pod, [raw_id], timeout=30)[raw_id]
+        if self.process is None:
+            raise KdebugError(procfs.no_process_message(self.container, raw_id, self.pod["spec"].get("nodeName")))
+        return self.process["pid"]
 
     def run(self, spec):
         argv = agent_spec.target_argv(spec, self.pid, agent_spec.target_root(self.process, self.namespaces),
