@@ -280,12 +280,12 @@ def test_events_check(name, status, summary, evidence):
 
 
 def test_events_evidence_is_bounded_most_recent_first():
-    evs = [{"type": "Warning", "reason": "Unhealthy", "message": "probe %d" % i, "count": 1,
+    evs = [{"type": "Warning", "reason": "BackOff", "message": "back-off %d" % i, "count": 1,
             "lastTimestamp": "2026-11-27T01:%02d:00Z" % i} for i in range(30)]
     check = T.check_events(pod("web"), T.summarize_events(evs, None), limit=5)
-    assert check["summary"] == "Warning events: Unhealthy (x30)"
+    assert check["summary"] == "Warning events: BackOff (x30)"
     assert len(check["evidence"]) == 5
-    assert check["evidence"][0].endswith("probe 29") and check["evidence"][-1].endswith("probe 25")
+    assert check["evidence"][0].endswith("back-off 29") and check["evidence"][-1].endswith("back-off 25")
 
 
 def _warning(reason, when, count=1):
@@ -299,9 +299,18 @@ def _warning(reason, when, count=1):
     # The same second as the Ready transition still counts as before it.
     ([_warning("Unhealthy", "2026-11-27T00:51:11Z", 3)], "pass",
      "no warnings since the pod became Ready at 2026-11-27T00:51:11Z (earlier: Unhealthy (x3))"),
-    ([_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("Unhealthy", "2026-11-27T00:52:00Z", 2)], "fail",
-     "Warning events: Unhealthy (x2) (and 1 before the pod became Ready)"),
-    ([_warning("Unhealthy", "2026-11-27T00:52:00Z")], "fail", "Warning events: Unhealthy (x1)"),
+    ([_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("BackOff", "2026-11-27T00:52:00Z", 2)], "fail",
+     "Warning events: BackOff (x2) (and 1 before the pod became Ready)"),
+    ([_warning("FailedMount", "2026-11-27T00:52:00Z")], "fail", "Warning events: FailedMount (x1)"),
+    # A probe that failed since but never enough in a row to take the pod out of Ready: named, not a fault.
+    ([_warning("Unhealthy", "2026-11-27T00:52:00Z")], "pass",
+     "no warnings since the pod became Ready at 2026-11-27T00:51:11Z (since: Unhealthy (x1), too few in a row to "
+     "take it out of Ready)"),
+    ([_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("Unhealthy", "2026-11-27T00:52:00Z", 2)], "pass",
+     "no warnings since the pod became Ready at 2026-11-27T00:51:11Z (earlier: FailedMount (x1); since: Unhealthy "
+     "(x2), too few in a row to take it out of Ready)"),
+    ([_warning("Unhealthy", "2026-11-27T00:52:00Z"), _warning("BackOff", "2026-11-27T00:53:00Z")], "fail",
+     "Warning events: BackOff (x1)"),
 ])
 def test_warnings_before_ready_are_overcome(warnings, status, summary):
     check = T.check_events(pod("web"), T.summarize_events(warnings, None))
@@ -310,10 +319,10 @@ def test_warnings_before_ready_are_overcome(warnings, status, summary):
 
 
 def test_overcome_warnings_stay_as_evidence_and_only_current_ones_fail():
-    mixed = [_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("Unhealthy", "2026-11-27T00:52:00Z")]
+    mixed = [_warning("FailedMount", "2026-11-27T00:51:08Z"), _warning("BackOff", "2026-11-27T00:52:00Z")]
     check = T.check_events(pod("web"), T.summarize_events(mixed, None))
-    assert [e.split(" ")[0] for e in check["evidence"]] == ["Unhealthy"]
-    assert check["details"]["overcome"] == 1 and check["details"]["reasons"] == {"Unhealthy": 1}
+    assert [e.split(" ")[0] for e in check["evidence"]] == ["BackOff"]
+    assert check["details"]["overcome"] == 1 and check["details"]["reasons"] == {"BackOff": 1}
     passed = T.check_events(pod("web"), T.summarize_events(mixed[:1], None))
     assert passed["evidence"][0].startswith("FailedMount x1, last 2026-11-27T00:51:08Z")
 
@@ -323,6 +332,8 @@ def test_warnings_on_a_pod_that_is_not_ready_fail_whenever_they_came():
                                             if c["type"] == "Ready"])
     check = T.check_events(not_ready, T.summarize_events([_warning("FailedMount", "2026-11-27T00:51:08Z")], None))
     assert (check["status"], check["summary"]) == ("fail", "Warning events: FailedMount (x1)")
+    probe = T.check_events(not_ready, T.summarize_events([_warning("Unhealthy", "2026-11-27T00:52:00Z")], None))
+    assert (probe["status"], probe["summary"]) == ("fail", "Warning events: Unhealthy (x1)")
     assert T.ready_since(not_ready) is None and T.ready_since(pod("web")) == "2026-11-27T00:51:11Z"
 
 
@@ -533,3 +544,12 @@ def test_a_running_init_container_is_named_as_the_one_the_pod_waits_on():
     status.pop("lastState", None)
     check = T.check_phase(running)
     assert "init container migrate (1 of 1) is running: the containers start when it completes" in check["summary"]
+
+
+def test_probe_failures_while_ready_stay_as_evidence_in_time_order():
+    warnings = [_warning("Unhealthy", "2026-11-27T00:55:00Z", 4), _warning("FailedMount", "2026-11-27T00:51:08Z")]
+    check = T.check_events(pod("web"), T.summarize_events(warnings, None))
+    assert check["status"] == "pass"
+    assert [e.split(" ")[0] for e in check["evidence"]] == ["Unhealthy", "FailedMount"]
+    assert check["details"]["probe_failures_while_ready"] == {"Unhealthy": 4}
+    assert check["details"]["reasons"] == {"FailedMount": 1}
