@@ -14,7 +14,8 @@ version_added: 0.1.0
 description:
   - Ensures (or removes) the kdebug agent of one node, a privileged C(hostPID) pod pinned to the node with the
     tools image idling. M(kdebug.toolkit.kdebug_exec) with C(strategy=agent) runs commands from it with
-    C(nsenter) into a target container's namespaces.
+    C(nsenter) into a target container's namespaces. Its C(/tmp), where commands and the runbooks' probes keep
+    their scratch files, is a memory-backed C(emptyDir) of at most 1 GiB, gone with the pod.
   - One agent per node, with a deterministic name, so repeated and concurrent runs converge on one pod; a
     concurrent create (HTTP 409) is taken as "already there".
   - C(activeDeadlineSeconds) is the agent's TTL; a forgotten agent dies by itself. An agent that has ended or

@@ -1868,21 +1868,19 @@ def test_filters_are_registered():
 # --- the probe script, with a stand-in dig -----------------------------------------------------------------------
 
 FAKE_DIG = """#!/bin/sh
-# stand-in dig: @server -q name -t A | @server -x addr; answers from the table below (YAML with +yaml, dig's text
-# words without it), logs its calls
+# stand-in dig: @server then queries (-q name -t A | -x addr), asked one after the other as dig does, one YAML item
+# each with +yaml (dig's text words without it); logs each query ("server name yaml") and each call ("call N")
 yaml=0
 for a in "$@"; do
     case $a in @*) server=${a#@} ;; +yaml) yaml=1 ;; esac
 done
-name=
+names=
 while [ $# -gt 0 ]; do
-    case $1 in -q|-x) name=$2; shift ;; -*|+*|@*) ;; *) name=${name:-$1} ;; esac
+    case $1 in -q|-x) names="$names $2"; shift ;; -t) shift ;; -*|+*|@*) ;; *) [ -z "$names" ] && names=" $1" ;; esac
     shift
 done
-echo "$server $name $yaml" >>"$FAKE_DIG_LOG"
-# FAKE_DIG_SLOW_ONCE: that name's first answer takes 700 ms (a busy node), the next ones 3 ms
-ms=003
-if [ "$name" = "${FAKE_DIG_SLOW_ONCE:-}" ] && [ ! -e "$FAKE_DIG_LOG.slow" ]; then : >"$FAKE_DIG_LOG.slow"; ms=700; fi
+set -- $names
+echo "call $#" >>"$FAKE_DIG_LOG"
 reply() { # status answer-count [record]
     printf '%s\\n' "- type: MESSAGE" "  message:" "    type: AUTH_RESPONSE" \\
         "    query_time: !!timestamp 2026-11-27T10:00:00.000Z" "    response_time: !!timestamp 2026-11-27T10:00:00.${ms}Z" \\
@@ -1890,18 +1888,26 @@ reply() { # status answer-count [record]
     [ -n "${3:-}" ] && printf '%s\\n' "      ANSWER_SECTION:" "        - '$3'"
     return 0
 }
-case "$server $name" in
-    "10.244.0.253 "*)
-        # FAKE_DIG_SLOW: like a real nameserver that never answers, the query runs to its timeout (1 s here)
-        [ $yaml = 1 ] && [ -n "${FAKE_DIG_SLOW:-}" ] && sleep 1
-        if [ $yaml = 1 ]; then printf '%s\\n' "- type: DIG_ERROR" "  message: |" "    no servers could be reached"
-        else echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; fi
-        exit 9 ;;
-    "10.96.0.10 10.244.0.7") reply NOERROR 1 "7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.demo.svc.cluster.local." ;;
-    "10.96.0.10 kubernetes.default.svc.cluster.local"|"10.96.0.10 web.demo.svc.cluster.local")
-        reply NOERROR 1 "$name. 30 IN A 10.96.0.1" ;;
-    *) reply NXDOMAIN 0 ;;
-esac
+rc=0
+for name in "$@"; do
+    echo "$server $name $yaml" >>"$FAKE_DIG_LOG"
+    # FAKE_DIG_SLOW_ONCE: that name's first answer takes 700 ms (a busy node), the next ones 3 ms
+    ms=003
+    if [ "$name" = "${FAKE_DIG_SLOW_ONCE:-}" ] && [ ! -e "$FAKE_DIG_LOG.slow" ]; then : >"$FAKE_DIG_LOG.slow"; ms=700; fi
+    case "$server $name" in
+        "10.244.0.253 "*)
+            # FAKE_DIG_SLOW: like a real nameserver that never answers, each query runs to its timeout (1 s here)
+            [ $yaml = 1 ] && [ -n "${FAKE_DIG_SLOW:-}" ] && sleep 1
+            if [ $yaml = 1 ]; then printf '%s\\n' "- type: DIG_ERROR" "  message: |" "    no servers could be reached"
+            else echo ";; communications error to 10.244.0.253#53: timed out"; echo ";; no servers could be reached"; fi
+            rc=9 ;;
+        "10.96.0.10 10.244.0.7") reply NOERROR 1 "7.0.244.10.in-addr.arpa. 30 IN PTR 10-244-0-7.web.demo.svc.cluster.local."; rc=0 ;;
+        "10.96.0.10 kubernetes.default.svc.cluster.local"|"10.96.0.10 web.demo.svc.cluster.local")
+            reply NOERROR 1 "$name. 30 IN A 10.96.0.1"; rc=0 ;;
+        *) reply NXDOMAIN 0; rc=0 ;;
+    esac
+done
+exit $rc
 """
 
 FAKE_IP = """#!/bin/sh
@@ -2263,3 +2269,78 @@ def test_no_dns_policy_fix_where_it_is_not_the_cause(tgt):
     assert "ClusterFirstWithHostNet" not in checks["DNS search list"]["summary"]
     assert "next_step" not in checks["DNS search list"]["details"]
     assert ("DNS host network" in checks) is (tgt["network"] == "node")
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+@pytest.mark.parametrize("shell", SHELLS, ids=SHELL_IDS)
+def test_one_dig_asks_many_queries(shell, fake_tools):
+    """A dig process costs a node far more than a query: a healthy pod's whole probe is three dig runs (the first
+    name, the other phase-1 queries, then the Services and the search list), however many names it asks."""
+    (fake_tools / "root" / "etc" / "resolv.conf").write_text(
+        "search demo.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\n")
+    proc = run_probe(shell, fake_tools)
+    assert proc.returncode == 0, proc.stderr
+    probe = dns_check.parse_probe(proc.stdout)
+    with open(str(fake_tools / "dig.log")) as handle:
+        calls = [int(line.split()[1]) for line in handle.read().splitlines() if line.startswith("call ")]
+    if os.path.basename(shell[0]) == "busybox":  # its own ip applet may give this host's addresses
+        assert len(calls) <= 5
+        return
+    # 2 names and a reverse lookup; then the Service it found, and 4 names each as it is and under 3 search
+    # domains, less the 4 already asked (kubernetes.default.svc.cluster.local twice): 13, in two runs of at most 8
+    assert len(probe["queries"]) == 3 + 1 + 4 * 4 - 4
+    assert calls[:2] == [1, 2] and sorted(calls[2:]) == [5, 8]  # the two runs of phase 2 go at once
+    assert all(q["dig"]["result"] == "answer" for q in probe["queries"])
+    assert [q["id"] for q in probe["queries"]] == list(range(1, len(probe["queries"]) + 1))
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+def test_a_nameserver_silent_on_its_first_query_is_asked_nothing_more(fake_tools):
+    """Each of its queries would wait a whole timeout, one after the other: after the first, they are listed as not
+    asked, and its transport section says why, in dig's words."""
+    proc = run_probe(SHELLS[0], fake_tools, FAKE_DIG_SLOW="1")
+    assert proc.returncode == 0, proc.stderr
+    with open(str(fake_tools / "dig.log")) as handle:
+        dead = [line for line in handle.read().splitlines() if line.startswith("10.244.0.253 ")]
+    assert dead == ["10.244.0.253 kubernetes.default.svc.cluster.local 1"]
+    probe = dns_check.parse_probe(proc.stdout)
+    silent = [q for q in probe["queries"] if q["server"] == "10.244.0.253"]
+    assert len(silent) == 4  # two names, the reverse lookup and the Service it found
+    assert all(q["dig"]["result"] == "timeout" for q in silent)
+    assert [q["exit"] for q in silent[1:]] == ["9"] * 3
+    assert all("; not asked: nameserver 10.244.0.253 let an earlier query run to its 1 s timeout" in q["dig"]["lines"]
+               for q in silent[1:])
+    assert probe["primary"] == "10.96.0.10" and probe["services"] == ["web.demo.svc.cluster.local"]
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+def test_two_queries_go_in_one_dig_even_to_a_silent_nameserver(fake_tools):
+    """A fleet's probe (one name, one address, no search list): one dig per nameserver; a nameserver that never
+    answers costs two timeouts, and both its queries say so."""
+    proc = run_probe(SHELLS[0], fake_tools, FAKE_DIG_SLOW="1", KDEBUG_DNS_NAMES="kubernetes.default.svc.cluster.local",
+                     KDEBUG_DNS_SEARCH_NAMES="", KDEBUG_DNS_SEARCH="0")
+    assert proc.returncode == 0, proc.stderr
+    with open(str(fake_tools / "dig.log")) as handle:
+        log = handle.read().splitlines()
+    assert sorted(line for line in log if line.startswith("call ")) == ["call 1", "call 2", "call 2"]
+    probe = dns_check.parse_probe(proc.stdout)
+    silent = [q for q in probe["queries"] if q["server"] == "10.244.0.253"]
+    assert [q["name"] for q in silent] == ["kubernetes.default.svc.cluster.local", "10.244.0.7",
+                                           "web.demo.svc.cluster.local"]
+    assert all(q["dig"]["result"] == "timeout" for q in silent)
+
+
+@pytest.mark.skipif(not SHELLS, reason="no POSIX shell to run the probe with")
+@pytest.mark.parametrize("shell", SHELLS, ids=SHELL_IDS)
+def test_a_slow_search_list_answer_is_measured_again_too(shell, fake_tools):
+    """Phase 2's answers (the search list) are picked for a second measurement as phase 1's are."""
+    (fake_tools / "root" / "etc" / "resolv.conf").write_text("search demo.svc.cluster.local\nnameserver 10.96.0.10\n")
+    slow = "kubernetes.default.demo.svc.cluster.local"
+    proc = run_probe(shell, fake_tools, FAKE_DIG_SLOW_ONCE=slow, KDEBUG_DNS_SLOW_MS="500", KDEBUG_DNS_DISCOVER="0")
+    assert proc.returncode == 0, proc.stderr
+    probe = dns_check.parse_probe(proc.stdout)
+    slow_id = next(q["id"] for q in probe["queries"] if q["name"] == slow)
+    assert slow_id > 2 and proc.stdout.count("@@kdebug again") == 1
+    assert "@@kdebug again\tid=%d\texit=0" % slow_id in proc.stdout
+    again = next(q for q in probe["queries"] if q["id"] == slow_id)["dig"]
+    assert (again["first_latency_ms"], again["latency_ms"]) == (700, 3)
