@@ -34,8 +34,9 @@
 #                            more when the others are done (0: never)
 #   KDEBUG_TARGET_ROOT       the target's root filesystem as seen from here (else /etc/resolv.conf is the pod's)
 #
-# Queries run as background jobs, so an unreachable nameserver costs one timeout, not one per query: first every
-# name (and the reverse lookups) against every nameserver, then the Services found and the search-list variants.
+# Each phase asks its queries through one dig per nameserver (see ask), the nameservers at once: first every name
+# (and the reverse lookups) against every nameserver, then the Services found and the search-list variants, then
+# a second measurement of the slow answers. A nameserver silent on its first query is asked nothing more.
 
 set -u
 set -f # no globbing: names and resolv.conf fields are split on blanks, never expanded
@@ -438,7 +439,7 @@ if [ $# -gt 2 ]; then
 fi
 phase1
 ask
-mark_silent 1
+mark_silent 1 # from the first run again: a nameserver that answered the first query is not silent
 
 # One awk reads every answer so far: the first nameserver that answered anything (the pod's resolver would get
 # its answers there: the primary; the index lists the nameservers in resolv.conf's order), the nameservers that
