@@ -200,6 +200,17 @@ for _lab_namespace in ("kdebug-demo", "kdebug-baseline", "kdebug-restricted"):
 LEAKS.declare("Namespace", None, "kdebug-system")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "disruptive: stops or pauses a lab daemon (faults/disruptions.py); runs last")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The disruptive faults run after every other test. A paused kubelet or a stopped API server leaves true
+    history behind - NodeNotReady events on that node's pods, errors in its kubelet log - which triage rightly
+    reports for the hour it lasts; the healthy-path tests that follow would meet it. The sort is stable."""
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
 def pytest_sessionstart(session):
     if os.path.exists(LEAKS.lab.kubeconfig):  # else the lab fixture fails every test, saying why
         LEAKS.start()

@@ -20,8 +20,12 @@ import pytest
 LAB_RUN = os.environ.get("KDEBUG_LAB_RUN", "/run/kdebug-lab")
 LAB_STATE = os.environ.get("KDEBUG_LAB_STATE", "/var/lib/kdebug-lab")
 
-skip_unless_alone = pytest.mark.skipif(os.environ.get("KDEBUG_TEST_SKIP_DISRUPTIVE") == "1",
-                                       reason="KDEBUG_TEST_SKIP_DISRUPTIVE=1: the disruptive faults are skipped")
+# `disruptive` also tells the root conftest to run these tests after all others (see its collection hook).
+skip_unless_alone = [
+    pytest.mark.disruptive,
+    pytest.mark.skipif(os.environ.get("KDEBUG_TEST_SKIP_DISRUPTIVE") == "1",
+                       reason="KDEBUG_TEST_SKIP_DISRUPTIVE=1: the disruptive faults are skipped"),
+]
 
 
 def alive(pid):
