@@ -92,6 +92,8 @@ options:
         that does not set its own. A node target is C({node, host}) (as O(node); needs the same rights).
       - The filter P(kdebug.toolkit.fleet_targets#filter) builds the list from a P(kdebug.toolkit.pods#inventory)
         play.
+      - Each target's command gets E(KDEBUG_SCRATCH), an empty directory of its own in the agent for scratch files,
+        removed when the call ends (not visible to a command that joins the target's C(mnt) namespace).
     type: list
     elements: dict
     suboptions:

@@ -182,7 +182,7 @@ class AgentManager(object):
                 raise KdebugError("could not scan /proc in agent pod %s: %s %s" % (
                     agent_pod["metadata"]["name"], outcome.error or "", outcome.stderr.text()[-500:]))
             processes = procfs.parse_scan(outcome.stdout.text())
-            found.update((raw_id, procfs.find_container_process(processes, raw_id)) for raw_id in missing)
+            found.update(procfs.find_container_processes(processes, missing))
             if pause is None or all(found.values()):
                 return found
             time.sleep(pause)

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, kdebug.toolkit contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""A batch of kdebug_exec targets (``targets``) as data: the per-node driver, its framed output, the results. Pure.
+"""A batch of kdebug_exec targets (``targets``) as data: the per-node driver, its output, the results. Pure.
 
 A batch runs through the node agents (strategies/batch.py): one exec per node
 runs the command in all of that node's targets at once. Here is everything
@@ -14,8 +14,9 @@ about that exec that needs no API:
   target as they were given, whatever characters they hold;
 - DRIVER_SCRIPT and :func:`driver_argv`: the one exec per node;
 - :func:`parse_driver_output`: each target's rc, stdout and stderr back from
-  the framed output, and :func:`frame_outcome`: each target's ExecOutcome, as a
-  single target's exec gives it (the strategy checks it for a loss the same way);
+  the driver's archive (its frame), and :func:`frame_outcome`: each target's
+  ExecOutcome, as a single target's exec gives it (the strategy checks it for a
+  loss the same way);
 - the results: :func:`target_result`, :func:`error_result`, :func:`plan_result`
   (check mode), :func:`batch_summary`, all with the keys of a single
   kdebug_exec result plus ``host``.
@@ -27,8 +28,12 @@ __metaclass__ = type
 
 import base64
 import binascii
+import io
+import posixpath
 import re
 import shlex
+import tarfile
+import zlib
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import options
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import OptionError
@@ -42,25 +47,26 @@ STRATEGY_REASON = "targets: one agent exec per node runs the command in every ta
 
 # Run in the agent (hostPID) as: sh -c DRIVER_SCRIPT kdebug-batch MAX_BYTES STDIN PARALLEL TEMPLATE PID ROOT [PID ROOT]...
 # TEMPLATE is command_template(): sh words in which "$pid" and "$root" stand for the target's. Every target runs in
-# the background, at most PARALLEL at once, and each job frames its own result as soon as its command ends:
-#
-#   @@kdebug-batch N rc=RC start=UPTIME end=UPTIME
-#   (stdout: its first MAX_BYTES + 1 bytes in base64, so the reader can tell it was cut)
-#   @@kdebug-batch-stderr N
-#   (stderr, the same way)
-#
-# base64 has no '@', so a marker cannot be forged by a target's output. Framing in the jobs overlaps the slow
-# targets (a DNS timeout) instead of queueing after the last of them, and the few processes per target are
-# counted: on a node with a hundred targets each one is CPU the others wait for. start and end (/proc/uptime, read
-# with the builtin read: no process) time each target's command on its own: a target killed early by a signal is
-# not taken for one stopped at its timeout because another target of its node ran that long. With STDIN=1 the
-# driver's standard input is given to every target; otherwise each reads an empty file.
+# the background, at most PARALLEL at once, its stdout and stderr in files, and when its command ends it writes
+# N.rc ("rc=RC start=UPTIME end=UPTIME") beside N.out and N.err. When all have ended, the outputs longer than
+# MAX_BYTES + 1 bytes are cut to that (so the reader can tell they were cut) and the whole directory goes out as one
+# gzipped tar in base64: three processes per node (find, tar, gzip; base64) instead of two per target (head and
+# base64 of each stream): on a node with a hundred targets, each process is CPU the others wait for. A target's
+# output cannot forge another's: each is a file of its own in the archive. start and end (/proc/uptime, read with
+# the builtin read: no process) time each target's command on its own: a target killed early by a signal is not
+# taken for one stopped at its timeout because another target of its node ran that long.
+# Each target also gets KDEBUG_SCRATCH, a directory of its own for scratch files (all made by one mkdir, all
+# removed with the driver's), so a probe needs no mktemp and no rm of its own; it is the agent's, so a command that
+# joins the target's mnt namespace does not see it. With STDIN=1 the driver's standard input is given to every
+# target; otherwise each reads an empty file.
 DRIVER_SCRIPT = r"""
 cap=$(($1 + 1)); stdin=$2; parallel=$3; template=$4; shift 4
 dir=$(mktemp -d) || exit 125
 if [ "$stdin" = 1 ]; then cat >"$dir/in"; else : >"$dir/in"; fi
 mkfifo "$dir/slots" && exec 3<>"$dir/slots" || exit 125
 n=0; while [ "$n" -lt "$parallel" ]; do echo >&3; n=$((n + 1)); done
+n=0; scratch=""; while [ "$n" -lt $(($# / 2)) ]; do n=$((n + 1)); scratch="$scratch scratch/$n"; done
+(cd "$dir" && mkdir frames scratch $scratch) || exit 125
 i=0
 while [ "$#" -ge 2 ]; do
   pid=$1; root=$2; shift 2
@@ -69,28 +75,22 @@ while [ "$#" -ge 2 ]; do
     read -r _ <&3
     eval "set -- $template"
     read -r start _ </proc/uptime
-    "$@" <"$dir/in" >"$dir/$i.out" 2>"$dir/$i.err" 3>&-
+    KDEBUG_SCRATCH="$dir/scratch/$i" "$@" <"$dir/in" >"$dir/frames/$i.out" 2>"$dir/frames/$i.err" 3>&-
     rc=$?
     read -r end _ </proc/uptime
     echo >&3
-    {
-      echo "@@kdebug-batch $i rc=$rc start=$start end=$end"
-      [ -s "$dir/$i.out" ] && head -c "$cap" "$dir/$i.out" | base64
-      echo "@@kdebug-batch-stderr $i"
-      [ -s "$dir/$i.err" ] && head -c "$cap" "$dir/$i.err" | base64
-    } >"$dir/$i.frame"
+    echo "rc=$rc start=$start end=$end" >"$dir/frames/$i.rc"
   ) &
 done
 wait
-cat "$dir"/*.frame 2>/dev/null
+find "$dir/frames" -type f -size +"$cap"c -exec truncate -s "$cap" {} + 2>/dev/null
+tar -C "$dir/frames" -czf - . | base64
 rm -rf "$dir"
 """
 # Targets of a node whose commands run at once (the others wait for a slot, a token of a FIFO): enough to overlap
 # the slow ones (a DNS timeout), few enough that a hundred targets' processes do not thrash the node's CPUs. On the
 # lab (2 cores, 300 pods over 3 nodes, fleet_dns.yml) the probe step took 15 s with 24 against 18 s unbounded.
 MAX_PARALLEL_PER_NODE = 24
-RESULT_MARKER = "@@kdebug-batch "
-STDERR_MARKER = "@@kdebug-batch-stderr "
 # The driver's variables that command_template() leaves to it, one per target.
 SLOT_VARIABLES = ("pid", "root")
 
@@ -160,50 +160,48 @@ def driver_argv(template, targets, max_output_bytes, stdin=False, parallel=None)
 
 
 def output_budget(count, max_output_bytes):
-    """Bytes of driver output to keep for ``count`` targets: both streams in base64, and the frame lines."""
-    return (max_output_bytes * 3 + 1024) * count
+    """Bytes of driver output to keep for ``count`` targets: both streams and the exit line, each in a tar member of
+    its own (a header and padding), in base64 (gzip only makes it smaller, but a stream it cannot shrink may grow a
+    little), and the archive's end."""
+    return (max_output_bytes * 3 + 8192) * count + 4096
 
 
-def _decode(lines):
+def _archive_files(text):
+    """{member's base name: bytes} of the driver's archive (base64 of a gzipped tar). As much as can be read: a
+    stream cut short keeps the members before the cut, garbage gives nothing."""
     try:
-        return base64.b64decode("".join(line.strip() for line in lines))
-    except (binascii.Error, ValueError):
-        return b""
-
-
-def _marker_number(line, marker):
-    fields = line[len(marker):].split()
-    return int(fields[0]) if fields and fields[0].isdigit() else None
+        data = base64.b64decode("".join(text.split()))
+        raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data)  # positional: Python 2.7 takes no wbits=
+    except (binascii.Error, ValueError, TypeError, zlib.error):
+        return {}
+    files = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as archive:
+            for member in archive:
+                if member.isfile():
+                    files[posixpath.basename(member.name)] = archive.extractfile(member).read()
+    except (tarfile.TarError, EOFError, OSError):
+        pass
+    return files
 
 
 def parse_driver_output(text, count, max_output_bytes):
     """[{rc, seconds, stdout, stderr}] per target, stdout/stderr as BoundedOutput, seconds the command's own time
-    (None when the frame does not tell it); None where nothing came for a target."""
-    frames = {}  # target number -> {"rc", "seconds", "out": base64 lines, "err": base64 lines}
-    section = None  # the list the next base64 lines belong to
-    for line in text.splitlines():
-        if line.startswith(STDERR_MARKER):
-            frame = frames.get(_marker_number(line, STDERR_MARKER))
-            section = frame["err"] if frame else None
-        elif line.startswith(RESULT_MARKER):
-            number = _marker_number(line, RESULT_MARKER)
-            if number is None or not 1 <= number <= count:
-                section = None
-                continue
-            fields = dict(f.split("=", 1) for f in line.split()[2:] if "=" in f)
-            rc = fields.get("rc", "")
-            frames[number] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None,
-                              "seconds": _seconds_between(fields.get("start"), fields.get("end")),
-                              "out": [], "err": []}
-            section = frames[number]["out"]
-        elif section is not None:
-            section.append(line)
+    (None when the driver did not tell it); None where the driver wrote no exit line for a target."""
+    files = _archive_files(text)
     found = [None] * count
-    for number, frame in frames.items():
+    for number in range(1, count + 1):
+        line = files.get("%d.rc" % number)
+        if line is None:
+            continue
+        fields = dict(f.split("=", 1) for f in line.decode("ascii", "replace").split() if "=" in f)
+        rc = fields.get("rc", "")
         out, err = BoundedOutput(max_output_bytes), BoundedOutput(max_output_bytes)
-        out.write(_decode(frame["out"]))
-        err.write(_decode(frame["err"]))
-        found[number - 1] = {"rc": frame["rc"], "seconds": frame["seconds"], "stdout": out, "stderr": err}
+        out.write(files.get("%d.out" % number, b""))
+        err.write(files.get("%d.err" % number, b""))
+        found[number - 1] = {"rc": int(rc) if rc.lstrip("-").isdigit() else None,
+                             "seconds": _seconds_between(fields.get("start"), fields.get("end")),
+                             "stdout": out, "stderr": err}
     return found
 
 

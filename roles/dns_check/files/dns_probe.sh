@@ -33,6 +33,7 @@
 #   KDEBUG_DNS_SLOW_MS       the role's latency threshold: an A query slower than a quarter of it is asked once
 #                            more when the others are done (0: never)
 #   KDEBUG_TARGET_ROOT       the target's root filesystem as seen from here (else /etc/resolv.conf is the pod's)
+#   KDEBUG_SCRATCH           an empty directory for the probe's files (kdebug_exec targets give one), else mktemp's
 #
 # Each phase asks its queries through one dig per nameserver (see ask), the nameservers at once: first every name
 # (and the reverse lookups) against every nameserver, then the Services found and the search-list variants, then
@@ -129,11 +130,17 @@ while IFS= read -r line || [ -n "$line" ]; do
     esac
 done <"$conf"
 
-work=$(mktemp -d 2>/dev/null) || {
-    work="/tmp/kdebug-dns.$$"
-    mkdir -p "$work" || exit 4
-}
-trap 'rm -rf "$work"' EXIT
+# Scratch files: in fleet runs the driver's directory for this target (empty, removed with the driver's: no mktemp
+# and no rm per pod), else a directory of our own.
+if [ -n "${KDEBUG_SCRATCH:-}" ] && [ -d "$KDEBUG_SCRATCH" ] && [ -w "$KDEBUG_SCRATCH" ]; then
+    work=$KDEBUG_SCRATCH
+else
+    work=$(mktemp -d 2>/dev/null) || {
+        work="/tmp/kdebug-dns.$$"
+        mkdir -p "$work" || exit 4
+    }
+    trap 'rm -rf "$work"' EXIT
+fi
 trap 'exit 143' INT TERM
 : >"$work/index"
 

@@ -28,8 +28,13 @@ CT=${KDEBUG_NET_CONNECT_TIMEOUT:-3}
 HT=${KDEBUG_NET_HTTP_TIMEOUT:-5}
 MAX=${KDEBUG_NET_MAX_BYTES:-131072}
 
-T=$(mktemp -d 2>/dev/null) || { T=/tmp/kdebug-net.$$ && mkdir -p "$T"; } || exit 70
-trap 'rm -rf "$T"' EXIT
+# Scratch files: in fleet runs the driver's directory for this target (removed with the driver's), else our own.
+if [ -n "${KDEBUG_SCRATCH:-}" ] && [ -d "$KDEBUG_SCRATCH" ] && [ -w "$KDEBUG_SCRATCH" ]; then
+    T=$KDEBUG_SCRATCH
+else
+    T=$(mktemp -d 2>/dev/null) || { T=/tmp/kdebug-net.$$ && mkdir -p "$T"; } || exit 70
+    trap 'rm -rf "$T"' EXIT
+fi
 trap 'exit 143' INT TERM
 
 now_ms() {

@@ -6,9 +6,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 
 import pytest
 
@@ -95,14 +97,18 @@ def test_a_node_target_that_cannot_be_read_has_a_node_block():
     assert result["failed"] and result["host"] == "h"
 
 
-def b64(text):
-    return base64.b64encode(text.encode()).decode()
-
-
-def b64_lines(text, width=8):
-    """base64 wrapped the way base64(1) wraps it (narrower here, so the tests cross line ends)."""
-    encoded = b64(text)
-    return [encoded[i:i + width] for i in range(0, len(encoded), width)]
+def archive(files, cut=None):
+    """The driver's output for ``files`` ({name: bytes}, in that order): a gzipped tar in base64, wrapped as
+    base64(1) wraps it; ``cut``: only that many bytes of the gzip stream (a stream broken on the way)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo("./" + name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    data = raw.getvalue()[:cut]
+    encoded = base64.b64encode(data).decode()
+    return "\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + "\n"
 
 
 def plain(found):
@@ -111,35 +117,46 @@ def plain(found):
                                        "truncated": found["stdout"].truncated or found["stderr"].truncated}
 
 
-def test_parse_driver_output_frames_each_target():
-    text = "\n".join(
-        ["@@kdebug-batch 2 rc=3"] + b64_lines("0123456789")
-        + ["@@kdebug-batch-stderr 2"] + b64_lines("oops")
-        + ["@@kdebug-batch 1 rc=0"] + b64_lines("hello\n") + ["@@kdebug-batch-stderr 1"])
+def test_parse_driver_output_gives_each_target_its_own_files():
+    text = archive({"2.out": b"0123456", "2.err": b"oops", "2.rc": b"rc=3 start=1.00 end=2.00\n",
+                    "1.out": b"hello\n", "1.err": b"", "1.rc": b"rc=0 start=1.00 end=1.50\n"})
     first, second, third = [plain(f) for f in batch.parse_driver_output(text, 3, max_output_bytes=6)]
     assert first == {"rc": 0, "stdout": "hello\n", "stderr": "", "truncated": False}
     assert second == {"rc": 3, "stdout": "012345", "stderr": "oops", "truncated": True}
-    assert third is None  # nothing printed for it: the caller reports an error for that target
+    assert third is None  # no exit line for it: the caller reports an error for that target
 
 
 def test_parse_driver_output_reads_each_targets_own_time():
     timed, untimed = batch.parse_driver_output(
-        "@@kdebug-batch 1 rc=137 start=100.25 end=102.75\n@@kdebug-batch 2 rc=0 start= end=\n", 2, 10)
+        archive({"1.rc": b"rc=137 start=100.25 end=102.75\n", "2.rc": b"rc=0 start= end=\n"}), 2, 10)
     assert timed["seconds"] == 2.5 and untimed["seconds"] is None
+    assert timed["stdout"].text() == "" and timed["rc"] == 137
 
 
 def test_parse_driver_output_reads_exactly_max_bytes_as_whole():
     # The driver sends MAX_BYTES + 1 bytes of a longer output: exactly MAX_BYTES is not a cut.
-    whole = batch.parse_driver_output("\n".join(["@@kdebug-batch 1 rc=0", b64("abcdef"), "@@kdebug-batch-stderr 1"]),
-                                      1, max_output_bytes=6)[0]
+    whole = batch.parse_driver_output(archive({"1.out": b"abcdef", "1.rc": b"rc=0"}), 1, max_output_bytes=6)[0]
     assert plain(whole) == {"rc": 0, "stdout": "abcdef", "stderr": "", "truncated": False}
 
 
-def test_parse_driver_output_survives_garbage():
-    assert batch.parse_driver_output("@@kdebug-batch x rc=\n@@kdebug-batch 9 rc=1\nAAAA\n", 1, 10) == [None]
-    broken = batch.parse_driver_output("noise\n@@kdebug-batch 1 rc=\n!!notbase64\n@@kdebug-batch-stderr 7\nb29wcw==\n",
-                                       1, 10)[0]
-    assert plain(broken) == {"rc": None, "stdout": "", "stderr": "", "truncated": False}
+def test_parse_driver_output_keeps_what_came_before_a_cut_and_survives_garbage():
+    files = {"1.out": b"first\n", "1.rc": b"rc=0", "2.out": os.urandom(20000), "2.rc": b"rc=0"}
+    full = archive(files)
+    cut = batch.parse_driver_output(archive(files, cut=len(base64.b64decode(full)) - 2000), 2, 30000)
+    assert plain(cut[0])["stdout"] == "first\n" and cut[1] is None
+    assert batch.parse_driver_output("noise\n!!notbase64\n", 1, 10) == [None]
+    assert batch.parse_driver_output(base64.b64encode(b"not gzip").decode(), 1, 10) == [None]
+    assert batch.parse_driver_output("", 2, 10) == [None, None]
+    odd = batch.parse_driver_output(archive({"1.rc": b"rc= start=x", "9.rc": b"rc=1", "x.rc": b"rc=1"}), 1, 10)
+    assert plain(odd[0]) == {"rc": None, "stdout": "", "stderr": "", "truncated": False}
+
+
+def test_the_output_budget_holds_every_target_at_its_limit():
+    files = {}
+    for number in range(1, 6):
+        files.update({"%d.out" % number: os.urandom(101), "%d.err" % number: os.urandom(101),
+                      "%d.rc" % number: b"rc=0 start=12345.67 end=12346.78\n"})
+    assert len(archive(files)) <= batch.output_budget(5, 100)
 
 
 SINGLE_KEYS = set(results.exec_result(0, results.BoundedOutput(), results.BoundedOutput(), 0, "agent", "", {}))
@@ -316,3 +333,17 @@ def test_the_driver_gets_env_on_stdin_and_every_target_its_own_stdin():
     spec = ExecSpec(shell='printf "%s|" "$X"; cat', env={"X": "s3cret value"}, timeout=10, stdin="in\n")
     for got in run_driver(spec, [me, me], stdin="in\n"):
         assert got["stdout"] == "s3cret value|in\n"
+
+
+@NEEDS_NSENTER
+def test_each_target_gets_a_scratch_directory_of_its_own_removed_with_the_driver(tmp_path):
+    me = os.getpid()
+    spec = ExecSpec(shell='test -d "$KDEBUG_SCRATCH" && ls -A "$KDEBUG_SCRATCH" | wc -l && touch "$KDEBUG_SCRATCH/x" '
+                          '&& echo "$KDEBUG_SCRATCH"', timeout=10)
+    argv = batch.driver_argv(batch.command_template(spec, ["net"]), [(me, "/"), (me, "/"), (me, "/")], 1000)
+    out = subprocess.run(argv, capture_output=True, timeout=30, check=True,
+                         env=dict(os.environ, TMPDIR=str(tmp_path))).stdout.decode()
+    seen = [plain(frame)["stdout"].split() for frame in batch.parse_driver_output(out, 3, 1000)]
+    assert [count for count, _dir in seen] == ["0", "0", "0"]  # each one empty when its command starts
+    assert len(set(path for _count, path in seen)) == 3 and all(p.startswith(str(tmp_path)) for _c, p in seen)
+    assert list(tmp_path.iterdir()) == []  # removed with the driver's directory

@@ -60,3 +60,20 @@ def test_a_prefix_of_another_id_does_not_match():
 def test_nothing_found():
     assert procfs.find_container_pid([], CID) is None
     assert procfs.parse_scan("") == []
+
+
+def test_many_ids_in_one_pass_each_its_own_init():
+    """A node's targets at once: ids that are prefixes of one another, several cgroup layouts, an id nobody has."""
+    short = CID[:12]
+    text = scan((900, "containerd-shim", 1, ["4:memory:/"]),
+                (1001, "web", 900, ["4:memory:/kubepods/pod1/" + CID, "0::/kubepods/pod1/" + CID]),
+                (1002, "web worker", 1001, ["4:memory:/kubepods/pod1/" + CID]),
+                (2001, "db", 901, ["0::/kubepods.slice/cri-containerd-%s.scope" % OTHER]),
+                (3001, "short", 902, ["12:pids:/docker/" + short]))
+    processes = procfs.parse_scan(text)
+    found = procfs.find_container_processes(processes, [CID, OTHER, short, "f" * 64, ""])
+    assert {k: (v or {}).get("pid") for k, v in found.items()} == {CID: 1001, OTHER: 2001, short: 3001,
+                                                                    "f" * 64: None, "": None}
+    for container_id in (CID, OTHER, short):  # the same as one id at a time
+        assert found[container_id] == procfs.find_container_process(processes, container_id)
+    assert procfs.find_container_processes(processes, []) == {}
