@@ -72,8 +72,8 @@ def test_many_ids_in_one_pass_each_its_own_init():
                 (3001, "short", 902, ["12:pids:/docker/" + short]))
     processes = procfs.parse_scan(text)
     found = procfs.find_container_processes(processes, [CID, OTHER, short, "f" * 64, ""])
-    assert {k: (v or {}).get("pid") for k, v in found.items()} == {CID: 1001, OTHER: 2001, short: 3001,
-                                                                    "f" * 64: None, "": None}
+    pids = {k: (v or {}).get("pid") for k, v in found.items()}
+    assert pids == {CID: 1001, OTHER: 2001, short: 3001, "f" * 64: None, "": None}
     for container_id in (CID, OTHER, short):  # the same as one id at a time
         assert found[container_id] == procfs.find_container_process(processes, container_id)
     assert procfs.find_container_processes(processes, []) == {}
