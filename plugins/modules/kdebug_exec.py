@@ -94,6 +94,8 @@ options:
         play.
       - Each target's command gets E(KDEBUG_SCRATCH), an empty directory of its own in the agent for scratch files,
         removed when the call ends (not visible to a command that joins the target's C(mnt) namespace).
+      - The agent's image runs the per-node driver, which needs C(sh), C(mktemp), C(mkfifo), C(find), C(truncate),
+        C(tar) with C(gzip), and C(base64) (Debian, Alpine and busybox images have them all).
     type: list
     elements: dict
     suboptions:
