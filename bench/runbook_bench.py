@@ -153,6 +153,35 @@ class PeakCounter(threading.Thread):
         return self.peak
 
 
+def busy_fraction(seconds):
+    """The share of all CPUs busy over ``seconds`` (/proc/stat: everything but idle and iowait)."""
+    def read():
+        with open("/proc/stat") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+        return sum(fields) - fields[3] - fields[4], sum(fields)
+    busy0, total0 = read()
+    time.sleep(seconds)
+    busy1, total1 = read()
+    return (busy1 - busy0) / float(max(total1 - total0, 1))
+
+
+# A fleet just created keeps the nodes busy for minutes (every kubelet and the runtimes take in its hundreds of
+# containers), and the kdebug runs, CPU-bound, would pay for it while the kubectl loop, which waits on the API more
+# than on the CPU, comes later. Each series starts when the machine is about as quiet as a lab with the fleet idle
+# (37% busy at 300 pods, bench/README.md), or after SETTLE_TIMEOUT whatever it is.
+QUIET_BUSY = 0.40
+SETTLE_TIMEOUT = 300
+
+
+def settle():
+    """Wait (in 5 s windows, at most SETTLE_TIMEOUT) until the machine is at most QUIET_BUSY busy; say how long."""
+    started = time.monotonic()
+    busy = busy_fraction(5)
+    while busy > QUIET_BUSY and time.monotonic() - started < SETTLE_TIMEOUT:
+        busy = busy_fraction(5)
+    print("settled in %.0f s: %.0f%% busy" % (time.monotonic() - started, busy * 100), flush=True)
+
+
 def agent_pods():
     """Live agent pods in the default agent namespace (the one the fleet playbook uses)."""
     pods = json.loads(kubectl("get", "pods", "-n", "kdebug-system", "-l", "kdebug.io/component=agent",
@@ -179,6 +208,7 @@ def bench_fleet(runs, work, size):
         pods = ok + bad
         inventory = write_inventory(work, namespace)
         ours, peaks, warm, memory = [], [], [], []
+        settle()
         for index in range(runs):
             counter = PeakCounter(agent_pods)
             counter.start()
@@ -200,6 +230,7 @@ def bench_fleet(runs, work, size):
         floor = [playbook(nothing, {}, "-i", inventory) + DNS_TIMEOUT for _index in range(runs)]
         ours_containers = ephemeral_containers(namespace)
         theirs = []
+        settle()
         for _index in range(runs):
             started = time.perf_counter()
             for pod in pods:
