@@ -50,7 +50,7 @@ STRATEGY_REASON = "targets: one agent exec per node runs the command in every ta
 # the background, at most PARALLEL at once, its stdout and stderr in files, and when its command ends it writes
 # N.rc ("rc=RC start=UPTIME end=UPTIME") beside N.out and N.err. When all have ended, the outputs longer than
 # MAX_BYTES + 1 bytes are cut to that (so the reader can tell they were cut) and the whole directory goes out as one
-# gzipped tar in base64: three processes per node (find, tar, gzip; base64) instead of two per target (head and
+# gzipped tar in base64: four processes per node (find, tar, gzip, base64) instead of two per target (head and
 # base64 of each stream): on a node with a hundred targets, each process is CPU the others wait for. A target's
 # output cannot forge another's: each is a file of its own in the archive. start and end (/proc/uptime, read with
 # the builtin read: no process) time each target's command on its own: a target killed early by a signal is not
