@@ -427,6 +427,13 @@ def container_state_problem(status):
     return None
 
 
+def event_time(event):
+    """When an event (of a pod) last happened, as its RFC 3339 text ("" when it says nothing)."""
+    series = event.get("series") or {}
+    return (event.get("lastTimestamp") or series.get("lastObservedTime") or event.get("eventTime")
+            or event.get("firstTimestamp") or (event.get("metadata") or {}).get("creationTimestamp") or "")
+
+
 def unschedulable_problem(pod):
     for condition in pod.get("status", {}).get("conditions") or []:
         if condition.get("type") == "PodScheduled" and condition.get("status") == "False" \

@@ -115,7 +115,10 @@ options:
     choices: [Always, IfNotPresent, Never]
     aliases: [tools_image_pull_policy]
   image_pull_secrets:
-    description: Names of image pull secrets for O(image), added to the fork's C(imagePullSecrets).
+    description:
+      - Names of image pull secrets for O(image), added to the fork's C(imagePullSecrets).
+      - Each must exist in O(namespace); this is checked before the fork is created, when the caller may read
+        secrets.
     type: list
     elements: str
     default: []
@@ -185,6 +188,8 @@ options:
       - Image pull and container creation failures (C(ErrImagePull), C(ImagePullBackOff), C(ErrImageNeverPull),
         C(CreateContainerError)...) are reported as soon as they show; a fork this run created and that cannot run
         is deleted.
+      - A pull the kubelet made without the pod's pull secrets (event C(FailedToRetrieveImagePullSecret), it had not
+        read them yet) is waited through until the kubelet pulls again, with them.
     type: bool
     default: true
   wait_timeout:

@@ -67,6 +67,13 @@ def list_pods(client, namespace):
     return dict((pod["metadata"]["name"], pod) for pod in client.get(pod_path(namespace)).get("items") or [])
 
 
+def list_pod_events(client, namespace, uid):
+    """The events whose involved object is this pod (by UID, so an earlier pod of the same name is left out)."""
+    answer = client.get(api_path("namespaces", namespace, "events"),
+                        query={"fieldSelector": "involvedObject.uid=%s" % uid})
+    return (answer or {}).get("items") or []
+
+
 def read_log(client, namespace, name, container, previous, tail_lines):
     """(text, truncated): the last ``tail_lines`` lines of a container's log (its previous run's with ``previous``),
     at most LOG_LIMIT_BYTES. A log the API does not have (not started, no previous run) is ApiInvalid (HTTP 400)."""

@@ -11,12 +11,13 @@ import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata, procfs
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiDenied, ApiError, KdebugError, WaitTimeout)
+    ApiConflict, ApiDenied, ApiError, ImagePullError, KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.exec import exec_in_container
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, read_node, wait_for)
-from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import (
+    PullSecrets, secrets_missed_advice, secrets_the_kubelet_missed)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_AGENT_NAMESPACE
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import agent as agent_spec
@@ -117,10 +118,21 @@ class AgentManager(object):
             int(audit[metadata.ANNOTATION_TTL]))
 
     def wait_running(self, pod, timeout):
-        if agent_spec.agent_ready(pod):
-            return pod
         name = "%s/%s" % (self.namespace, pod["metadata"]["name"])
         node = pod["spec"]["nodeName"]
+        missed = {}  # the last pull failure the kubelet made without the pull secrets: waited through
+
+        def ready(current):
+            try:
+                return agent_spec.agent_ready(current)
+            except ImagePullError as err:
+                secrets = secrets_the_kubelet_missed(self.client, current)
+                if not secrets:
+                    raise
+                missed.update(error=err, secrets=secrets, pod=current)
+                return False
+        if ready(pod):
+            return pod
 
         def read():
             current = self.read(node)
@@ -128,9 +140,12 @@ class AgentManager(object):
                 raise KdebugError("agent pod %s disappeared while starting." % name)
             return current
         try:
-            return wait_for(read, agent_spec.agent_ready, timeout, "agent pod %s to run" % name,
+            return wait_for(read, ready, timeout, "agent pod %s to run" % name,
                             watch=lambda obj, seconds: self.client.watch_object(pod_path(self.namespace), obj, seconds))
         except WaitTimeout as err:
+            if missed:
+                raise ImagePullError("%s %s." % (missed["error"].message, secrets_missed_advice(
+                    self.client, missed["pod"], missed["secrets"])), **missed["error"].details)
             silence = self.node_silence(node)
             if silence:
                 raise WaitTimeout("%s %s" % (err.message, silence), node=node)

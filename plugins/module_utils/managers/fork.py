@@ -14,6 +14,8 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import (
     delete_and_wait, ensure_by_spec_hash, read_log, remove_after_failure, wait_for)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import (
+    secrets_missed_advice, secrets_the_kubelet_missed)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
 
 # The fix for a refused create, by the class of the refusal (kube/failures.py).
@@ -111,6 +113,9 @@ class ForkManager(object):
             state, message = fork_spec.fork_progress(current, container)
             seen["message"] = message.rstrip(". ")
             if state == "failed":
+                seen["missed"] = secrets_the_kubelet_missed(self.client, current)
+                if seen["missed"]:
+                    return False  # the kubelet pulled without the pull secrets: it pulls again with them
                 raise _failure(StartError, "fork pod %s/%s cannot run: %s." % (namespace, name, seen["message"]),
                                current, seen["message"])
             return state == "running"
@@ -119,6 +124,10 @@ class ForkManager(object):
             return wait_for(read, running, timeout, "fork pod %s/%s" % (namespace, name),
                             watch=lambda obj, seconds: self.client.watch_object(pod_path(namespace), obj, seconds))
         except WaitTimeout:
+            if seen.get("missed"):
+                raise _failure(StartError, "fork pod %s/%s cannot run: %s. %s." % (
+                    namespace, name, seen["message"], secrets_missed_advice(self.client, seen["pod"], seen["missed"])),
+                    seen["pod"], seen["message"])
             raise _failure(WaitTimeout, "fork pod %s/%s did not run within wait_timeout (%ss): %s." % (
                 namespace, name, timeout, seen["message"]), seen["pod"], seen["message"])
 

@@ -13,8 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiConflict, ApiDenied, ImagePullError
+from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
+    ApiConflict, ApiDenied, ApiError, ImagePullError)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pod_events
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import pull_secrets as pull
 
 # What the caller lacks when it may not read or copy a secret (kube/failures.py words the 403 with it).
@@ -27,6 +29,33 @@ UNREADABLE = object()
 
 def secret_path(namespace, name=None):
     return api_path("namespaces", namespace, "secrets", name) if name else api_path("namespaces", namespace, "secrets")
+
+
+def secrets_the_kubelet_missed(client, pod):
+    """The pull secrets the kubelet pulled ``pod``'s images without, while its last failed pull was one of those
+    (transforms/pull_secrets.pull_secrets_missed): a pull to wait for, not a failure yet. [] when no pull fails,
+    the pod has no pull secrets, or its events cannot be read."""
+    secrets = [s.get("name") for s in (pod.get("spec") or {}).get("imagePullSecrets") or [] if s.get("name")]
+    if not secrets or not pull.pulls_failing(pod):
+        return []
+    try:
+        events = list_pod_events(client, pod["metadata"]["namespace"], pod["metadata"]["uid"])
+    except ApiError:
+        return []
+    return pull.pull_secrets_missed(events, secrets)
+
+
+def secrets_missed_advice(client, pod, names):
+    """transforms/pull_secrets.pull_secrets_missed_advice for ``pod``, naming those of ``names`` that do not exist."""
+    namespace = pod["metadata"]["namespace"]
+    absent = []
+    for name in names:
+        try:
+            if client.get_or_none(secret_path(namespace, name)) is None:
+                absent.append(name)
+        except ApiError:
+            pass  # not ours to read: the kubelet may well
+    return pull.pull_secrets_missed_advice((pod.get("spec") or {}).get("nodeName"), names, namespace, absent)
 
 
 class PullSecrets(object):
@@ -51,8 +80,9 @@ class PullSecrets(object):
             % (self.image, self.registry, "; ".join(problems), fix),
             registry=self.registry, image=self.image, image_pull_secrets=list(names), secrets_namespace=namespace)
 
-    def check(self, names, namespace, fix):
-        """ImagePullError unless every secret named is in ``namespace`` and one has credentials for the registry.
+    def check(self, names, namespace, fix, covering=True):
+        """ImagePullError unless every secret named is in ``namespace`` and (``covering``) one has credentials for
+        the registry.
 
         Secrets the caller may not read are given the benefit of the doubt.
         """
@@ -61,7 +91,8 @@ class PullSecrets(object):
         missing = [pull.secret_problem(n, namespace, None, self.registry) for n, s in readable.items() if s is None]
         if missing:
             raise self.error(missing, names, namespace, fix)
-        if len(readable) == len(found) and not any(pull.covers(s, self.registry) for s in readable.values()):
+        if covering and len(readable) == len(found) and not any(pull.covers(s, self.registry)
+                                                                for s in readable.values()):
             raise self.error([pull.secret_problem(n, namespace, s, self.registry) for n, s in readable.items()],
                              names, namespace, fix)
         return readable

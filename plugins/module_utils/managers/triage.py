@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiInvalid
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path
-from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_log, read_pod
+from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import list_pod_events, read_log, read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.triage import (
     DEFAULT_EVENT_LIMIT, DEFAULT_LOG_LINES, LogUnavailable, log_entries, log_plan, select_containers)
 
@@ -39,10 +39,7 @@ class TriageFetcher(object):
         return read_pod(self.client, namespace, name)
 
     def list_pod_events(self, namespace, uid):
-        """The events whose involved object is this pod (by UID, so an earlier pod of the same name is left out)."""
-        answer = self.client.get(api_path("namespaces", namespace, "events"),
-                                 query={"fieldSelector": "involvedObject.uid=%s" % uid})
-        return (answer or {}).get("items") or []
+        return list_pod_events(self.client, namespace, uid)
 
     def list_services(self, namespace):
         answer = self.client.get(api_path("namespaces", namespace, "services"))

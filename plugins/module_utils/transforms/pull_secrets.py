@@ -19,8 +19,12 @@ __metaclass__ = type
 
 import base64
 import json
+import re
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils import metadata
+from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
+    container_state_problem, container_statuses, event_time, INIT, MAIN)
+from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.cleanup import parse_timestamp
 from ansible_collections.kdebug.toolkit.plugins.module_utils.options import DEFAULT_TOOLS_IMAGE, PULL_SECRETS_MODES
 
 MODES = tuple(PULL_SECRETS_MODES)
@@ -178,3 +182,53 @@ def pull_failure_advice(image, secrets, namespace, problem):
             "(image_pull_secrets), or the image name and image_pull_policy"
             % (image, registry, used, what, ", ".join(secrets) if secrets else "a secret given in image_pull_secrets",
                "" if len(secrets) > 1 else "s", registry))
+
+
+def pulls_failing(pod):
+    """Does a container of ``pod`` (init or main) wait on a failed pull of its image?"""
+    return any(image_pull_problem(container_state_problem(status))
+               for kind in (INIT, MAIN) for status in container_statuses(pod, kind))
+
+
+# The kubelet's warning when it pulls a pod's images without some of its pull secrets: it could not read them. A
+# kubelet waits one second for its secret cache to sync on a new pod, so a busy node pulls without the secrets and
+# gets a 401; it reads them again before each retry. Its first retry is 10 s (the image back-off) after a failure:
+# a failure within PULL_SECRETS_MISSED_WINDOW seconds of the warning was a pull without them.
+PULL_SECRETS_MISSED_REASON = "FailedToRetrieveImagePullSecret"
+PULL_FAILED_REASON, PULL_FAILED_MESSAGE = "Failed", "Failed to pull image"
+PULL_SECRETS_MISSED_WINDOW = 5
+
+
+def pull_secrets_missed(events, secrets):
+    """The pull secrets (of ``secrets``, the pod's) the kubelet pulled without, from the pod's events, when its last
+    failed pull was one of those (it will pull again with them); [] when it failed with the secrets, or none was
+    missed."""
+    def last(reason, prefix=""):
+        times = [parse_timestamp(event_time(e)) for e in events or []
+                 if e.get("reason") == reason and (e.get("message") or "").startswith(prefix)]
+        return max([t for t in times if t is not None] or [None])
+    missed_at, failed_at = last(PULL_SECRETS_MISSED_REASON), last(PULL_FAILED_REASON, PULL_FAILED_MESSAGE)
+    if missed_at is None or (failed_at is not None
+                             and (failed_at - missed_at).total_seconds() > PULL_SECRETS_MISSED_WINDOW):
+        return []
+    names = set()
+    for event in events:
+        if event.get("reason") == PULL_SECRETS_MISSED_REASON:
+            listed = re.search(r"\(([^)]*)\)", event.get("message") or "")
+            names.update(n.strip() for n in (listed.group(1) if listed else "").split(",") if n.strip())
+    return sorted(names) or list(secrets)
+
+
+def pull_secrets_missed_advice(node, secrets, namespace, absent=()):
+    """Why a pull without the secrets went on failing until the wait ended, and what to check (``absent``: those
+    of ``secrets`` that do not exist)."""
+    plural = "s" if len(secrets) > 1 else ""
+    if absent:
+        check = ("%s do%s not exist there: create %s, or fix the name%s"
+                 % (", ".join(absent), "" if len(absent) > 1 else "es", "them" if len(absent) > 1 else "it", plural))
+    else:
+        check = ("Check the node (kubectl describe node %s): a busy kubelet or API server reads secrets late, so a "
+                 "longer wait_timeout may be enough" % node)
+    return ("The kubelet of node %s could not read image pull secret%s %s of namespace %s (event %s) and pulled "
+            "without them; it had not pulled with them when the wait ended. %s"
+            % (node, plural, ", ".join(secrets), namespace, PULL_SECRETS_MISSED_REASON, check))

@@ -52,8 +52,9 @@ import json
 from ansible_collections.kdebug.toolkit.plugins.module_utils.checks import make_check
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import ApiDenied, KdebugError
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import (
-    INIT, MAIN, container_statuses, describe_init_blocker, find_spec, find_status, init_blocker, is_sidecar,
-    last_termination, owner_of, pod_network, selected_by, spec_containers, state_of, static_pod, static_pod_text)
+    INIT, MAIN, container_statuses, describe_init_blocker, event_time, find_spec, find_status, init_blocker,
+    is_sidecar, last_termination, owner_of, pod_network, selected_by, spec_containers, state_of, static_pod,
+    static_pod_text)
 
 DEFAULT_LOG_LINES = 50
 DEFAULT_EVENT_LIMIT = 20
@@ -210,12 +211,6 @@ def summarize_pod(pod, services=None):
     }
 
 
-def _event_time(event):
-    series = event.get("series") or {}
-    return (event.get("lastTimestamp") or series.get("lastObservedTime") or event.get("eventTime")
-            or event.get("firstTimestamp") or (event.get("metadata") or {}).get("creationTimestamp") or "")
-
-
 def summarize_events(events, limit=DEFAULT_EVENT_LIMIT):
     """The pod's events, oldest first, the last ``limit`` of them (all with limit None)."""
     out = []
@@ -228,7 +223,7 @@ def summarize_events(events, limit=DEFAULT_EVENT_LIMIT):
             "message": (event.get("message") or "").strip(),
             "count": series.get("count") or event.get("count") or 1,
             "first_time": event.get("firstTimestamp") or event.get("eventTime"),
-            "last_time": _event_time(event) or None,
+            "last_time": event_time(event) or None,
             "source": event.get("reportingComponent") or source.get("component"),
             "object": (event.get("involvedObject") or {}).get("fieldPath"),
         })

@@ -12,6 +12,7 @@ from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import Inter
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.access import AccessProbe
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.objects import read_pod
 from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.fork import ForkManager
+from ansible_collections.kdebug.toolkit.plugins.module_utils.managers.pull_secrets import PullSecrets
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms import fork as fork_spec
 from ansible_collections.kdebug.toolkit.plugins.module_utils.transforms.fork import (
     DEFAULT_BUSYBOX_PATH, DEFAULT_TOOLS_IMAGE)
@@ -102,6 +103,13 @@ def _present(module, manager, params):
                           "node, other_node keeps a hostNetwork fork off it).")
     nodes = manager.nodes_for(source, params)
     opts = options_from_params(params, module.requested_by(), module.reason(), module.run(), nodes)
+    if opts["image_pull_secrets"]:
+        # Each must be there: the kubelet pulls without a secret it cannot find, and the fork's wait would take
+        # that 401 for a pull to retry (managers/fork.py).
+        PullSecrets(manager.client, opts["image"], module.check_mode).check(
+            opts["image_pull_secrets"], namespace,
+            "The fork runs in the source's namespace %s and can only use its pull secrets: create them there, or fix "
+            "image_pull_secrets" % namespace, covering=False)
     desired, changes, placement, warnings = fork_spec.build_fork_draft(source, opts)
     manager.warnings.extend(warnings)
     container = desired["metadata"]["annotations"][fork_spec.ANNOTATION_HELD_CONTAINER]

@@ -3,6 +3,7 @@ copied), the ephemeral strategy's limit to the pod's own secrets, forks, and cle
 secret. Every pull is imagePullPolicy Always, so each one really asks the registry with the credentials given."""
 import json
 import os
+import threading
 import time
 
 MANAGED = "app.kubernetes.io/managed-by"
@@ -210,6 +211,59 @@ def test_a_fork_pulls_with_the_source_pods_secrets_plus_the_ones_given(lab, regi
     fork = lab.kubectl_json("get", "pod", "-n", scratch_namespace, result["fork"]["name"])
     assert fork["spec"]["imagePullSecrets"] == [{"name": "app-pull"}, {"name": "regcred"}]
     lab.module("kdebug_fork", fork_args(registry, scratch_namespace, state="absent"))
+
+
+def test_a_pull_the_kubelet_made_without_the_secret_is_waited_through(lab, registry, scratch_namespace):
+    # The source pod names a pull secret that does not exist yet: the kubelet pulls the fork's image without it (a
+    # 401, event FailedToRetrieveImagePullSecret), as a busy kubelet does with a secret it has not read yet. Once
+    # the secret is there, its next pull (after the 10 s back-off) has it: the fork runs, no error in between.
+    sleeper(lab, scratch_namespace, secrets=["late-pull"])
+    started = time.monotonic()
+    creator = threading.Thread(target=lambda: (wait_for_missed_secret_event(lab, scratch_namespace),
+                                               registry.secret(scratch_namespace, "late-pull")))
+    creator.start()
+    try:
+        status, result = lab.module("kdebug_fork", fork_args(registry, scratch_namespace, wait_timeout=120))
+    finally:
+        creator.join()
+    assert status == "CHANGED" and result["fork"]["phase"] == "Running", result
+    fork_events = lab.kubectl_json("get", "events", "-n", scratch_namespace, "--field-selector",
+                                   "involvedObject.name=%s" % result["fork"]["name"])["items"]
+    assert "FailedToRetrieveImagePullSecret" in [e["reason"] for e in fork_events], "the first pull had no secret"
+    assert time.monotonic() - started < 110
+    lab.module("kdebug_fork", fork_args(registry, scratch_namespace, state="absent"))
+
+
+def test_a_secret_the_kubelet_never_reads_ends_at_wait_timeout_saying_so(lab, registry, scratch_namespace):
+    sleeper(lab, scratch_namespace, secrets=["never-made"])
+    status, result = lab.module("kdebug_fork", fork_args(registry, scratch_namespace, wait_timeout=20))
+    assert status == "FAILED!", result
+    assert "could not read image pull secret never-made of namespace %s" % scratch_namespace in result["msg"], \
+        result["msg"]
+    assert "FailedToRetrieveImagePullSecret" in result["msg"] and registry.host in result["msg"], result["msg"]
+    assert "never-made does not exist there" in result["msg"], result["msg"]
+    assert [p["metadata"]["name"] for p in pods_in(lab, scratch_namespace)] == ["target"], "the fork is deleted"
+
+
+def test_a_fork_refuses_an_image_pull_secret_that_is_not_there_before_it_creates_anything(
+        lab, registry, scratch_namespace):
+    sleeper(lab, scratch_namespace)
+    started = time.monotonic()
+    status, result = lab.module("kdebug_fork", fork_args(registry, scratch_namespace, image_pull_secrets=["typo"]))
+    assert status == "FAILED!" and result["error_class"] == "image_pull", result
+    assert "image pull secret typo in namespace %s does not exist" % scratch_namespace in result["msg"], result["msg"]
+    assert time.monotonic() - started < 30
+    assert [p["metadata"]["name"] for p in pods_in(lab, scratch_namespace)] == ["target"]
+
+
+def wait_for_missed_secret_event(lab, namespace, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = lab.kubectl_json("get", "events", "-n", namespace, "--field-selector",
+                                  "reason=FailedToRetrieveImagePullSecret")["items"]
+        if any(e["involvedObject"]["name"] != "target" for e in events):
+            return
+        time.sleep(0.5)
 
 
 def test_diagnose_playbook_passes_image_pull_policy_secrets_and_mode_down(

@@ -152,3 +152,78 @@ def test_an_agent_that_cannot_pull_is_an_image_pull_error_naming_registry_and_se
 @pytest.mark.parametrize("policy, pulls", [("Never", False), ("IfNotPresent", True), ("Always", True), (None, True)])
 def test_secrets_only_matter_when_the_node_may_pull(policy, pulls):
     assert pull.pulls(policy) is pulls
+
+
+# --- a pull the kubelet made without the pod's pull secrets ------------------------------------------------------
+
+def event(reason, message, last, count=1):
+    return {"reason": reason, "message": message, "lastTimestamp": last, "count": count, "type": "Warning"}
+
+
+def missed_event(last, names="regcred"):
+    return event(pull.PULL_SECRETS_MISSED_REASON, "Unable to retrieve some image pull secrets (%s); attempting to "
+                 "pull the image may not succeed." % names, last)
+
+
+def pull_failed(last):
+    return event("Failed", 'Failed to pull image "reg.example:5000/tools:1": 401 Unauthorized', last)
+
+
+def test_a_failed_pull_right_after_the_kubelet_missed_the_secret_is_one_to_wait_for():
+    events = [missed_event("2026-12-02T10:00:00Z"), pull_failed("2026-12-02T10:00:01Z"),
+              event("Failed", "Error: ErrImagePull", "2026-12-02T10:00:01Z")]
+    assert pull.pull_secrets_missed(events, ["regcred"]) == ["regcred"]
+    # The status can show the failure before its event is written: the missed secret alone is enough.
+    assert pull.pull_secrets_missed(events[:1], ["regcred"]) == ["regcred"]
+
+
+def test_a_pull_that_failed_later_had_the_secrets():
+    # The kubelet's retry, after its 10 s back-off, read the secret and still got a 401: the credentials are wrong.
+    events = [missed_event("2026-12-02T10:00:00Z"), pull_failed("2026-12-02T10:00:11Z")]
+    assert pull.pull_secrets_missed(events, ["regcred"]) == []
+
+
+def test_no_missed_secret_is_nothing_to_wait_for():
+    assert pull.pull_secrets_missed([pull_failed("2026-12-02T10:00:01Z")], ["regcred"]) == []
+    assert pull.pull_secrets_missed([], ["regcred"]) == []
+
+
+def test_every_secret_the_kubelet_named_and_the_pods_when_it_named_none():
+    events = [missed_event("2026-12-02T10:00:00Z", "b, a"), missed_event("2026-12-02T10:00:12Z", "c"),
+              pull_failed("2026-12-02T10:00:12Z")]
+    assert pull.pull_secrets_missed(events, ["a"]) == ["a", "b", "c"]
+    unnamed = [event(pull.PULL_SECRETS_MISSED_REASON, "Unable to retrieve some image pull secrets", "2026-12-02T10:00:00Z")]
+    assert pull.pull_secrets_missed(unnamed, ["x", "y"]) == ["x", "y"]
+
+
+def test_series_and_event_time_are_read_when_last_timestamp_is_not_set():
+    missed = missed_event(None)
+    missed["series"] = {"lastObservedTime": "2026-12-02T10:00:20.123456Z", "count": 3}
+    assert pull.pull_secrets_missed([missed, pull_failed("2026-12-02T10:00:21Z")], ["regcred"]) == ["regcred"]
+    assert pull.pull_secrets_missed([missed, pull_failed("2026-12-02T10:00:40Z")], ["regcred"]) == []
+
+
+def waiting(reason, message="x"):
+    return {"name": "c", "state": {"waiting": {"reason": reason, "message": message}}}
+
+
+@pytest.mark.parametrize("statuses, init_statuses, failing", [
+    ([waiting("ErrImagePull")], [], True),
+    ([waiting("ImagePullBackOff")], [], True),
+    ([], [waiting("ErrImagePull")], True),
+    ([waiting("ContainerCreating")], [], False),
+    ([waiting("CreateContainerConfigError")], [], False),
+    ([{"name": "c", "state": {"running": {}}}], [], False),
+    ([], [], False),
+])
+def test_pulls_failing_reads_init_and_main_containers(statuses, init_statuses, failing):
+    pod = {"status": {"containerStatuses": statuses, "initContainerStatuses": init_statuses}}
+    assert pull.pulls_failing(pod) is failing
+
+
+def test_the_advice_names_node_secrets_namespace_and_which_do_not_exist():
+    text = pull.pull_secrets_missed_advice("w1", ["a", "b"], "ns", absent=["b"])
+    assert "The kubelet of node w1 could not read image pull secrets a, b of namespace ns" in text
+    assert pull.PULL_SECRETS_MISSED_REASON in text and "b does not exist there: create it" in text
+    text = pull.pull_secrets_missed_advice("w1", ["a"], "ns")
+    assert "image pull secret a of" in text and "kubectl describe node w1" in text and "wait_timeout" in text
