@@ -17,11 +17,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 import time
 
 from ansible_collections.kdebug.toolkit.plugins.module_utils.errors import (
-    ApiConflict, ApiError, ApiNotFound, ApiServerError, ApiTimeout, ApiUnreachable, Interrupted, KdebugError,
-    WaitTimeout)
+    ApiConflict, ApiError, ApiInvalid, ApiNotFound, ApiServerError, ApiTimeout, ApiUnreachable, Interrupted,
+    KdebugError, WaitTimeout)
 from ansible_collections.kdebug.toolkit.plugins.module_utils.kube.client import api_path, dry_run, pod_path
 from ansible_collections.kdebug.toolkit.plugins.module_utils.pods import what_was_lost
 
@@ -74,15 +75,40 @@ def list_pod_events(client, namespace, uid):
     return (answer or {}).get("items") or []
 
 
+# What the kubelet answers for the log of a container run it has removed meanwhile (a crash-looping container's
+# previous run goes when the next one ends), in place of the log.
+LOG_GONE = re.compile(r"^unable to retrieve container logs for [a-z0-9-]+://[0-9a-f]+\s*$")
+LOG_GONE_PAUSE_SECONDS = 0.5
+
+
 def read_log(client, namespace, name, container, previous, tail_lines):
     """(text, truncated): the last ``tail_lines`` lines of a container's log (its previous run's with ``previous``),
-    at most LOG_LIMIT_BYTES. A log the API does not have (not started, no previous run) is ApiInvalid (HTTP 400)."""
-    data = client.get(pod_path(namespace, name, "log"),
-                      query={"container": container, "previous": bool(previous), "tailLines": int(tail_lines),
-                             "limitBytes": LOG_LIMIT_BYTES},
-                      accept="text/plain, */*", decode=False) or b""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-    return text, len(data) >= LOG_LIMIT_BYTES
+    at most LOG_LIMIT_BYTES. A log the API does not have (not started, no previous run) is ApiInvalid (HTTP 400).
+
+    A run the kubelet removed while it was asked for (the container restarted) is asked for once more: "previous"
+    is then the run after it; ApiInvalid when that one is gone too."""
+    for attempt in (1, 2):
+        try:
+            data = client.get(pod_path(namespace, name, "log"),
+                              query={"container": container, "previous": bool(previous), "tailLines": int(tail_lines),
+                                     "limitBytes": LOG_LIMIT_BYTES},
+                              accept="text/plain, */*", decode=False) or b""
+        except ApiInvalid as err:
+            gone = err.server_message or err.message
+            if attempt == 2 or not LOG_GONE.match(gone or ""):
+                raise
+        else:
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+            if not LOG_GONE.match(text):
+                return text, len(data) >= LOG_LIMIT_BYTES
+            gone = text.strip()
+            if attempt == 2:
+                raise ApiInvalid("the %slog of container %s of pod %s/%s is gone: the kubelet answered \"%s\" (it "
+                                 "removed that run while it was read, as a restarting container's older runs are). "
+                                 "Read it again once the container has restarted."
+                                 % ("previous " if previous else "", container, namespace, name, gone),
+                                 status=200, server_message=gone)
+        time.sleep(LOG_GONE_PAUSE_SECONDS)
 
 
 def wait_for(read, check, timeout, what, watch=None):

@@ -279,3 +279,41 @@ def test_fetcher_translates_piece_errors():
     assert "not allowed to get nodes cluster-wide" in info.value.message
     with pytest.raises(KdebugError, match=r"answered GET /api/v1/namespaces/ns/services with HTTP 500"):
         fetcher.list_services("ns")
+
+
+class SequenceRest(FakeRest):
+    """FakeRest whose answer for a path may be a list: one item per call, in order (the last one stays)."""
+
+    def request(self, method, path, query=None, **kwargs):
+        answer = self.answers.get(path)
+        if isinstance(answer, list):
+            self.answers = dict(self.answers)
+            self.answers[path] = answer[1:] if len(answer) > 1 else answer
+            single = FakeRest(dict(self.answers, **{path: answer[0]}))
+            single.calls = self.calls
+            return single.request(method, path, query, **kwargs)
+        return FakeRest.request(self, method, path, query, **kwargs)
+
+
+GONE = b"unable to retrieve container logs for containerd://1345bbd823ed4081619d349bf7697e7838a05ca2b4aac15481f31717ea2aef57"
+LOG_PATH = "/api/v1/namespaces/ns/pods/web/log"
+
+
+def test_a_run_the_kubelet_removed_meanwhile_is_read_again(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    rest = SequenceRest({LOG_PATH: [GONE, b"crashy starting\n"]})
+    assert TriageFetcher(rest).read_log("ns", "web", "app", True, 50) == ("crashy starting\n", False)
+    assert len(rest.calls) == 2
+
+
+def test_a_run_gone_twice_is_an_unavailable_log_not_its_lines(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    rest = SequenceRest({LOG_PATH: [GONE, GONE + b"\n"]})
+    with pytest.raises(T.LogUnavailable, match="unable to retrieve container logs for containerd://1345"):
+        TriageFetcher(rest).read_log("ns", "web", "app", True, 50)
+    assert len(rest.calls) == 2
+
+
+def test_a_log_that_only_mentions_the_words_is_a_log():
+    text = b"app: unable to retrieve container logs for containerd://abc\nmore\n"
+    assert TriageFetcher(FakeRest({LOG_PATH: text})).read_log("ns", "web", "app", True, 50)[0] == text.decode()
