@@ -245,6 +245,10 @@ def bench_fleet(runs, work, size):
                 "ours_ephemeral": ours_containers, "theirs_ephemeral_per_run": theirs_containers // runs}
     finally:
         kubectl("delete", "namespace", namespace, "--wait=false")
+        # The kept-agent series' last run did not create the agents, so it does not remove them: they would wait
+        # for their TTL, and be the next fleet's "fresh" agents.
+        Lab.kubectl("delete", "pods", "-n", "kdebug-system", "-l", "kdebug.io/component=agent", "--wait=false",
+                    check=False)
 
 
 def kubectl_diagnose(pod):
