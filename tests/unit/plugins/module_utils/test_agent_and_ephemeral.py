@@ -3,6 +3,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -384,7 +385,8 @@ def test_start_problem_advice():
 def test_a_command_that_ignores_term_is_killed_at_its_timeout(namespaces):
     """The real argv, aimed at this process: nsenter forks into a pid namespace and dies of TERM; the command,
     which ignores TERM, must not outlive it (the timeout is its own parent, and KILLs it 2 s later)."""
-    marker = str(3000 + os.getpid() % 1000)
+    # A duration no other process sleeps: 3000 + pid % 1000 could be 3600, which the lab's pods sleep (CI saw them).
+    marker = str(7000000 + random.SystemRandom().randrange(1000000))
     spec = ExecSpec(shell='trap "" TERM; sleep %s; echo survived' % marker, timeout=1)
     started = time.monotonic()
     proc = subprocess.run(agent.target_argv(spec, os.getpid(), "/", namespaces), capture_output=True, text=True,
