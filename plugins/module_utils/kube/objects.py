@@ -88,27 +88,32 @@ def read_log(client, namespace, name, container, previous, tail_lines):
     A run the kubelet removed while it was asked for (the container restarted) is asked for once more: "previous"
     is then the run after it; ApiInvalid when that one is gone too."""
     for attempt in (1, 2):
-        try:
-            data = client.get(pod_path(namespace, name, "log"),
-                              query={"container": container, "previous": bool(previous), "tailLines": int(tail_lines),
-                                     "limitBytes": LOG_LIMIT_BYTES},
-                              accept="text/plain, */*", decode=False) or b""
-        except ApiInvalid as err:
-            gone = err.server_message or err.message
-            if attempt == 2 or not LOG_GONE.match(gone or ""):
-                raise
-        else:
+        data, gone = _log_or_gone(client, namespace, name, container, previous, tail_lines)
+        if gone is None:
             text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-            if not LOG_GONE.match(text):
-                return text, len(data) >= LOG_LIMIT_BYTES
-            gone = text.strip()
-            if attempt == 2:
-                raise ApiInvalid("the %slog of container %s of pod %s/%s is gone: the kubelet answered \"%s\" (it "
-                                 "removed that run while it was read, as a restarting container's older runs are). "
-                                 "Read it again once the container has restarted."
-                                 % ("previous " if previous else "", container, namespace, name, gone),
-                                 status=200, server_message=gone)
-        time.sleep(LOG_GONE_PAUSE_SECONDS)
+            return text, len(data) >= LOG_LIMIT_BYTES
+        if attempt == 1:
+            time.sleep(LOG_GONE_PAUSE_SECONDS)
+    raise ApiInvalid("the %slog of container %s of pod %s/%s is gone: the kubelet answered \"%s\" (it removed that "
+                     "run while it was read, as a restarting container's older runs are). Read it again once the "
+                     "container has restarted." % ("previous " if previous else "", container, namespace, name, gone),
+                     server_message=gone)
+
+
+def _log_or_gone(client, namespace, name, container, previous, tail_lines):
+    """(the log's bytes, None), or (None, the kubelet's words) when it answered LOG_GONE, in the body or as a 400."""
+    try:
+        data = client.get(pod_path(namespace, name, "log"),
+                          query={"container": container, "previous": bool(previous), "tailLines": int(tail_lines),
+                                 "limitBytes": LOG_LIMIT_BYTES},
+                          accept="text/plain, */*", decode=False) or b""
+    except ApiInvalid as err:
+        words = err.server_message or err.message or ""
+        if not LOG_GONE.match(words):
+            raise
+        return None, words.strip()
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+    return (None, text.strip()) if LOG_GONE.match(text) else (data, None)
 
 
 def wait_for(read, check, timeout, what, watch=None):

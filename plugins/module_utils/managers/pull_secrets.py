@@ -31,6 +31,14 @@ def secret_path(namespace, name=None):
     return api_path("namespaces", namespace, "secrets", name) if name else api_path("namespaces", namespace, "secrets")
 
 
+def read_secret(client, namespace, name):
+    """The secret, None when it does not exist, UNREADABLE when the caller may not read it."""
+    try:
+        return client.get_or_none(secret_path(namespace, name))
+    except ApiDenied:
+        return UNREADABLE
+
+
 def secrets_the_kubelet_missed(client, pod):
     """The pull secrets the kubelet pulled ``pod``'s images without, while its last failed pull was one of those
     (transforms/pull_secrets.pull_secrets_missed): a pull to wait for, not a failure yet. [] when no pull fails,
@@ -48,13 +56,10 @@ def secrets_the_kubelet_missed(client, pod):
 def secrets_missed_advice(client, pod, names):
     """transforms/pull_secrets.pull_secrets_missed_advice for ``pod``, naming those of ``names`` that do not exist."""
     namespace = pod["metadata"]["namespace"]
-    absent = []
-    for name in names:
-        try:
-            if client.get_or_none(secret_path(namespace, name)) is None:
-                absent.append(name)
-        except ApiError:
-            pass  # not ours to read: the kubelet may well
+    try:
+        absent = [name for name in names if read_secret(client, namespace, name) is None]
+    except ApiError:
+        absent = []  # the error being reported matters more than this detail of it
     return pull.pull_secrets_missed_advice((pod.get("spec") or {}).get("nodeName"), names, namespace, absent)
 
 
@@ -68,11 +73,7 @@ class PullSecrets(object):
         self.check_mode = check_mode
 
     def read(self, namespace, name):
-        """The secret, None when it does not exist, UNREADABLE when the caller may not read it."""
-        try:
-            return self.client.get_or_none(secret_path(namespace, name))
-        except ApiDenied:
-            return UNREADABLE
+        return read_secret(self.client, namespace, name)
 
     def error(self, problems, names, namespace, fix):
         return ImagePullError(

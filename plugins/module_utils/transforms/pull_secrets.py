@@ -204,7 +204,7 @@ def pull_secrets_missed(events, secrets):
     failed pull was one of those (it will pull again with them); [] when it failed with the secrets, or none was
     missed."""
     def last(reason, prefix=""):
-        times = [parse_timestamp(event_time(e)) for e in events or []
+        times = [parse_timestamp(event_time(e)) for e in events
                  if e.get("reason") == reason and (e.get("message") or "").startswith(prefix)]
         return max([t for t in times if t is not None] or [None])
     missed_at, failed_at = last(PULL_SECRETS_MISSED_REASON), last(PULL_FAILED_REASON, PULL_FAILED_MESSAGE)
